@@ -1,0 +1,217 @@
+/*
+ * Featureset arithmetic with xapi's semantics.  Two rules surprise people
+ * and both are deliberate, because a running pool's stored data depends on
+ * them:
+ *
+ *  - the empty featureset is the identity of intersection, not the empty
+ *    set: a host with no recorded features must not level the pool to
+ *    nothing;
+ *  - comparisons zero-extend the shorter operand, so sets written by
+ *    older Xen releases (fewer words) compare with newer ones.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "featureset.h"
+
+static size_t
+max_len(const struct featureset *a, const struct featureset *b)
+{
+	return a->len > b->len ? a->len : b->len;
+}
+
+void
+fs_clear(struct featureset *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+}
+
+int
+fs_from_words(struct featureset *fs, const uint32_t *w, size_t n)
+{
+	if (n > FS_MAX_WORDS)
+		return -1;
+	fs_clear(fs);
+	memcpy(fs->w, w, n * sizeof(*w));
+	fs->len = n;
+	return 0;
+}
+
+uint32_t
+fs_word(const struct featureset *fs, size_t i)
+{
+	return i < fs->len ? fs->w[i] : 0;
+}
+
+int
+fs_test_bit(const struct featureset *fs, unsigned int bit)
+{
+	return (fs_word(fs, bit / 32) >> (bit % 32)) & 1;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * One word is [0-9A-Fa-f][0-9A-Fa-f_]{0,7}: what OCaml's Scanf "%8lx%!"
+ * accepts in xapi.  The underscore is a digit separator there, so it is
+ * skipped but still counts towards the width of 8.
+ */
+static int
+parse_word(const char *p, size_t n, uint32_t *out)
+{
+	uint32_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 8 || hexval(p[0]) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] == '_')
+			continue;
+		if (hexval(p[i]) < 0)
+			return -1;
+		v = (v << 4) | (uint32_t)hexval(p[i]);
+	}
+	*out = v;
+	return 0;
+}
+
+int
+fs_parse(const char *s, struct featureset *out, char *err, size_t errlen)
+{
+	const char *p = s, *dash;
+	size_t n;
+
+	fs_clear(out);
+	if (*s == '\0')
+		return 0;
+	for (;;) {
+		dash = strchr(p, '-');
+		n = dash ? (size_t)(dash - p) : strlen(p);
+		if (out->len == FS_MAX_WORDS) {
+			snprintf(err, errlen, "invalid featureset '%s': more "
+			    "than %d words", s, FS_MAX_WORDS);
+			goto fail;
+		}
+		if (parse_word(p, n, &out->w[out->len]) == -1) {
+			snprintf(err, errlen, "invalid featureset '%s': "
+			    "expected words of 1 to 8 hex digits joined by "
+			    "'-'", s);
+			goto fail;
+		}
+		out->len++;
+		if (dash == NULL)
+			return 0;
+		p = dash + 1;
+	}
+fail:
+	fs_clear(out);
+	return -1;
+}
+
+void
+fs_format(const struct featureset *fs, char buf[FS_STRING_MAX])
+{
+	size_t i;
+	char *p = buf;
+
+	*p = '\0';
+	for (i = 0; i < fs->len; i++)
+		p += sprintf(p, i ? "-%08x" : "%08x", (unsigned int)fs->w[i]);
+}
+
+void
+fs_intersect(const struct featureset *a, const struct featureset *b,
+    struct featureset *out)
+{
+	struct featureset r;
+	size_t i;
+
+	if (a->len == 0) {
+		*out = *b;
+		return;
+	}
+	if (b->len == 0) {
+		*out = *a;
+		return;
+	}
+	fs_clear(&r);
+	r.len = max_len(a, b);
+	for (i = 0; i < r.len; i++)
+		r.w[i] = fs_word(a, i) & fs_word(b, i);
+	*out = r;
+}
+
+void
+fs_union(const struct featureset *a, const struct featureset *b,
+    struct featureset *out)
+{
+	struct featureset r;
+	size_t i;
+
+	fs_clear(&r);
+	r.len = max_len(a, b);
+	for (i = 0; i < r.len; i++)
+		r.w[i] = fs_word(a, i) | fs_word(b, i);
+	*out = r;
+}
+
+void
+fs_diff(const struct featureset *a, const struct featureset *b,
+    struct featureset *out)
+{
+	struct featureset r;
+	size_t i;
+
+	fs_clear(&r);
+	r.len = max_len(a, b);
+	for (i = 0; i < r.len; i++)
+		r.w[i] = fs_word(a, i) & ~fs_word(b, i);
+	*out = r;
+}
+
+int
+fs_is_equal(const struct featureset *a, const struct featureset *b)
+{
+	size_t i, n = max_len(a, b);
+
+	for (i = 0; i < n; i++)
+		if (fs_word(a, i) != fs_word(b, i))
+			return 0;
+	return 1;
+}
+
+int
+fs_is_subset(const struct featureset *a, const struct featureset *b)
+{
+	struct featureset i;
+
+	fs_intersect(a, b, &i);
+	return fs_is_equal(&i, a);
+}
+
+int
+fs_is_strict_subset(const struct featureset *a, const struct featureset *b)
+{
+	return fs_is_subset(a, b) && !fs_is_equal(a, b);
+}
+
+int
+fs_is_zero(const struct featureset *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->len; i++)
+		if (fs->w[i])
+			return 0;
+	return 1;
+}

@@ -1,0 +1,73 @@
+#include <limits.h>
+#include <stdio.h>
+
+#include "jsonutil.h"
+
+#ifndef JSON_C_TO_STRING_NOSLASHESCAPE
+#define JSON_C_TO_STRING_NOSLASHESCAPE	0
+#endif
+
+static size_t
+parse_end(struct json_tokener *tok)
+{
+#if defined(JSON_C_VERSION_NUM) && JSON_C_VERSION_NUM >= ((0 << 16) | (15 << 8))
+	return json_tokener_get_parse_end(tok);
+#else
+	return (size_t)tok->char_offset;
+#endif
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+struct json_object *
+json_parse_one(const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "JSON text too large");
+		return NULL;
+	}
+	if ((tok = json_tokener_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (obj == NULL) {
+		snprintf(err, errlen, "%s", jerr == json_tokener_continue ?
+		    "truncated JSON" : json_tokener_error_desc(jerr));
+		json_tokener_free(tok);
+		return NULL;
+	}
+	for (end = parse_end(tok); end < len && is_space(buf[end]); end++)
+		;
+	json_tokener_free(tok);
+	if (end != len) {
+		snprintf(err, errlen, "unexpected data after the JSON value");
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+const char *
+json_compact(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+const char *
+json_pretty(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+}

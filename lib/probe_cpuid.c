@@ -1,0 +1,5 @@
+/* PLACEHOLDER: being written. */
+#include <stdio.h>
+#include "probe.h"
+int probe_cpuid(struct cpuinfo *out, char *err, size_t errlen)
+{ cpuinfo_init(out); snprintf(err, errlen, "probe_cpuid: not written yet"); return PROBE_UNAVAILABLE; }

@@ -1,0 +1,145 @@
+#!/bin/sh
+# The cpulevel CLI, run as a user would: exit codes, output, and that bad
+# input gets exactly one line on stderr naming the bad value.
+set -u
+CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+failed=0
+
+ok() {	# ok COND-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+# run ARGS...: sets rc, out, err
+run() {
+	"$CLI" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+expect() {	# expect RC STDOUT ARGS...
+	want_rc=$1 want_out=$2
+	shift 2
+	run "$@"
+	[ "$rc" -eq "$want_rc" ] && [ "$out" = "$want_out" ] && [ -z "$err" ]
+	ok $? "cpulevel $* -> rc $want_rc, '$want_out'"
+	[ "$rc" -eq "$want_rc" ] || echo "#   rc $rc, out '$out', err '$err'"
+}
+
+# One line on stderr that contains $1, nothing on stdout, exit 2.
+expect_error() {
+	needle=$1
+	shift
+	run "$@"
+	lines=$(wc -l <"$T/err")
+	[ "$rc" -eq 2 ] && [ -z "$out" ] && [ "$lines" -eq 1 ] &&
+	    grep -qF -- "$needle" "$T/err"
+	ok $? "cpulevel $* -> one error line naming '$needle'"
+	[ "$rc" -eq 2 ] || echo "#   rc $rc, out '$out', err '$err'"
+}
+
+# --help everywhere
+for cmd in "" "host-cpu-info" "featureset decode" "featureset diff" \
+    "featureset intersect" "featureset is-subset" "featureset"; do
+	# shellcheck disable=SC2086
+	run $cmd --help
+	[ "$rc" -eq 0 ] && echo "$out" | grep -q "^usage: cpulevel" && [ -z "$err" ]
+	ok $? "cpulevel $cmd --help prints usage and exits 0"
+done
+run --version
+[ "$rc" -eq 0 ] && echo "$out" | grep -q "^cpulevel [0-9]"
+ok $? "cpulevel --version"
+
+# decode: names as xen-cpuid prints them; unnamed bits by position
+expect 0 "fpu" featureset decode 1
+expect 0 "fpu sse2" featureset decode 04000001
+expect 0 "sse4-1 hypervisor" featureset decode 0-80080000
+expect 0 "w0b10" featureset decode 400
+expect 0 "" featureset decode ""
+expect 0 "avx2 rtm" featureset decode 0-0-0-0-0-820
+expect 0 "fpu" featureset decode 0000_001
+
+# diff: features of A that B lacks
+expect 0 "sse2" featureset diff 04000001 1
+expect 0 "" featureset diff 1 04000001
+expect 0 "hypervisor" featureset diff 1-80000000 1
+
+# intersect: the empty featureset is the identity
+expect 0 "0000000f-00000000" featureset intersect ff 0f-ff
+expect 0 "000000ff" featureset intersect "" ff
+expect 0 "000000ff" featureset intersect FF
+expect 0 "00000001-00000000" featureset intersect 3-1 5-2 1
+
+# is-subset: zero extension, and [] is no subset of a non-empty set
+expect 0 "yes" featureset is-subset 5 7-3
+expect 1 "no" featureset is-subset "" 1-2-3
+expect 1 "no" featureset is-subset 8 7
+expect 0 "yes" featureset is-subset 1-0 1
+
+# bad input: one clear line naming the value, exit 2
+for bad in -1234 1234- 12--34 0x12 "1 2" +1 123456789 g _1; do
+	expect_error "'$bad'" featureset decode "$bad"
+done
+expect_error "'zz'" featureset diff 1 zz
+expect_error "'0x1'" featureset intersect 1 0x1
+expect_error "'1-'" featureset is-subset 1- 1
+expect_error "expected A B" featureset diff 1
+expect_error "expected FS" featureset decode
+expect_error "at least one" featureset intersect
+expect_error "unknown command 'frobnicate'" frobnicate
+expect_error "unknown command 'featureset frob'" featureset frob
+expect_error "'--bogus'" host-cpu-info --bogus
+expect_error "unknown probe 'nope'" host-cpu-info --probe nope
+
+# host-cpu-info from a file
+cat >"$T/ci.json" <<'JSON'
+{ "vendor": "GenuineIntel", "features_pv": "1-2", "features_hvm": "3-4",
+  "cpu_count": "8" }
+JSON
+run host-cpu-info --probe "file:$T/ci.json"
+[ "$rc" -eq 0 ] && echo "$out" | grep -q "^vendor  *GenuineIntel$" &&
+    echo "$out" | grep -q "^probe  *file$"
+ok $? "host-cpu-info --probe file: prints the map"
+run host-cpu-info --probe "file:$T/ci.json" --json
+[ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+assert m["cpu_count"] == "8" and m["features_hvm"] == "3-4", m
+assert all(isinstance(v, str) for v in m.values())' <"$T/out"
+ok $? "host-cpu-info --json is a JSON object of strings"
+echo '{"vendor": 7}' >"$T/bad.json"
+expect_error "'vendor'" host-cpu-info --probe "file:$T/bad.json"
+expect_error "$T/missing.json" host-cpu-info --probe "file:$T/missing.json"
+
+# the real host: Xen if present, else CPUID
+if [ -e /proc/xen/privcmd ] || [ -e /dev/xen/privcmd ]; then
+	echo "# running on Xen: skipping the no-Xen checks"
+else
+	expect_error "xen probe" host-cpu-info --probe xen
+	case $(uname -m) in
+	x86_64|i?86)
+		run host-cpu-info
+		[ "$rc" -eq 0 ] && echo "$out" | grep -q "^probe  *cpuid$" &&
+		    echo "$out" | grep -q "^probe_note .*bare-metal" &&
+		    echo "$out" | grep -Eq "^features_hvm_host +[0-9a-f]{8}(-[0-9a-f]{8})+$"
+		ok $? "host-cpu-info without Xen reads CPUID, and says so"
+		fs=$(echo "$out" | sed -n 's/^features_raw  *//p')
+		run featureset decode "$fs"
+		[ "$rc" -eq 0 ] && echo " $out " | grep -q " fpu .* sse2 "
+		ok $? "this CPU's CPUID set decodes to include fpu and sse2"
+		;;
+	*)	echo "# not x86: no CPUID checks" ;;
+	esac
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
