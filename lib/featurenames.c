@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json.h>
+
 #include "featurenames.h"
 
 static int
@@ -101,4 +103,21 @@ feature_names_join(const struct featureset *fs, const char *sep, char *buf,
 	j.left = len;
 	j.first = 1;
 	return feature_foreach(fs, join_one, &j);
+}
+
+static int
+json_one(unsigned int index, const char *name, void *arg)
+{
+	(void)index;
+	json_object_array_add(arg, json_object_new_string(name));
+	return 0;
+}
+
+struct json_object *
+feature_names_json(const struct featureset *fs)
+{
+	struct json_object *a = json_object_new_array();
+
+	feature_foreach(fs, json_one, a);
+	return a;
 }

@@ -62,4 +62,8 @@ int	 feature_foreach(const struct featureset *fs,
 int	 feature_names_join(const struct featureset *fs, const char *sep,
 	    char *buf, size_t len);
 
+struct json_object;
+/* Set bits of fs as a JSON array of names. */
+struct json_object *feature_names_json(const struct featureset *fs);
+
 #endif

@@ -41,13 +41,22 @@ json_parse_one(const char *buf, size_t len, char *err, size_t errlen)
 	}
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
+	end = parse_end(tok);
+	if (obj == NULL && jerr == json_tokener_continue) {
+		/* A number or literal ends only at a delimiter: tell the
+		 * tokener the text ends here by feeding it a NUL. */
+		if ((obj = json_tokener_parse_ex(tok, "", 1)) != NULL)
+			end = len;
+		else
+			jerr = json_tokener_continue;
+	}
 	if (obj == NULL) {
 		snprintf(err, errlen, "%s", jerr == json_tokener_continue ?
 		    "truncated JSON" : json_tokener_error_desc(jerr));
 		json_tokener_free(tok);
 		return NULL;
 	}
-	for (end = parse_end(tok); end < len && is_space(buf[end]); end++)
+	for (; end < len && is_space(buf[end]); end++)
 		;
 	json_tokener_free(tok);
 	if (end != len) {

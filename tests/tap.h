@@ -12,14 +12,27 @@
 
 static int tap_n, tap_failed;
 
-static int
+/* A description is one TAP line: control characters are escaped. */
+static void __attribute__((unused))
+tap_print_escaped(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			printf("\\x%02x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+}
+
+static int __attribute__((unused))
 tap_ok(int cond, const char *file, int line, const char *what)
 {
 	tap_n++;
 	if (!cond)
 		tap_failed++;
-	printf("%sok %d - %s (%s:%d)\n", cond ? "" : "not ", tap_n, what,
-	    file, line);
+	printf("%sok %d - ", cond ? "" : "not ", tap_n);
+	tap_print_escaped(what);
+	printf(" (%s:%d)\n", file, line);
 	fflush(stdout);
 	return cond;
 }
@@ -45,7 +58,7 @@ tap_ok(int cond, const char *file, int line, const char *what)
 	exit(0);							\
 } while (0)
 
-static int
+static int __attribute__((unused))
 done_testing(void)
 {
 	printf("1..%d\n", tap_n);

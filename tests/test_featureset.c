@@ -117,7 +117,7 @@ test_format(void)
 	is_int(strlen(buf), FS_MAX_WORDS * 9 - 1,
 	    "fs_format of FS_MAX_WORDS words is 9 * n - 1 characters");
 	ok(strncmp(buf, "ffffffff-fffffffe-", 18) == 0 &&
-	    strcmp(buf + strlen(buf) - 9, "-ffffffc1") == 0,
+	    strcmp(buf + strlen(buf) - 9, "-ffffffc0") == 0,
 	    "fs_format of FS_MAX_WORDS words has every word in order");
 	is_int(fs_from_words(&fs, big, FS_MAX_WORDS + 1), -1,
 	    "fs_from_words refuses more than FS_MAX_WORDS words");
@@ -370,6 +370,8 @@ test_union(void)
 		    "word-wise OR, zero-extended to the longer" },
 		{ { 3, { 1, 0, 0 } }, { 1, { 2 } }, { 3, { 3, 0, 0 } },
 		    "longer left keeps its length" },
+		{ { 1, { 0xff } }, { 2, { 0x0f, 1 } }, { 2, { 0xff, 1 } },
+		    "bits in both stay set" },
 	};
 
 	run_binop("union", fs_union, cases, NELEM(cases));

@@ -1,0 +1,239 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nanomsg/nn.h>
+#include <nanomsg/pubsub.h>
+#include <nanomsg/reqrep.h>
+
+#include "bus.h"
+#include "rpc.h"
+
+#define IPC_PREFIX	"ipc://"
+
+/*
+ * Any process that can connect to an ipc socket is trusted, and nanomsg
+ * aborts the whole process on some malformed frames: so the directory of
+ * the socket must let nobody else in.  We create it 0700; one that exists
+ * must be ours and closed to others (systemd's RuntimeDirectory may grant
+ * the group, which is the operator's choice).
+ */
+static int
+ipc_dir_ready(const char *url, char *err, size_t errlen)
+{
+	char dir[4096], *slash;
+	struct stat st;
+
+	if (strncmp(url, IPC_PREFIX, strlen(IPC_PREFIX)) != 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", url + strlen(IPC_PREFIX));
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create socket directory '%s': "
+		    "%s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) == -1) {
+		snprintf(err, errlen, "socket directory '%s': %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & S_IRWXO) != 0) {
+		snprintf(err, errlen, "socket directory '%s' must be a "
+		    "directory of ours that others cannot enter (mode %03o, "
+		    "owner %u)", dir, (unsigned int)(st.st_mode & 0777),
+		    (unsigned int)st.st_uid);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+listen_on(int domain, int proto, const char *url, char *err, size_t errlen)
+{
+	int s, max = RPC_MAX_MESSAGE;
+
+	if (ipc_dir_ready(url, err, errlen) == -1)
+		return -1;
+	if ((s = nn_socket(domain, proto)) < 0) {
+		snprintf(err, errlen, "nn_socket: %s", nn_strerror(nn_errno()));
+		return -1;
+	}
+	/* Bound what a peer can make us allocate (the default is 1 MiB
+	 * too, but the protocol promises it, so say it). */
+	if (nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max,
+	    sizeof(max)) < 0 || nn_bind(s, url) < 0) {
+		snprintf(err, errlen, "cannot listen on '%s': %s", url,
+		    nn_strerror(nn_errno()));
+		nn_close(s);
+		return -1;
+	}
+	return s;
+}
+
+int
+bus_listen_rep(const char *url, char *err, size_t errlen)
+{
+	return listen_on(AF_SP_RAW, NN_REP, url, err, errlen);
+}
+
+int
+bus_listen_pub(const char *url, char *err, size_t errlen)
+{
+	return listen_on(AF_SP, NN_PUB, url, err, errlen);
+}
+
+int
+bus_recv_fd(int sock, char *err, size_t errlen)
+{
+	size_t sz;
+	int fd;
+
+	sz = sizeof(fd);
+	if (nn_getsockopt(sock, NN_SOL_SOCKET, NN_RCVFD, &fd, &sz) < 0) {
+		snprintf(err, errlen, "NN_RCVFD: %s", nn_strerror(nn_errno()));
+		return -1;
+	}
+	return fd;
+}
+
+int
+bus_recv_request(int sock, struct bus_msg *m)
+{
+	struct nn_msghdr hdr;
+	struct nn_iovec iov;
+	int n;
+
+	memset(m, 0, sizeof(*m));
+	memset(&hdr, 0, sizeof(hdr));
+	iov.iov_base = &m->body;
+	iov.iov_len = NN_MSG;
+	hdr.msg_iov = &iov;
+	hdr.msg_iovlen = 1;
+	hdr.msg_control = &m->control;
+	hdr.msg_controllen = NN_MSG;
+	if ((n = nn_recvmsg(sock, &hdr, NN_DONTWAIT)) < 0) {
+		memset(m, 0, sizeof(*m));
+		if (nn_errno() == EAGAIN)
+			return 0;
+		errno = nn_errno();
+		return -1;
+	}
+	m->len = (size_t)n;
+	return 1;
+}
+
+void
+bus_msg_free(struct bus_msg *m)
+{
+	if (m->body)
+		nn_freemsg(m->body);
+	if (m->control)
+		nn_freemsg(m->control);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+bus_send_reply(int sock, struct bus_msg *m, const char *reply, size_t len)
+{
+	struct nn_msghdr hdr;
+	struct nn_iovec iov;
+	int rc;
+
+	memset(&hdr, 0, sizeof(hdr));
+	iov.iov_base = (void *)reply;
+	iov.iov_len = len;
+	hdr.msg_iov = &iov;
+	hdr.msg_iovlen = 1;
+	/* nanomsg takes the header back (and frees it) on success. */
+	hdr.msg_control = &m->control;
+	hdr.msg_controllen = NN_MSG;
+	rc = nn_sendmsg(sock, &hdr, NN_DONTWAIT);
+	if (rc >= 0)
+		m->control = NULL;
+	else
+		errno = nn_errno();
+	bus_msg_free(m);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+bus_publish(int sock, const char *topic, const char *json)
+{
+	size_t tl = strlen(topic), jl = strlen(json);
+	char *buf;
+	int rc;
+
+	if ((buf = malloc(tl + 1 + jl)) == NULL)
+		return -1;
+	memcpy(buf, topic, tl);
+	buf[tl] = '\n';
+	memcpy(buf + tl + 1, json, jl);
+	rc = nn_send(sock, buf, tl + 1 + jl, NN_DONTWAIT);
+	free(buf);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+bus_connect_req(const char *url, int timeout_ms, char *err, size_t errlen)
+{
+	int s;
+
+	if ((s = nn_socket(AF_SP, NN_REQ)) < 0) {
+		snprintf(err, errlen, "nn_socket: %s", nn_strerror(nn_errno()));
+		return -1;
+	}
+	if (nn_setsockopt(s, NN_SOL_SOCKET, NN_SNDTIMEO, &timeout_ms,
+	    sizeof(timeout_ms)) < 0 ||
+	    nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVTIMEO, &timeout_ms,
+	    sizeof(timeout_ms)) < 0 || nn_connect(s, url) < 0) {
+		snprintf(err, errlen, "cannot connect to '%s': %s", url,
+		    nn_strerror(nn_errno()));
+		nn_close(s);
+		return -1;
+	}
+	return s;
+}
+
+int
+bus_call(int sock, const char *req, char **reply, size_t *len, char *err,
+    size_t errlen)
+{
+	char *buf = NULL;
+	int n;
+
+	*reply = NULL;
+	if (nn_send(sock, req, strlen(req), 0) < 0 ||
+	    (n = nn_recv(sock, &buf, NN_MSG, 0)) < 0) {
+		snprintf(err, errlen, "%s", nn_errno() == ETIMEDOUT ?
+		    "no answer (is the daemon running?)" :
+		    nn_strerror(nn_errno()));
+		return -1;
+	}
+	if ((*reply = malloc((size_t)n + 1)) == NULL) {
+		nn_freemsg(buf);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(*reply, buf, (size_t)n);
+	(*reply)[n] = '\0';
+	*len = (size_t)n;
+	nn_freemsg(buf);
+	return 0;
+}
+
+void
+bus_close(int sock)
+{
+	nn_close(sock);
+}

@@ -1,0 +1,517 @@
+/*
+ * JSON-RPC 2.0 codec.  One path for every request: parse, check the
+ * envelope, find the method, check the params against its table row, run
+ * the handler, encode the reply.  Whatever goes wrong, the peer gets one
+ * reply naming what was wrong, because a REQ client waits for one.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpuinfo.h"
+#include "featureset.h"
+#include "rpc.h"
+
+void
+rpc_error_clear(struct rpc_error *err)
+{
+	json_object_put(err->data);
+	memset(err, 0, sizeof(*err));
+}
+
+void
+rpc_error_set(struct rpc_error *err, int code, const char *message,
+    struct json_object *data)
+{
+	json_object_put(err->data);
+	err->code = code;
+	snprintf(err->message, sizeof(err->message), "%s", message);
+	err->data = data;
+}
+
+void
+rpc_error_param(struct rpc_error *err, const char *param, const char *fmt,
+    ...)
+{
+	struct json_object *data = json_object_new_object();
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	json_object_object_add(data, "param", json_object_new_string(param));
+	json_object_object_add(data, "reason", json_object_new_string(why));
+	rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params", data);
+}
+
+void
+rpc_error_api(struct rpc_error *err, const char *code, int n, ...)
+{
+	struct json_object *data = json_object_new_array();
+	va_list ap;
+	int i;
+
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		json_object_array_add(data,
+		    json_object_new_string(va_arg(ap, const char *)));
+	va_end(ap);
+	rpc_error_set(err, RPC_API_ERROR, code, data);
+}
+
+void
+rpc_error_internal(struct rpc_error *err, const char *what)
+{
+	rpc_error_set(err, RPC_INTERNAL_ERROR, "Internal error",
+	    json_object_new_string(what));
+}
+
+int
+rpc_valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= RPC_MAX_ID &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._:-") == n;
+}
+
+/* Canonical spellings first; XenAPI's capitalised ones map onto them. */
+static const char *const power_states[][2] = {
+	{ "running", "running" }, { "suspended", "suspended" },
+	{ "halted", "halted" }, { "Running", "running" },
+	{ "Suspended", "suspended" }, { "Halted", "halted" },
+};
+static const char *const domain_types[] = { "pv", "hvm", "pvh", "pv_in_pvh" };
+
+const char *
+rpc_power_state(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < sizeof(power_states) / sizeof(power_states[0]);
+	    i++)
+		if (strcmp(s, power_states[i][0]) == 0)
+			return power_states[i][1];
+	return NULL;
+}
+
+static int
+is_domain_type(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(domain_types) / sizeof(domain_types[0]); i++)
+		if (strcmp(s, domain_types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A featureset param or map value: INVALID_FEATURE_STRING if it is bad. */
+static int
+check_featureset(const char *s, struct rpc_error *err)
+{
+	struct featureset fs;
+	char why[64];
+
+	if (strlen(s) >= FS_STRING_MAX + 64 ||
+	    fs_parse(s, &fs, why, sizeof(why)) == -1) {
+		rpc_error_api(err, "INVALID_FEATURE_STRING", 1, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_featureset_key(const char *key)
+{
+	return strncmp(key, "features", 8) == 0;
+}
+
+/* An object of strings within cpu_info's bounds; featureset keys parse. */
+static int
+check_string_map(const char *name, struct json_object *v, int featuresets,
+    struct rpc_error *err)
+{
+	struct cpuinfo ci;
+	char why[128];
+	size_t i;
+	int rc = 0;
+
+	if (cpuinfo_from_json(&ci, v, why, sizeof(why)) == -1) {
+		rpc_error_param(err, name, "%s", why);
+		return -1;
+	}
+	for (i = 0; featuresets && rc == 0 && i < ci.n; i++)
+		if (is_featureset_key(ci.kv[i].key))
+			rc = check_featureset(ci.kv[i].value, err);
+	cpuinfo_free(&ci);
+	return rc;
+}
+
+static int
+check_flags(const char *name, struct json_object *v, struct rpc_error *err)
+{
+	struct json_object_iterator it, end;
+	const char *k;
+
+	if (check_string_map(name, v, 1, err) == -1)
+		return -1;
+	it = json_object_iter_begin(v);
+	end = json_object_iter_end(v);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		k = json_object_iter_peek_name(&it);
+		if (strcmp(k, "vendor") != 0 && strcmp(k, "features") != 0) {
+			rpc_error_param(err, name, "unknown key '%.64s': "
+			    "expected vendor and features", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *const type_names[] = {
+	[P_ID] = "an id (1 to 64 characters of A-Za-z0-9._:-)",
+	[P_STRING] = "a string", [P_BOOL] = "a boolean",
+	[P_INT] = "an integer", [P_FEATURESET] = "a featureset string",
+	[P_CPUINFO] = "an object of strings",
+	[P_POWER_STATE] = "one of running, suspended, halted",
+	[P_DOMAIN_TYPE] = "one of pv, hvm, pvh, pv_in_pvh",
+	[P_FLAGS] = "an object {vendor, features} of strings",
+	[P_ANY_OBJECT] = "an object of strings",
+};
+
+static int
+json_type_fits(enum rpc_param_type t, struct json_object *v)
+{
+	switch (t) {
+	case P_BOOL:
+		return json_object_is_type(v, json_type_boolean);
+	case P_INT:
+		return json_object_is_type(v, json_type_int);
+	case P_CPUINFO:
+	case P_FLAGS:
+	case P_ANY_OBJECT:
+		return json_object_is_type(v, json_type_object);
+	default:
+		return json_object_is_type(v, json_type_string);
+	}
+}
+
+static int
+check_param(const struct rpc_param *p, struct json_object *v,
+    struct rpc_error *err)
+{
+	const char *s;
+
+	if (!json_type_fits(p->type, v)) {
+		rpc_error_param(err, p->name, "must be %s", type_names[p->type]);
+		return -1;
+	}
+	s = json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+	switch (p->type) {
+	case P_ID:
+		if (rpc_valid_id(s))
+			return 0;
+		break;
+	case P_STRING:
+		if (strlen(s) <= RPC_MAX_DBG)
+			return 0;
+		rpc_error_param(err, p->name, "longer than %d characters",
+		    RPC_MAX_DBG);
+		return -1;
+	case P_FEATURESET:
+		return check_featureset(s, err);
+	case P_POWER_STATE:
+		if (rpc_power_state(s))
+			return 0;
+		break;
+	case P_DOMAIN_TYPE:
+		if (is_domain_type(s))
+			return 0;
+		break;
+	case P_CPUINFO:
+		return check_string_map(p->name, v, 1, err);
+	case P_ANY_OBJECT:
+		return check_string_map(p->name, v, 0, err);
+	case P_FLAGS:
+		return check_flags(p->name, v, err);
+	default:
+		return 0;
+	}
+	rpc_error_param(err, p->name, "must be %s", type_names[p->type]);
+	return -1;
+}
+
+/* Every param of the spec (plus dbg), required ones present, no others. */
+static int
+check_params(const struct rpc_param *spec, struct json_object *params,
+    struct rpc_error *err)
+{
+	static const struct rpc_param dbg = { "dbg", P_STRING, 0 };
+	struct json_object_iterator it, end;
+	const struct rpc_param *p;
+	struct json_object *v;
+	const char *k;
+
+	for (p = spec; p->name; p++)
+		if (p->required &&
+		    !json_object_object_get_ex(params, p->name, NULL)) {
+			rpc_error_param(err, p->name, "is required");
+			return -1;
+		}
+	it = json_object_iter_begin(params);
+	end = json_object_iter_end(params);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		k = json_object_iter_peek_name(&it);
+		v = json_object_iter_peek_value(&it);
+		for (p = spec; p->name && strcmp(p->name, k) != 0; p++)
+			;
+		if (p->name == NULL && strcmp(k, "dbg") == 0)
+			p = &dbg;
+		if (p->name == NULL) {
+			rpc_error_param(err, k, "unknown parameter");
+			return -1;
+		}
+		if (check_param(p, v, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The envelope: sets *id (borrowed) as soon as it is known to be valid. */
+static const struct rpc_method *
+check_request(const struct rpc_method *methods, struct json_object *req,
+    struct json_object **id, struct json_object **params,
+    struct rpc_error *err)
+{
+	struct json_object *v, *m;
+	const struct rpc_method *meth;
+	const char *name;
+
+	if (json_object_is_type(req, json_type_array)) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "Invalid request",
+		    json_object_new_string("batches are not supported"));
+		return NULL;
+	}
+	if (!json_object_is_type(req, json_type_object)) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "Invalid request",
+		    json_object_new_string("a request is a JSON object"));
+		return NULL;
+	}
+	if (json_object_object_get_ex(req, "id", &v) &&
+	    (json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_string)))
+		*id = v;
+	if (*id == NULL) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "Invalid request",
+		    json_object_new_string("id must be an integer or a string"));
+		return NULL;
+	}
+	if (!json_object_object_get_ex(req, "jsonrpc", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "2.0") != 0) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "Invalid request",
+		    json_object_new_string("jsonrpc must be \"2.0\""));
+		return NULL;
+	}
+	if (!json_object_object_get_ex(req, "method", &m) ||
+	    !json_object_is_type(m, json_type_string)) {
+		rpc_error_set(err, RPC_INVALID_REQUEST, "Invalid request",
+		    json_object_new_string("method must be a string"));
+		return NULL;
+	}
+	name = json_object_get_string(m);
+	for (meth = methods; meth->name && strcmp(meth->name, name) != 0;
+	    meth++)
+		;
+	if (meth->name == NULL) {
+		rpc_error_set(err, RPC_METHOD_NOT_FOUND, "Method not found",
+		    json_object_new_string(name));
+		return NULL;
+	}
+	if (!json_object_object_get_ex(req, "params", params) ||
+	    *params == NULL)
+		*params = NULL;
+	else if (!json_object_is_type(*params, json_type_object)) {
+		rpc_error_param(err, "params", "must be an object: "
+		    "parameters are passed by name");
+		return NULL;
+	}
+	return meth;
+}
+
+static char *
+reply_text(struct json_object *id, struct json_object *result,
+    struct rpc_error *err)
+{
+	struct json_object *r = json_object_new_object(), *e;
+	char *text;
+
+	json_object_object_add(r, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(r, "id", json_object_get(id));
+	if (err->code == 0)
+		json_object_object_add(r, "result", result);
+	else {
+		e = json_object_new_object();
+		json_object_object_add(e, "code",
+		    json_object_new_int(err->code));
+		json_object_object_add(e, "message",
+		    json_object_new_string(err->message));
+		if (err->data) {
+			json_object_object_add(e, "data", err->data);
+			err->data = NULL;
+		}
+		json_object_object_add(r, "error", e);
+		json_object_put(result);
+	}
+	text = strdup(json_compact(r));
+	json_object_put(r);
+	return text;
+}
+
+static void
+copy_param(struct json_object *params, const char *name, char *buf,
+    size_t len)
+{
+	struct json_object *v;
+
+	if (len > 0 && params &&
+	    json_object_object_get_ex(params, name, &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(buf, len, "%s", json_object_get_string(v));
+}
+
+char *
+rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
+    size_t len, struct rpc_outcome *out)
+{
+	struct json_object *req, *id = NULL, *params = NULL, *result = NULL;
+	const struct rpc_method *meth = NULL;
+	struct rpc_error err;
+	char why[128];
+	char *reply;
+
+	memset(&err, 0, sizeof(err));
+	memset(out, 0, sizeof(*out));
+	snprintf(out->method, sizeof(out->method), "?");
+	if ((req = json_parse_one(msg, len, why, sizeof(why))) == NULL)
+		rpc_error_set(&err, RPC_PARSE_ERROR, "Parse error",
+		    json_object_new_string(why));
+	else if ((meth = check_request(methods, req, &id, &params, &err))) {
+		snprintf(out->method, sizeof(out->method), "%s", meth->name);
+		if (params == NULL)
+			params = json_object_new_object();
+		else
+			json_object_get(params);
+		copy_param(params, "dbg", out->dbg, sizeof(out->dbg));
+		if (check_params(meth->params, params, &err) == 0)
+			meth->handler(ctx, params, &result, &err);
+		json_object_put(params);
+	}
+	out->code = err.code;
+	snprintf(out->message, sizeof(out->message), "%s", err.message);
+	reply = reply_text(id, result, &err);
+	json_object_put(req);
+	return reply;
+}
+
+const char *
+rpc_param_string(struct json_object *params, const char *name)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(params, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+rpc_param_bool(struct json_object *params, const char *name, int dflt)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(params, name, &v))
+		return dflt;
+	return json_object_get_boolean(v);
+}
+
+long long
+rpc_param_int(struct json_object *params, const char *name, long long dflt)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(params, name, &v))
+		return dflt;
+	return (long long)json_object_get_int64(v);
+}
+
+struct json_object *
+rpc_param_object(struct json_object *params, const char *name)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(params, name, &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}
+
+char *
+rpc_request_new(long long id, const char *method, struct json_object *params)
+{
+	struct json_object *r = json_object_new_object();
+	char *text;
+
+	json_object_object_add(r, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(r, "id", json_object_new_int64(id));
+	json_object_object_add(r, "method", json_object_new_string(method));
+	json_object_object_add(r, "params",
+	    params ? json_object_get(params) : json_object_new_object());
+	text = strdup(json_compact(r));
+	json_object_put(r);
+	return text;
+}
+
+int
+rpc_reply_parse(const char *buf, size_t len, long long id,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct json_object *r, *v, *e;
+	char why[128];
+	int rc = -1;
+
+	*result = NULL;
+	memset(err, 0, sizeof(*err));
+	if ((r = json_parse_one(buf, len, why, sizeof(why))) == NULL) {
+		rpc_error_set(err, RPC_PARSE_ERROR, "bad reply",
+		    json_object_new_string(why));
+		return -1;
+	}
+	if (!json_object_object_get_ex(r, "id", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) != id)
+		rpc_error_set(err, RPC_INVALID_REQUEST, "bad reply",
+		    json_object_new_string("the reply's id is not ours"));
+	else if (json_object_object_get_ex(r, "result", &v)) {
+		*result = json_object_get(v);
+		rc = 0;
+	} else if (json_object_object_get_ex(r, "error", &e) &&
+	    json_object_object_get_ex(e, "code", &v)) {
+		err->code = json_object_get_int(v);
+		if (json_object_object_get_ex(e, "message", &v))
+			snprintf(err->message, sizeof(err->message), "%s",
+			    json_object_get_string(v));
+		if (json_object_object_get_ex(e, "data", &v))
+			err->data = json_object_get(v);
+		rc = 1;
+	} else
+		rpc_error_set(err, RPC_INVALID_REQUEST, "bad reply",
+		    json_object_new_string("neither result nor error"));
+	json_object_put(r);
+	return rc;
+}

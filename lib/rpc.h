@@ -1,0 +1,112 @@
+/*
+ * The JSON-RPC 2.0 codec of proto/README.md, shared by both daemons and
+ * the CLI.  A method is a row of a table: its name, its handler and the
+ * specification of its parameters.  rpc_dispatch() validates a request
+ * against that row before the handler runs, so handlers read parameters
+ * that are known to be present, of the right type and within bounds.
+ */
+#ifndef CPULEVEL_RPC_H
+#define CPULEVEL_RPC_H
+
+#include <stddef.h>
+
+#include "jsonutil.h"
+
+#define RPC_API_VERSION		1
+#define RPC_MAX_MESSAGE		(1024 * 1024)	/* NN_RCVMAXSIZE */
+#define RPC_MAX_ID		64
+#define RPC_MAX_DBG		256
+
+/* JSON-RPC's codes, and XenAPI's one code for all domain errors. */
+#define RPC_PARSE_ERROR		(-32700)
+#define RPC_INVALID_REQUEST	(-32600)
+#define RPC_METHOD_NOT_FOUND	(-32601)
+#define RPC_INVALID_PARAMS	(-32602)
+#define RPC_INTERNAL_ERROR	(-32603)
+#define RPC_API_ERROR		1
+
+struct rpc_error {
+	int			 code;		/* 0: no error */
+	char			 message[64];
+	struct json_object	*data;		/* owned; may be NULL */
+};
+
+enum rpc_param_type {
+	P_ID,		/* [A-Za-z0-9._:-]{1,64} */
+	P_STRING,	/* any string up to RPC_MAX_DBG */
+	P_BOOL,
+	P_INT,
+	P_FEATURESET,	/* checked to parse: INVALID_FEATURE_STRING */
+	P_CPUINFO,	/* object of strings within cpuinfo.h's bounds */
+	P_POWER_STATE,	/* running/suspended/halted, or capitalised */
+	P_DOMAIN_TYPE,	/* pv/hvm/pvh/pv_in_pvh */
+	P_FLAGS,	/* {vendor?, features?}: last_boot_CPU_flags */
+	P_ANY_OBJECT	/* an object of strings, bounded like P_CPUINFO */
+};
+
+struct rpc_param {
+	const char		*name;
+	enum rpc_param_type	 type;
+	int			 required;
+};
+
+/* A handler fills *result (NULL means JSON null) or err. */
+typedef void rpc_handler(void *ctx, struct json_object *params,
+    struct json_object **result, struct rpc_error *err);
+
+struct rpc_method {
+	const char		*name;
+	rpc_handler		*handler;
+	const struct rpc_param	*params;	/* ends with a NULL name */
+};
+
+/* What became of one call, for the log line the server writes. */
+struct rpc_outcome {
+	char	method[64];		/* "?" until known */
+	char	dbg[RPC_MAX_DBG + 1];
+	int	code;			/* 0, or the error's code */
+	char	message[64];		/* the error's message */
+};
+
+/*
+ * Handle one request message end to end: parse, validate, look the method
+ * up, call it, and encode the reply.  Returns the reply text, which the
+ * caller frees; NULL only when out of memory.
+ */
+char	*rpc_dispatch(const struct rpc_method *methods, void *ctx,
+	    const char *msg, size_t len, struct rpc_outcome *out);
+
+/* Errors. */
+void	 rpc_error_clear(struct rpc_error *err);
+void	 rpc_error_set(struct rpc_error *err, int code, const char *message,
+	    struct json_object *data);
+void	 rpc_error_param(struct rpc_error *err, const char *param,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* XenAPI error: message CODE, data the n strings that follow. */
+void	 rpc_error_api(struct rpc_error *err, const char *code, int n, ...);
+void	 rpc_error_internal(struct rpc_error *err, const char *what);
+
+/* Parameter access for handlers (the spec guarantees presence if required). */
+const char	*rpc_param_string(struct json_object *params, const char *name);
+int		 rpc_param_bool(struct json_object *params, const char *name,
+		    int dflt);
+long long	 rpc_param_int(struct json_object *params, const char *name,
+		    long long dflt);
+struct json_object *rpc_param_object(struct json_object *params,
+		    const char *name);
+/* "running" for "Running": the canonical spelling of a P_POWER_STATE. */
+const char	*rpc_power_state(const char *s);
+int		 rpc_valid_id(const char *s);
+
+/* Client side. */
+char	*rpc_request_new(long long id, const char *method,
+	    struct json_object *params);
+/*
+ * Parse a reply: 0 with *result (owned, may be NULL for null), or 1 with
+ * err filled from the reply's error, or -1 with err describing a broken
+ * reply.
+ */
+int	 rpc_reply_parse(const char *buf, size_t len, long long id,
+	    struct json_object **result, struct rpc_error *err);
+
+#endif

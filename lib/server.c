@@ -1,0 +1,110 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "bus.h"
+#include "log.h"
+#include "server.h"
+
+/*
+ * NN_RCVFD is a notification fd, readable while messages wait: watched
+ * level-triggered, so taking a bounded batch per wake-up is enough, and
+ * leaves the loop free to run signal handlers between batches.
+ */
+#define SERVER_BATCH	64
+
+struct server {
+	int			 sock;
+	const struct rpc_method	*methods;
+	void			*ctx;
+	struct event		*ev;
+};
+
+static void
+log_outcome(const struct rpc_outcome *o)
+{
+	if (o->code == 0)
+		log_debug("%s dbg=%s: ok", o->method, o->dbg);
+	else
+		log_info("%s dbg=%s: error %d %s", o->method, o->dbg,
+		    o->code, o->message);
+}
+
+static void
+server_handle(struct server *srv, struct bus_msg *m)
+{
+	struct rpc_outcome o;
+	char *reply;
+
+	reply = rpc_dispatch(srv->methods, srv->ctx, m->body, m->len, &o);
+	log_outcome(&o);
+	if (reply == NULL) {
+		log_warnx("%s: out of memory for the reply", o.method);
+		bus_msg_free(m);
+		return;
+	}
+	/* The client may have gone; its request was still handled. */
+	if (bus_send_reply(srv->sock, m, reply, strlen(reply)) == -1)
+		log_info("%s dbg=%s: reply not sent: %s", o.method, o.dbg,
+		    strerror(errno));
+	free(reply);
+}
+
+static void
+server_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct bus_msg m;
+	int i, rc;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < SERVER_BATCH; i++) {
+		if ((rc = bus_recv_request(srv->sock, &m)) == 0)
+			return;
+		if (rc == -1) {
+			log_warnx("receive: %s", strerror(errno));
+			return;
+		}
+		server_handle(srv, &m);
+	}
+}
+
+struct server *
+server_new(struct event_base *base, int sock, const struct rpc_method *methods,
+    void *ctx, char *err, size_t errlen)
+{
+	struct server *srv;
+	int fd;
+
+	if ((fd = bus_recv_fd(sock, err, errlen)) == -1)
+		return NULL;
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->sock = sock;
+	srv->methods = methods;
+	srv->ctx = ctx;
+	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, server_readable,
+	    srv);
+	if (srv->ev == NULL || event_add(srv->ev, NULL) == -1) {
+		snprintf(err, errlen, "cannot watch the request socket");
+		server_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+void
+server_free(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->ev)
+		event_free(srv->ev);
+	free(srv);
+}

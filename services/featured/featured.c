@@ -1,0 +1,233 @@
+/*
+ * cpulevel-featured: set up the database and sockets, then run the event
+ * loop until SIGTERM or SIGINT.  The loop only dispatches: requests go to
+ * lib/server.c, and from there to the handlers in methods.c.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "bus.h"
+#include "config.h"
+#include "db.h"
+#include "featured.h"
+#include "log.h"
+#include "probe.h"
+#include "server.h"
+
+#define DEFAULT_DB	"/var/lib/cpulevel/cpulevel.db"
+#define DEFAULT_RPC	"ipc:///run/cpulevel/featured.sock"
+#define DEFAULT_EVENTS	"ipc:///run/cpulevel/featured-events.sock"
+
+struct options {
+	const char	*db;
+	const char	*rpc;
+	const char	*events;
+	const char	*local_host;
+	const char	*probe;
+	int		 use_syslog;
+	int		 verbose;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: cpulevel-featured [--db PATH] [--rpc URL] "
+	    "[--events URL]\n"
+	    "           [--local-host UUID] [--probe auto|xen|cpuid|"
+	    "file:PATH|none]\n"
+	    "           [--syslog] [-v]\n\n"
+	    "Defaults: --db " DEFAULT_DB "\n"
+	    "          --rpc " DEFAULT_RPC "\n"
+	    "          --events " DEFAULT_EVENTS "\n"
+	    "--local-host records a Host.boot for this host with the "
+	    "featuresets\nthe probe reads at start.\n");
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "db",		required_argument,	NULL, 'd' },
+		{ "rpc",	required_argument,	NULL, 'r' },
+		{ "events",	required_argument,	NULL, 'e' },
+		{ "local-host",	required_argument,	NULL, 'l' },
+		{ "probe",	required_argument,	NULL, 'p' },
+		{ "syslog",	no_argument,		NULL, 's' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->db = DEFAULT_DB;
+	o->rpc = DEFAULT_RPC;
+	o->events = DEFAULT_EVENTS;
+	o->probe = "auto";
+	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 'r': o->rpc = optarg; break;
+		case 'e': o->events = optarg; break;
+		case 'l': o->local_host = optarg; break;
+		case 'p': o->probe = optarg; break;
+		case 's': o->use_syslog = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "cpulevel-featured: unexpected argument "
+		    "'%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->local_host && !rpc_valid_id(o->local_host)) {
+		fprintf(stderr, "cpulevel-featured: --local-host '%s' is not "
+		    "a valid id\n", o->local_host);
+		return -1;
+	}
+	return 0;
+}
+
+/* The state directory of the default path may not exist on first start. */
+static void
+make_state_dir(const char *db)
+{
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", db);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		log_warnx("cannot create %s: %s", dir, strerror(errno));
+}
+
+/*
+ * --local-host: report this host's fresh sets through the same path as
+ * any client's Host.boot, so the daemon has one way in for data.
+ */
+static int
+boot_local_host(struct featured *f, const struct options *o)
+{
+	struct json_object *params, *ci;
+	struct cpuinfo info;
+	struct rpc_outcome out;
+	char err[512], *req, *reply;
+
+	if (strcmp(o->probe, "none") == 0) {
+		log_warnx("--local-host needs a probe, not --probe none");
+		return -1;
+	}
+	if (probe_host(o->probe, &info, err, sizeof(err)) != PROBE_OK) {
+		log_warnx("probe of the local host: %s", err);
+		return -1;
+	}
+	ci = cpuinfo_to_json(&info);
+	cpuinfo_free(&info);
+	params = json_object_new_object();
+	json_object_object_add(params, "host",
+	    json_object_new_string(o->local_host));
+	json_object_object_add(params, "cpu_info", ci);
+	json_object_object_add(params, "dbg",
+	    json_object_new_string("featured-start"));
+	req = rpc_request_new(0, "Host.boot", params);
+	json_object_put(params);
+	reply = req ? rpc_dispatch(featured_methods, f, req, strlen(req),
+	    &out) : NULL;
+	free(req);
+	free(reply);
+	if (out.code != 0) {
+		log_warnx("Host.boot of the local host %s failed: %d %s",
+		    o->local_host, out.code, out.message);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event *sigterm = NULL, *sigint = NULL;
+	struct event_base *base = NULL;
+	struct server *srv = NULL;
+	struct featured f;
+	struct options o;
+	char err[512];
+	int rep = -1, rc = 1;
+
+	if (parse_options(argc, argv, &o) == -1)
+		return 2;
+	log_init("cpulevel-featured", o.use_syslog, o.verbose);
+	/* Sockets and the database are ours alone. */
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&f, 0, sizeof(f));
+	f.pub = -1;
+	make_state_dir(o.db);
+	if (db_open(o.db, DB_READWRITE, &f.db, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if ((rep = bus_listen_rep(o.rpc, err, sizeof(err))) == -1 ||
+	    (f.pub = bus_listen_pub(o.events, err, sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		goto done;
+	}
+	if (o.local_host && boot_local_host(&f, &o) == -1)
+		goto done;
+	if ((base = event_base_new()) == NULL) {
+		log_warnx("event_base_new failed");
+		goto done;
+	}
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm,
+	    NULL) == -1 || evsignal_add(sigint, NULL) == -1) {
+		log_warnx("cannot watch signals");
+		goto done;
+	}
+	if ((srv = server_new(base, rep, featured_methods, &f, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto done;
+	}
+	log_info("%s: serving %s, events on %s, database %s",
+	    CPULEVEL_VERSION, o.rpc, o.events, o.db);
+	if (event_base_dispatch(base) == -1)
+		log_warnx("event loop failed");
+	else
+		rc = 0;
+done:
+	server_free(srv);
+	if (sigterm)
+		event_free(sigterm);
+	if (sigint)
+		event_free(sigint);
+	if (base)
+		event_base_free(base);
+	if (f.pub != -1)
+		bus_close(f.pub);
+	if (rep != -1)
+		bus_close(rep);
+	db_close(f.db);
+	return rc;
+}

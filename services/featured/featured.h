@@ -1,0 +1,164 @@
+/*
+ * cpulevel-featured: owner of pool, host and VM featureset state.
+ *
+ * Every method is a row of the table in methods.c; its handler is in the
+ * file of its object (host.c, pool.c, vm.c), named after it: Host.boot is
+ * host_boot().  Handlers that change state run inside txn_run(), which
+ * commits before the reply is built and publishes events only for what
+ * was committed.
+ */
+#ifndef FEATURED_H
+#define FEATURED_H
+
+#include <sqlite3.h>
+
+#include "cpuinfo.h"
+#include "featureset.h"
+#include "rpc.h"
+
+#define FEATURED_MAX_EVENTS	8
+
+struct featured {
+	sqlite3		*db;
+	int		 pub;		/* events socket, -1 if none */
+	/* events of the transaction in progress, sent after its commit */
+	char		*events[FEATURED_MAX_EVENTS][2];	/* topic, json */
+	int		 nevents;
+	char		 dberr[256];	/* the last store error */
+};
+
+/* An optional featureset: a cpu_info key or column may be absent. */
+struct optfs {
+	int			present;
+	struct featureset	fs;
+};
+
+struct host_rec {
+	char		id[RPC_MAX_ID + 1];
+	char		pool[RPC_MAX_ID + 1];		/* "" standalone */
+	char		vendor[CPUINFO_MAX_KEY * 2];
+	int		hvm_capable;
+	struct optfs	pv, hvm;			/* max sets */
+	struct optfs	pv_host, hvm_host;		/* default sets */
+	long long	cpu_count, socket_count;
+};
+
+struct pool_rec {
+	char		id[RPC_MAX_ID + 1];
+	char		vendor[CPUINFO_MAX_KEY * 2];
+	struct featureset pv_host, hvm_host;		/* the level */
+	struct featureset pv, hvm;
+	long long	cpu_count, socket_count;
+};
+
+struct vm_rec {
+	char		id[RPC_MAX_ID + 1];
+	char		host[RPC_MAX_ID + 1];		/* "" unknown */
+	char		domain_type[16];
+	char		power_state[16];
+	int		has_vendor;
+	char		vendor[CPUINFO_MAX_KEY * 2];
+	struct optfs	features;
+	int		legacy;
+};
+
+/* methods.c */
+extern const struct rpc_method featured_methods[];
+
+/* txn.c: run fn in a write transaction; see the comment there. */
+typedef int txn_fn(struct featured *, struct json_object *params,
+    struct json_object **result, struct rpc_error *err);
+void	txn_run(struct featured *f, struct json_object *params,
+	    struct json_object **result, struct rpc_error *err, txn_fn *fn);
+/* Store failed: an internal error carrying the store's reason. */
+int	txn_store_error(struct featured *f, struct rpc_error *err);
+
+/* events.c */
+void	events_queue(struct featured *f, const char *topic, const char *method,
+	    struct json_object *params);
+void	events_flush(struct featured *f);
+void	events_discard(struct featured *f);
+struct json_object *events_set_change(const struct featureset *old,
+	    const struct featureset *new);
+
+/* store.c: 1 found, 0 not found, -1 error (reason in f->dberr). */
+int	store_host_get(struct featured *f, const char *id, struct host_rec *h);
+int	store_host_cpu_info(struct featured *f, const char *id,
+	    struct cpuinfo *ci);
+int	store_host_put(struct featured *f, const struct host_rec *h,
+	    const char *cpu_info_json);
+int	store_host_set_pool(struct featured *f, const char *host,
+	    const char *pool);
+int	store_host_delete(struct featured *f, const char *host);
+int	store_host_resident_vms(struct featured *f, const char *host);
+int	store_pool_get(struct featured *f, const char *id, struct pool_rec *p);
+int	store_pool_put(struct featured *f, const struct pool_rec *p);
+int	store_pool_delete(struct featured *f, const char *id);
+int	store_pool_members(struct featured *f, const char *pool,
+	    int (*fn)(const struct host_rec *, void *), void *arg);
+int	store_history_add(struct featured *f, const char *pool,
+	    const char *event, const char *host, const struct pool_rec *old,
+	    const struct pool_rec *new);
+int	store_history_list(struct featured *f, const char *pool, int limit,
+	    struct json_object *out);
+int	store_vm_get(struct featured *f, const char *id, struct vm_rec *vm);
+int	store_vm_put(struct featured *f, const struct vm_rec *vm);
+int	store_vm_delete(struct featured *f, const char *id);
+
+/* host.c */
+void	host_boot(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	host_get_cpu_info(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	host_destroy(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+/* The host's set of a kind: default (level) or max (migration). */
+const struct optfs *host_default_set(const struct host_rec *h,
+	    const char *domain_type);
+const struct optfs *host_max_set(const struct host_rec *h,
+	    const char *domain_type);
+/* Load a host or fail with HANDLE_INVALID; -1 on failure. */
+int	host_load(struct featured *f, const char *id, struct host_rec *h,
+	    struct rpc_error *err);
+
+/* pool.c */
+void	pool_join(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	pool_eject(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	pool_get_cpu_info(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	pool_get_level_history(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+/* Recompute a pool from its members; *changed if its level moved. */
+int	pool_recalc(struct featured *f, const char *pool, const char *event,
+	    const char *host, int *changed, struct rpc_error *err);
+/* Take host out of its pool (deleting an emptied pool). */
+int	pool_leave(struct featured *f, const struct host_rec *h,
+	    const char *event, int *changed, struct rpc_error *err);
+
+/* vm.c */
+void	vm_start(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_migrate(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_suspend(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_resume(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_shutdown(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_reboot(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_import(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_get_cpu_flags(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_destroy(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+
+/* methods.c */
+void	service_version(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+
+#endif

@@ -1,0 +1,226 @@
+/* Host.* methods: hosts reporting their featuresets, and forgetting them. */
+#include <stddef.h>
+#include <string.h>
+
+#include "compat.h"
+#include "featured.h"
+#include "jsonutil.h"
+#include "log.h"
+
+const struct optfs *
+host_max_set(const struct host_rec *h, const char *domain_type)
+{
+	return domain_is_hvm(domain_type) ? &h->hvm : &h->pv;
+}
+
+/* A host from an older toolstack has no *_host keys: its max set serves. */
+const struct optfs *
+host_default_set(const struct host_rec *h, const char *domain_type)
+{
+	const struct optfs *d = domain_is_hvm(domain_type) ? &h->hvm_host :
+	    &h->pv_host;
+
+	return d->present ? d : host_max_set(h, domain_type);
+}
+
+int
+host_load(struct featured *f, const char *id, struct host_rec *h,
+    struct rpc_error *err)
+{
+	switch (store_host_get(f, id, h)) {
+	case 1:
+		return 0;
+	case 0:
+		rpc_error_api(err, "HANDLE_INVALID", 2, "host", id);
+		return -1;
+	default:
+		return txn_store_error(f, err);
+	}
+}
+
+/* The featureset keys of cpu_info parsed into the host record. */
+static void
+host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
+{
+	static const struct {
+		const char	*key;
+		size_t		 offset;
+	} keys[] = {
+		{ CI_FEATURES_PV,	offsetof(struct host_rec, pv) },
+		{ CI_FEATURES_HVM,	offsetof(struct host_rec, hvm) },
+		{ CI_FEATURES_PV_HOST,	offsetof(struct host_rec, pv_host) },
+		{ CI_FEATURES_HVM_HOST,	offsetof(struct host_rec, hvm_host) },
+	};
+	struct optfs *o;
+	char why[8];
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		o = (struct optfs *)((char *)h + keys[i].offset);
+		/* The dispatcher checked every features* value parses. */
+		o->present = cpuinfo_get_fs(ci, keys[i].key, &o->fs, why,
+		    sizeof(why)) == 0;
+	}
+}
+
+/*
+ * Which of the host's featuresets lost bits since its last boot: a
+ * microcode or firmware update can take features away (TSX), and the
+ * operator should hear about it by name.
+ */
+static struct json_object *
+host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
+{
+	struct json_object *sets = NULL;
+	struct featureset a, b, d;
+	char why[8];
+	size_t i;
+
+	for (i = 0; i < new->n; i++) {
+		const char *k = new->kv[i].key;
+
+		if (strncmp(k, "features", 8) != 0 ||
+		    cpuinfo_get_fs(old, k, &a, why, sizeof(why)) != 0 ||
+		    cpuinfo_get_fs(new, k, &b, why, sizeof(why)) != 0)
+			continue;
+		fs_diff(&a, &b, &d);
+		if (fs_is_zero(&d))
+			continue;
+		if (sets == NULL)
+			sets = json_object_new_object();
+		json_object_object_add(sets, k, events_set_change(&a, &b));
+	}
+	return sets;
+}
+
+static void
+host_report_lost(struct featured *f, const struct host_rec *h,
+    struct json_object *sets)
+{
+	struct json_object *p = json_object_new_object();
+
+	log_info("host %s lost features since its last boot: %s", h->id,
+	    json_compact(sets));
+	json_object_object_add(p, "host", json_object_new_string(h->id));
+	json_object_object_add(p, "pool", h->pool[0] ?
+	    json_object_new_string(h->pool) : NULL);
+	json_object_object_add(p, "sets", sets);
+	events_queue(f, "host.features_lost", "Host.features_lost", p);
+}
+
+static int
+do_host_boot(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct json_object *cij = rpc_param_object(params, "cpu_info");
+	struct cpuinfo ci, old;
+	struct host_rec h;
+	struct json_object *lost = NULL;
+	const char *id = rpc_param_string(params, "host"), *vendor;
+	char why[128];
+	int found, changed = 0;
+
+	if (cpuinfo_from_json(&ci, cij, why, sizeof(why)) == -1) {
+		rpc_error_param(err, "cpu_info", "%s", why);
+		return -1;
+	}
+	if ((vendor = cpuinfo_get(&ci, CI_VENDOR)) == NULL ||
+	    strlen(vendor) >= sizeof(h.vendor)) {
+		cpuinfo_free(&ci);
+		rpc_error_param(err, "cpu_info", "needs the key 'vendor'");
+		return -1;
+	}
+	if ((found = store_host_get(f, id, &h)) == -1 ||
+	    (found && store_host_cpu_info(f, id, &old) == -1)) {
+		cpuinfo_free(&ci);
+		return txn_store_error(f, err);
+	}
+	if (!found) {
+		memset(&h, 0, sizeof(h));
+		strcpy(h.id, id);
+	} else {
+		lost = host_lost_sets(&old, &ci);
+		cpuinfo_free(&old);
+	}
+	strcpy(h.vendor, vendor);
+	h.hvm_capable = rpc_param_bool(params, "hvm_capable", 1);
+	host_from_cpu_info(&h, &ci);
+	cpuinfo_free(&ci);
+	if (store_host_put(f, &h, json_compact(cij)) == -1) {
+		json_object_put(lost);
+		return txn_store_error(f, err);
+	}
+	if (lost)
+		host_report_lost(f, &h, lost);
+	if (h.pool[0] && pool_recalc(f, h.pool, "Host.boot", h.id, &changed,
+	    err) == -1)
+		return -1;
+	log_info("host %s booted (%s)%s%s", id, found ? "known" : "new",
+	    h.pool[0] ? ", pool " : ", standalone", h.pool);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "pool", h.pool[0] ?
+	    json_object_new_string(h.pool) : NULL);
+	json_object_object_add(*result, "pool_level_changed",
+	    json_object_new_boolean(changed));
+	return 0;
+}
+
+void
+host_boot(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_host_boot);
+}
+
+void
+host_get_cpu_info(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	const char *id = rpc_param_string(params, "host");
+	struct cpuinfo ci;
+
+	switch (store_host_cpu_info(f, id, &ci)) {
+	case 1:
+		*result = cpuinfo_to_json(&ci);
+		cpuinfo_free(&ci);
+		break;
+	case 0:
+		rpc_error_api(err, "HANDLE_INVALID", 2, "host", id);
+		break;
+	default:
+		txn_store_error(f, err);
+	}
+}
+
+static int
+do_host_destroy(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct host_rec h;
+	int n, changed;
+
+	(void)result;
+	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+		return -1;
+	if ((n = store_host_resident_vms(f, h.id)) == -1)
+		return txn_store_error(f, err);
+	if (n > 0) {
+		rpc_error_api(err, "HOST_HAS_RESIDENT_VMS", 1, h.id);
+		return -1;
+	}
+	if (h.pool[0] && pool_leave(f, &h, "Host.destroy", &changed,
+	    err) == -1)
+		return -1;
+	if (store_host_delete(f, h.id) == -1)
+		return txn_store_error(f, err);
+	log_info("host %s destroyed", h.id);
+	return 0;
+}
+
+void
+host_destroy(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_host_destroy);
+}

@@ -1,0 +1,293 @@
+/*
+ * Pool.* methods, and the recalculation of a pool's level whenever its
+ * membership or a member's featuresets change.  Running VMs are never
+ * touched: they keep the set they started with.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "compat.h"
+#include "featured.h"
+#include "log.h"
+
+/* Folds the members into a new pool record. */
+struct fold {
+	struct pool_rec		*p;
+	struct featureset	 acc[4];	/* accumulated bits per set */
+};
+
+static void
+fold_set(struct featureset *level, struct featureset *acc,
+    const struct optfs *member)
+{
+	if (member->present)
+		level_fold(level, &member->fs, acc);
+}
+
+static int
+fold_member(const struct host_rec *h, void *arg)
+{
+	struct fold *fo = arg;
+	struct pool_rec *p = fo->p;
+
+	fold_set(&p->pv_host, &fo->acc[0], host_default_set(h, "pv"));
+	fold_set(&p->pv, &fo->acc[1], &h->pv);
+	if (h->hvm_capable) {
+		fold_set(&p->hvm_host, &fo->acc[2], host_default_set(h, "hvm"));
+		fold_set(&p->hvm, &fo->acc[3], &h->hvm);
+	}
+	p->cpu_count += h->cpu_count;
+	p->socket_count += h->socket_count;
+	return 0;
+}
+
+static void
+level_event(struct featured *f, const struct pool_rec *old,
+    const struct pool_rec *new, const char *event, const char *host)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "pool", json_object_new_string(new->id));
+	json_object_object_add(p, "event", json_object_new_string(event));
+	json_object_object_add(p, "host", json_object_new_string(host));
+	json_object_object_add(p, "pv",
+	    events_set_change(&old->pv_host, &new->pv_host));
+	json_object_object_add(p, "hvm",
+	    events_set_change(&old->hvm_host, &new->hvm_host));
+	events_queue(f, "pool.level_changed", "Pool.level_changed", p);
+}
+
+int
+pool_recalc(struct featured *f, const char *pool, const char *event,
+    const char *host, int *changed, struct rpc_error *err)
+{
+	struct pool_rec old, new;
+	struct fold fo;
+
+	*changed = 0;
+	if (store_pool_get(f, pool, &old) != 1)
+		return txn_store_error(f, err);
+	memset(&new, 0, sizeof(new));
+	strcpy(new.id, old.id);
+	strcpy(new.vendor, old.vendor);
+	memset(&fo, 0, sizeof(fo));
+	fo.p = &new;
+	if (store_pool_members(f, pool, fold_member, &fo) == -1)
+		return txn_store_error(f, err);
+	level_finish(&new.pv_host, &fo.acc[0]);
+	level_finish(&new.pv, &fo.acc[1]);
+	level_finish(&new.hvm_host, &fo.acc[2]);
+	level_finish(&new.hvm, &fo.acc[3]);
+	if (store_pool_put(f, &new) == -1)
+		return txn_store_error(f, err);
+	if (fs_is_equal(&old.pv_host, &new.pv_host) &&
+	    fs_is_equal(&old.hvm_host, &new.hvm_host) &&
+	    old.pv_host.len == new.pv_host.len &&
+	    old.hvm_host.len == new.hvm_host.len)
+		return 0;
+	if (store_history_add(f, pool, event, host, &old, &new) == -1)
+		return txn_store_error(f, err);
+	level_event(f, &old, &new, event, host);
+	log_info("pool %s level changed by %s of %s", pool, event, host);
+	*changed = 1;
+	return 0;
+}
+
+static int
+resident_vms_check(struct featured *f, const char *host,
+    struct rpc_error *err)
+{
+	int n;
+
+	if ((n = store_host_resident_vms(f, host)) == -1)
+		return txn_store_error(f, err);
+	if (n > 0) {
+		rpc_error_api(err, "HOST_HAS_RESIDENT_VMS", 1, host);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+count_member(const struct host_rec *h, void *arg)
+{
+	(void)h;
+	(*(int *)arg)++;
+	return 0;
+}
+
+int
+pool_leave(struct featured *f, const struct host_rec *h, const char *event,
+    int *changed, struct rpc_error *err)
+{
+	int members = 0;
+
+	*changed = 0;
+	if (store_host_set_pool(f, h->id, NULL) == -1 ||
+	    store_pool_members(f, h->pool, count_member, &members) == -1)
+		return txn_store_error(f, err);
+	if (members > 0)
+		return pool_recalc(f, h->pool, event, h->id, changed, err);
+	log_info("pool %s has no members left: deleted", h->pool);
+	if (store_pool_delete(f, h->pool) == -1)
+		return txn_store_error(f, err);
+	return 0;
+}
+
+static int
+do_pool_join(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	const char *pool = rpc_param_string(params, "pool");
+	int force = rpc_param_bool(params, "force", 0), changed = 0, found;
+	struct host_rec h;
+	struct pool_rec p;
+
+	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+		return -1;
+	if (h.pool[0] && strcmp(h.pool, pool) != 0) {
+		rpc_error_api(err, "HOST_ALREADY_IN_POOL", 2, h.id, h.pool);
+		return -1;
+	}
+	if ((found = store_pool_get(f, pool, &p)) == -1)
+		return txn_store_error(f, err);
+	if (found && strcmp(p.vendor, h.vendor) != 0 && !force) {
+		rpc_error_api(err, "HOSTS_NOT_HOMOGENEOUS", 1, "CPUs differ");
+		return -1;
+	}
+	if (!h.pool[0]) {
+		if (!found) {
+			memset(&p, 0, sizeof(p));
+			strcpy(p.id, pool);
+			strcpy(p.vendor, h.vendor);
+			if (store_pool_put(f, &p) == -1)
+				return txn_store_error(f, err);
+			log_info("pool %s created by %s", pool, h.id);
+		}
+		if (store_host_set_pool(f, h.id, pool) == -1)
+			return txn_store_error(f, err);
+		if (pool_recalc(f, pool, "Pool.join", h.id, &changed,
+		    err) == -1)
+			return -1;
+		log_info("host %s joined pool %s%s", h.id, pool,
+		    force && found && strcmp(p.vendor, h.vendor) != 0 ?
+		    " (forced: CPU vendors differ)" : "");
+	}
+	*result = json_object_new_object();
+	json_object_object_add(*result, "pool_level_changed",
+	    json_object_new_boolean(changed));
+	return 0;
+}
+
+void
+pool_join(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_pool_join);
+}
+
+static int
+pool_load(struct featured *f, const char *id, struct pool_rec *p,
+    struct rpc_error *err)
+{
+	switch (store_pool_get(f, id, p)) {
+	case 1:
+		return 0;
+	case 0:
+		rpc_error_api(err, "HANDLE_INVALID", 2, "pool", id);
+		return -1;
+	default:
+		return txn_store_error(f, err);
+	}
+}
+
+static int
+do_pool_eject(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	const char *pool = rpc_param_string(params, "pool");
+	struct host_rec h;
+	struct pool_rec p;
+	int changed = 0;
+
+	if (pool_load(f, pool, &p, err) == -1 ||
+	    host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+		return -1;
+	if (strcmp(h.pool, pool) != 0) {
+		rpc_error_api(err, "HOST_NOT_IN_POOL", 2, h.id, pool);
+		return -1;
+	}
+	if (resident_vms_check(f, h.id, err) == -1 ||
+	    pool_leave(f, &h, "Pool.eject", &changed, err) == -1)
+		return -1;
+	log_info("host %s ejected from pool %s", h.id, pool);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "pool_level_changed",
+	    json_object_new_boolean(changed));
+	return 0;
+}
+
+void
+pool_eject(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_pool_eject);
+}
+
+static void
+add_fs(struct json_object *o, const char *key, const struct featureset *fs)
+{
+	char buf[FS_STRING_MAX];
+
+	fs_format(fs, buf);
+	json_object_object_add(o, key, json_object_new_string(buf));
+}
+
+static void
+add_count(struct json_object *o, const char *key, long long n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", n);
+	json_object_object_add(o, key, json_object_new_string(buf));
+}
+
+void
+pool_get_cpu_info(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	struct pool_rec p;
+
+	if (pool_load(f, rpc_param_string(params, "pool"), &p, err) == -1)
+		return;
+	*result = json_object_new_object();
+	json_object_object_add(*result, CI_VENDOR,
+	    json_object_new_string(p.vendor));
+	add_count(*result, CI_CPU_COUNT, p.cpu_count);
+	add_count(*result, CI_SOCKET_COUNT, p.socket_count);
+	add_fs(*result, CI_FEATURES_PV_HOST, &p.pv_host);
+	add_fs(*result, CI_FEATURES_HVM_HOST, &p.hvm_host);
+	add_fs(*result, CI_FEATURES_PV, &p.pv);
+	add_fs(*result, CI_FEATURES_HVM, &p.hvm);
+}
+
+void
+pool_get_level_history(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	long long limit = rpc_param_int(params, "limit", 100);
+
+	if (limit < 1 || limit > 1000) {
+		rpc_error_param(err, "limit", "must be 1 to 1000");
+		return;
+	}
+	*result = json_object_new_array();
+	if (store_history_list(f, rpc_param_string(params, "pool"),
+	    (int)limit, *result) == -1) {
+		json_object_put(*result);
+		*result = NULL;
+		txn_store_error(f, err);
+	}
+}

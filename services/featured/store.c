@@ -1,0 +1,446 @@
+/*
+ * featured's reads and writes of the database.  Every statement is
+ * prepared and bound; no SQL is ever built from input.  Statements are
+ * prepared per call: featured answers a handful of lifecycle events a
+ * second at most, and the simplicity is worth more than the microseconds.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "featured.h"
+#include "jsonutil.h"
+
+static int
+store_fail(struct featured *f, sqlite3_stmt *st, const char *what)
+{
+	snprintf(f->dberr, sizeof(f->dberr), "%s: %s", what,
+	    sqlite3_errmsg(f->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/*
+ * Prepare sql and bind its parameters from a format: 's' text (NULL binds
+ * NULL), 'f' a struct optfs * (absent binds NULL), 'F' a struct
+ * featureset *, 'i' a long long.
+ */
+static sqlite3_stmt *
+store_stmt(struct featured *f, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	char buf[FS_STRING_MAX];
+	const struct optfs *o;
+	const char *s;
+	va_list ap;
+	int i, rc = SQLITE_OK;
+
+	if (db_prepare(f->db, sql, &st, f->dberr, sizeof(f->dberr)) == -1)
+		return NULL;
+	va_start(ap, fmt);
+	for (i = 1; rc == SQLITE_OK && fmt[i - 1]; i++) {
+		switch (fmt[i - 1]) {
+		case 's':
+			s = va_arg(ap, const char *);
+			rc = s ? sqlite3_bind_text(st, i, s, -1,
+			    SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+			break;
+		case 'f':
+			o = va_arg(ap, const struct optfs *);
+			if (!o->present) {
+				rc = sqlite3_bind_null(st, i);
+				break;
+			}
+			fs_format(&o->fs, buf);
+			rc = sqlite3_bind_text(st, i, buf, -1,
+			    SQLITE_TRANSIENT);
+			break;
+		case 'F':
+			fs_format(va_arg(ap, const struct featureset *), buf);
+			rc = sqlite3_bind_text(st, i, buf, -1,
+			    SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(st, i,
+			    va_arg(ap, long long));
+			break;
+		}
+	}
+	va_end(ap);
+	if (rc != SQLITE_OK) {
+		store_fail(f, st, "bind");
+		return NULL;
+	}
+	return st;
+}
+
+/* Run a statement that returns no rows. */
+static int
+store_exec(struct featured *f, sqlite3_stmt *st, const char *what)
+{
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(f, st, what);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Step to the one row of a look-up: 1 row, 0 none, -1 error. */
+static int
+store_row(struct featured *f, sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	return store_fail(f, st, what);
+}
+
+static void
+col_text(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(buf, len, "%s", t ? (const char *)t : "");
+}
+
+/* Stored sets were canonicalised on the way in: they always parse. */
+static void
+col_fs(sqlite3_stmt *st, int col, struct featureset *fs)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	char why[8];
+
+	if (t == NULL || fs_parse((const char *)t, fs, why, sizeof(why)) == -1)
+		fs_clear(fs);
+}
+
+static void
+col_optfs(sqlite3_stmt *st, int col, struct optfs *o)
+{
+	o->present = sqlite3_column_type(st, col) != SQLITE_NULL;
+	col_fs(st, col, &o->fs);
+}
+
+static void
+utc_now(char buf[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+#define HOST_COLUMNS \
+	"id, pool_id, vendor, hvm_capable, features_pv, features_hvm, " \
+	"features_pv_host, features_hvm_host, cpu_info"
+
+static void
+host_from_row(sqlite3_stmt *st, struct host_rec *h)
+{
+	struct json_object *ci, *v;
+	char why[64];
+	const char *text;
+
+	memset(h, 0, sizeof(*h));
+	col_text(st, 0, h->id, sizeof(h->id));
+	col_text(st, 1, h->pool, sizeof(h->pool));
+	col_text(st, 2, h->vendor, sizeof(h->vendor));
+	h->hvm_capable = sqlite3_column_int(st, 3);
+	col_optfs(st, 4, &h->pv);
+	col_optfs(st, 5, &h->hvm);
+	col_optfs(st, 6, &h->pv_host);
+	col_optfs(st, 7, &h->hvm_host);
+	text = (const char *)sqlite3_column_text(st, 8);
+	ci = text ? json_parse_one(text, strlen(text), why, sizeof(why)) :
+	    NULL;
+	if (ci && json_object_object_get_ex(ci, CI_CPU_COUNT, &v))
+		h->cpu_count = atoll(json_object_get_string(v));
+	if (ci && json_object_object_get_ex(ci, CI_SOCKET_COUNT, &v))
+		h->socket_count = atoll(json_object_get_string(v));
+	json_object_put(ci);
+}
+
+int
+store_host_get(struct featured *f, const char *id, struct host_rec *h)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(f, "SELECT " HOST_COLUMNS " FROM host WHERE id = ?",
+	    "s", id);
+	if ((rc = store_row(f, st, "host")) != 1)
+		return rc;
+	host_from_row(st, h);
+	sqlite3_finalize(st);
+	return 1;
+}
+
+int
+store_host_cpu_info(struct featured *f, const char *id, struct cpuinfo *ci)
+{
+	struct json_object *o;
+	sqlite3_stmt *st;
+	const char *text;
+	char why[128];
+	int rc;
+
+	cpuinfo_init(ci);
+	st = store_stmt(f, "SELECT cpu_info FROM host WHERE id = ?", "s", id);
+	if ((rc = store_row(f, st, "host cpu_info")) != 1)
+		return rc;
+	text = (const char *)sqlite3_column_text(st, 0);
+	o = json_parse_one(text, strlen(text), why, sizeof(why));
+	rc = o ? cpuinfo_from_json(ci, o, why, sizeof(why)) : -1;
+	json_object_put(o);
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		snprintf(f->dberr, sizeof(f->dberr), "host %s: stored "
+		    "cpu_info unreadable: %s", id, why);
+		return -1;
+	}
+	return 1;
+}
+
+/* An update first: REPLACE would delete the row and orphan its VMs. */
+int
+store_host_put(struct featured *f, const struct host_rec *h,
+    const char *cpu_info_json)
+{
+	char now[32];
+
+	utc_now(now);
+	if (store_exec(f, store_stmt(f, "UPDATE host SET vendor = ?, "
+	    "hvm_capable = ?, features_pv = ?, features_hvm = ?, "
+	    "features_pv_host = ?, features_hvm_host = ?, cpu_info = ?, "
+	    "booted_at = ? WHERE id = ?", "siffffsss", h->vendor,
+	    (long long)h->hvm_capable, &h->pv, &h->hvm, &h->pv_host,
+	    &h->hvm_host, cpu_info_json, now, h->id), "host update") == -1)
+		return -1;
+	if (sqlite3_changes(f->db) > 0)
+		return 0;
+	return store_exec(f, store_stmt(f, "INSERT INTO host (id, vendor, "
+	    "hvm_capable, features_pv, features_hvm, features_pv_host, "
+	    "features_hvm_host, cpu_info, booted_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssiffffss", h->id,
+	    h->vendor, (long long)h->hvm_capable, &h->pv, &h->hvm, &h->pv_host,
+	    &h->hvm_host, cpu_info_json, now), "host insert");
+}
+
+int
+store_host_set_pool(struct featured *f, const char *host, const char *pool)
+{
+	return store_exec(f, store_stmt(f, "UPDATE host SET pool_id = ? "
+	    "WHERE id = ?", "ss", pool, host), "host pool");
+}
+
+int
+store_host_delete(struct featured *f, const char *host)
+{
+	return store_exec(f, store_stmt(f, "DELETE FROM host WHERE id = ?",
+	    "s", host), "host delete");
+}
+
+int
+store_host_resident_vms(struct featured *f, const char *host)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(f, "SELECT count(*) FROM vm WHERE host_id = ? AND "
+	    "power_state IN ('running', 'suspended')", "s", host);
+	if ((rc = store_row(f, st, "resident VMs")) != 1)
+		return rc;
+	rc = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_pool_get(struct featured *f, const char *id, struct pool_rec *p)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(f, "SELECT id, vendor, features_pv_host, "
+	    "features_hvm_host, features_pv, features_hvm, cpu_count, "
+	    "socket_count FROM pool WHERE id = ?", "s", id);
+	if ((rc = store_row(f, st, "pool")) != 1)
+		return rc;
+	memset(p, 0, sizeof(*p));
+	col_text(st, 0, p->id, sizeof(p->id));
+	col_text(st, 1, p->vendor, sizeof(p->vendor));
+	col_fs(st, 2, &p->pv_host);
+	col_fs(st, 3, &p->hvm_host);
+	col_fs(st, 4, &p->pv);
+	col_fs(st, 5, &p->hvm);
+	p->cpu_count = sqlite3_column_int64(st, 6);
+	p->socket_count = sqlite3_column_int64(st, 7);
+	sqlite3_finalize(st);
+	return 1;
+}
+
+int
+store_pool_put(struct featured *f, const struct pool_rec *p)
+{
+	if (store_exec(f, store_stmt(f, "UPDATE pool SET vendor = ?, "
+	    "features_pv_host = ?, features_hvm_host = ?, features_pv = ?, "
+	    "features_hvm = ?, cpu_count = ?, socket_count = ? WHERE id = ?",
+	    "sFFFFiis", p->vendor, &p->pv_host, &p->hvm_host, &p->pv, &p->hvm,
+	    p->cpu_count, p->socket_count, p->id), "pool update") == -1)
+		return -1;
+	if (sqlite3_changes(f->db) > 0)
+		return 0;
+	return store_exec(f, store_stmt(f, "INSERT INTO pool (id, vendor, "
+	    "features_pv_host, features_hvm_host, features_pv, features_hvm, "
+	    "cpu_count, socket_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ssFFFFii", p->id, p->vendor, &p->pv_host, &p->hvm_host, &p->pv,
+	    &p->hvm, p->cpu_count, p->socket_count), "pool insert");
+}
+
+int
+store_pool_delete(struct featured *f, const char *id)
+{
+	return store_exec(f, store_stmt(f, "DELETE FROM pool WHERE id = ?",
+	    "s", id), "pool delete");
+}
+
+int
+store_pool_members(struct featured *f, const char *pool,
+    int (*fn)(const struct host_rec *, void *), void *arg)
+{
+	struct host_rec h;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(f, "SELECT " HOST_COLUMNS " FROM host WHERE "
+	    "pool_id = ? ORDER BY id", "s", pool);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		host_from_row(st, &h);
+		if (fn(&h, arg) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(f, st, "pool members");
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_history_add(struct featured *f, const char *pool, const char *event,
+    const char *host, const struct pool_rec *old, const struct pool_rec *new)
+{
+	char now[32];
+
+	utc_now(now);
+	return store_exec(f, store_stmt(f, "INSERT INTO level_history "
+	    "(pool_id, at, event, host_id, features_pv_host_old, "
+	    "features_pv_host_new, features_hvm_host_old, "
+	    "features_hvm_host_new) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ssssFFFF", pool, now, event, host, &old->pv_host, &new->pv_host,
+	    &old->hvm_host, &new->hvm_host), "history insert");
+}
+
+int
+store_history_list(struct featured *f, const char *pool, int limit,
+    struct json_object *out)
+{
+	static const char *const cols[] = { "seq", "at", "event", "host",
+	    "features_pv_host_old", "features_pv_host_new",
+	    "features_hvm_host_old", "features_hvm_host_new" };
+	struct json_object *e;
+	sqlite3_stmt *st;
+	const unsigned char *t;
+	size_t i;
+	int rc;
+
+	st = store_stmt(f, "SELECT seq, at, event, host_id, "
+	    "features_pv_host_old, features_pv_host_new, "
+	    "features_hvm_host_old, features_hvm_host_new FROM level_history "
+	    "WHERE pool_id = ? ORDER BY seq DESC LIMIT ?", "si", pool,
+	    (long long)limit);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e = json_object_new_object();
+		json_object_object_add(e, cols[0],
+		    json_object_new_int64(sqlite3_column_int64(st, 0)));
+		for (i = 1; i < sizeof(cols) / sizeof(cols[0]); i++) {
+			t = sqlite3_column_text(st, (int)i);
+			json_object_object_add(e, cols[i], t ?
+			    json_object_new_string((const char *)t) : NULL);
+		}
+		json_object_array_add(out, e);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(f, st, "history");
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_vm_get(struct featured *f, const char *id, struct vm_rec *vm)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(f, "SELECT id, host_id, domain_type, power_state, "
+	    "vendor, features, legacy FROM vm WHERE id = ?", "s", id);
+	if ((rc = store_row(f, st, "vm")) != 1)
+		return rc;
+	memset(vm, 0, sizeof(*vm));
+	col_text(st, 0, vm->id, sizeof(vm->id));
+	col_text(st, 1, vm->host, sizeof(vm->host));
+	col_text(st, 2, vm->domain_type, sizeof(vm->domain_type));
+	col_text(st, 3, vm->power_state, sizeof(vm->power_state));
+	vm->has_vendor = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	col_text(st, 4, vm->vendor, sizeof(vm->vendor));
+	col_optfs(st, 5, &vm->features);
+	vm->legacy = sqlite3_column_int(st, 6);
+	sqlite3_finalize(st);
+	return 1;
+}
+
+int
+store_vm_put(struct featured *f, const struct vm_rec *vm)
+{
+	const char *host = vm->host[0] ? vm->host : NULL;
+	const char *vendor = vm->has_vendor ? vm->vendor : NULL;
+
+	if (store_exec(f, store_stmt(f, "UPDATE vm SET host_id = ?, "
+	    "domain_type = ?, power_state = ?, vendor = ?, features = ?, "
+	    "legacy = ? WHERE id = ?", "ssssfis", host, vm->domain_type,
+	    vm->power_state, vendor, &vm->features, (long long)vm->legacy,
+	    vm->id), "vm update") == -1)
+		return -1;
+	if (sqlite3_changes(f->db) > 0)
+		return 0;
+	return store_exec(f, store_stmt(f, "INSERT INTO vm (id, host_id, "
+	    "domain_type, power_state, vendor, features, legacy) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)", "sssssfi", vm->id, host,
+	    vm->domain_type, vm->power_state, vendor, &vm->features,
+	    (long long)vm->legacy), "vm insert");
+}
+
+int
+store_vm_delete(struct featured *f, const char *id)
+{
+	return store_exec(f, store_stmt(f, "DELETE FROM vm WHERE id = ?",
+	    "s", id), "vm delete");
+}

@@ -1,0 +1,444 @@
+/*
+ * VM.* methods.  A VM is given the pool level of its kind when it starts
+ * (or reboots) and keeps that set, fixed, through migrate, suspend and
+ * resume until it halts.  Moves are checked with the shared rule of
+ * lib/compat.c against the destination's max set.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "compat.h"
+#include "featured.h"
+#include "log.h"
+
+static int
+vm_load(struct featured *f, const char *id, struct vm_rec *vm,
+    struct rpc_error *err)
+{
+	switch (store_vm_get(f, id, vm)) {
+	case 1:
+		return 0;
+	case 0:
+		rpc_error_api(err, "HANDLE_INVALID", 2, "VM", id);
+		return -1;
+	default:
+		return txn_store_error(f, err);
+	}
+}
+
+static int
+vm_in_state(const struct vm_rec *vm, const char *expected,
+    struct rpc_error *err)
+{
+	if (strcmp(vm->power_state, expected) == 0)
+		return 0;
+	rpc_error_api(err, "VM_BAD_POWER_STATE", 3, vm->id, expected,
+	    vm->power_state);
+	return -1;
+}
+
+static int
+vm_store(struct featured *f, const struct vm_rec *vm, struct rpc_error *err)
+{
+	return store_vm_put(f, vm) == -1 ? txn_store_error(f, err) : 0;
+}
+
+/* The host must be able to run the VM's kind at all. */
+static int
+vm_kind_fits(const struct vm_rec *vm, const struct host_rec *h,
+    struct rpc_error *err)
+{
+	if (!domain_is_hvm(vm->domain_type) || h->hvm_capable)
+		return 0;
+	rpc_error_api(err, "VM_HVM_REQUIRED", 1, vm->id);
+	return -1;
+}
+
+/* May vm (with its fixed flags) run on h?  The error names the reason. */
+static int
+vm_may_run_on(const struct vm_rec *vm, const struct host_rec *h,
+    struct rpc_error *err)
+{
+	const struct optfs *max = host_max_set(h, vm->domain_type);
+	enum compat_verdict v;
+
+	if (vm_kind_fits(vm, h, err) == -1)
+		return -1;
+	v = compat_check("running", vm->has_vendor ? vm->vendor : NULL,
+	    vm->features.present ? &vm->features.fs : NULL, h->vendor,
+	    max->present ? &max->fs : NULL, NULL);
+	if (v == COMPAT_OK)
+		return 0;
+	rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3, vm->id, h->id,
+	    compat_reason(v));
+	return -1;
+}
+
+/* The pool level of the kind, or a standalone host's own default set. */
+static int
+vm_level(struct featured *f, const struct host_rec *h,
+    const char *domain_type, struct featureset *level, struct rpc_error *err)
+{
+	const struct optfs *own = host_default_set(h, domain_type);
+	struct pool_rec p;
+
+	if (h->pool[0]) {
+		if (store_pool_get(f, h->pool, &p) != 1)
+			return txn_store_error(f, err);
+		*level = domain_is_hvm(domain_type) ? p.hvm_host : p.pv_host;
+		return 0;
+	}
+	if (!own->present) {
+		rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h->id,
+		    domain_default_key(domain_type));
+		return -1;
+	}
+	*level = own->fs;
+	return 0;
+}
+
+static struct json_object *
+vm_flags_json(const struct vm_rec *vm)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[FS_STRING_MAX];
+
+	json_object_object_add(o, "vendor", vm->has_vendor ?
+	    json_object_new_string(vm->vendor) : NULL);
+	if (vm->features.present)
+		fs_format(&vm->features.fs, buf);
+	json_object_object_add(o, "features", vm->features.present ?
+	    json_object_new_string(buf) : NULL);
+	return o;
+}
+
+/* Give vm the current level on h, as a start or a reboot does. */
+static int
+vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
+    const char *override, struct rpc_error *err)
+{
+	struct featureset level;
+	char why[8];
+
+	if (vm_kind_fits(vm, h, err) == -1)
+		return -1;
+	if (override == NULL) {
+		if (vm_level(f, h, vm->domain_type, &level, err) == -1)
+			return -1;
+	} else
+		fs_parse(override, &level, why, sizeof(why));
+	snprintf(vm->host, sizeof(vm->host), "%s", h->id);
+	snprintf(vm->power_state, sizeof(vm->power_state), "running");
+	vm->has_vendor = 1;
+	snprintf(vm->vendor, sizeof(vm->vendor), "%s", h->vendor);
+	vm->features.present = 1;
+	vm->features.fs = level;
+	vm->legacy = 0;
+	/* An explicit featureset must still fit the host it starts on. */
+	if (override && vm_may_run_on(vm, h, err) == -1)
+		return -1;
+	return vm_store(f, vm, err);
+}
+
+static int
+do_vm_start(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	const char *id = rpc_param_string(params, "vm");
+	struct host_rec h;
+	struct vm_rec vm;
+	int found;
+
+	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+		return -1;
+	if ((found = store_vm_get(f, id, &vm)) == -1)
+		return txn_store_error(f, err);
+	if (found && vm_in_state(&vm, "halted", err) == -1)
+		return -1;
+	if (!found) {
+		memset(&vm, 0, sizeof(vm));
+		snprintf(vm.id, sizeof(vm.id), "%s", id);
+	}
+	snprintf(vm.domain_type, sizeof(vm.domain_type), "%s",
+	    rpc_param_string(params, "domain_type"));
+	if (vm_boot_on(f, &vm, &h, rpc_param_string(params, "featureset"),
+	    err) == -1)
+		return -1;
+	log_info("VM %s started on %s", vm.id, h.id);
+	*result = vm_flags_json(&vm);
+	return 0;
+}
+
+void
+vm_start(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_vm_start);
+}
+
+static int
+do_vm_reboot(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct host_rec h;
+	struct vm_rec vm;
+
+	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1 ||
+	    vm_in_state(&vm, "running", err) == -1 ||
+	    host_load(f, vm.host, &h, err) == -1 ||
+	    vm_boot_on(f, &vm, &h, NULL, err) == -1)
+		return -1;
+	log_info("VM %s rebooted on %s", vm.id, h.id);
+	*result = vm_flags_json(&vm);
+	return 0;
+}
+
+void
+vm_reboot(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_vm_reboot);
+}
+
+/* Migrate and resume: the state it must be in, and then running on host. */
+static int
+vm_move(struct featured *f, struct json_object *params, const char *from,
+    struct rpc_error *err)
+{
+	struct host_rec h;
+	struct vm_rec vm;
+
+	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1 ||
+	    vm_in_state(&vm, from, err) == -1 ||
+	    host_load(f, rpc_param_string(params, "host"), &h, err) == -1 ||
+	    vm_may_run_on(&vm, &h, err) == -1)
+		return -1;
+	snprintf(vm.host, sizeof(vm.host), "%s", h.id);
+	snprintf(vm.power_state, sizeof(vm.power_state), "running");
+	log_info("VM %s %s on %s", vm.id, strcmp(from, "running") == 0 ?
+	    "migrated" : "resumed", h.id);
+	return vm_store(f, &vm, err);
+}
+
+static int
+do_vm_migrate(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	(void)result;
+	return vm_move(f, params, "running", err);
+}
+
+void
+vm_migrate(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_vm_migrate);
+}
+
+static int
+do_vm_resume(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	(void)result;
+	return vm_move(f, params, "suspended", err);
+}
+
+void
+vm_resume(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_vm_resume);
+}
+
+static int
+do_vm_suspend(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct vm_rec vm;
+
+	(void)result;
+	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1 ||
+	    vm_in_state(&vm, "running", err) == -1)
+		return -1;
+	snprintf(vm.power_state, sizeof(vm.power_state), "suspended");
+	return vm_store(f, &vm, err);
+}
+
+void
+vm_suspend(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_vm_suspend);
+}
+
+static int
+do_vm_shutdown(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct vm_rec vm;
+
+	(void)result;
+	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1)
+		return -1;
+	if (strcmp(vm.power_state, "halted") == 0)
+		return vm_in_state(&vm, "running", err);
+	snprintf(vm.power_state, sizeof(vm.power_state), "halted");
+	log_info("VM %s halted", vm.id);
+	return vm_store(f, &vm, err);
+}
+
+void
+vm_shutdown(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_vm_shutdown);
+}
+
+/*
+ * The set of a VM arriving from an older toolstack.  Words it carries are
+ * kept; the rest come from the landing host's max set, which makes it
+ * "legacy": no more mobile than that host until it next boots.  The old
+ * 4-word format (levelling v1) had leaf 1 ECX before EDX and likewise for
+ * the extended leaf: swap each pair into Xen's order first.
+ */
+static int
+vm_import_features(const struct featureset *carried, int has,
+    const struct featureset *host_max, struct featureset *out)
+{
+	struct featureset vm;
+	size_t i;
+
+	if (!has) {
+		*out = *host_max;
+		return 1;
+	}
+	vm = *carried;
+	if (vm.len == 4) {
+		vm.w[0] = carried->w[1];
+		vm.w[1] = carried->w[0];
+		vm.w[2] = carried->w[3];
+		vm.w[3] = carried->w[2];
+	}
+	if (vm.len >= host_max->len) {
+		*out = vm;
+		return 0;
+	}
+	for (i = vm.len; i < host_max->len; i++)
+		vm.w[i] = host_max->w[i];
+	vm.len = host_max->len;
+	*out = vm;
+	return 1;
+}
+
+static int
+do_vm_import(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct json_object *flags = rpc_param_object(params,
+	    "last_boot_CPU_flags");
+	const char *id = rpc_param_string(params, "vm"), *fstr = NULL, *vendor;
+	const struct optfs *max;
+	struct featureset carried;
+	struct host_rec h;
+	struct vm_rec vm;
+	struct json_object *v;
+	char why[8];
+	int found;
+
+	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+		return -1;
+	if ((found = store_vm_get(f, id, &vm)) == -1)
+		return txn_store_error(f, err);
+	if (found && vm_in_state(&vm, "halted", err) == -1)
+		return -1;
+	memset(&vm, 0, sizeof(vm));
+	snprintf(vm.id, sizeof(vm.id), "%s", id);
+	snprintf(vm.host, sizeof(vm.host), "%s", h.id);
+	snprintf(vm.domain_type, sizeof(vm.domain_type), "%s",
+	    rpc_param_string(params, "domain_type"));
+	snprintf(vm.power_state, sizeof(vm.power_state), "%s",
+	    rpc_power_state(rpc_param_string(params, "power_state")));
+	vendor = h.vendor;
+	if (flags && json_object_object_get_ex(flags, "vendor", &v))
+		vendor = json_object_get_string(v);
+	if (flags && json_object_object_get_ex(flags, "features", &v))
+		fstr = json_object_get_string(v);
+	vm.has_vendor = 1;
+	snprintf(vm.vendor, sizeof(vm.vendor), "%s", vendor);
+	if (fstr)
+		fs_parse(fstr, &carried, why, sizeof(why));
+	if (strcmp(vm.power_state, "halted") == 0) {
+		/* Its next start gives it the pool level anyway. */
+		vm.features.present = fstr != NULL;
+		vm.features.fs = carried;
+	} else {
+		if (vm_kind_fits(&vm, &h, err) == -1)
+			return -1;
+		max = host_max_set(&h, vm.domain_type);
+		if (!max->present) {
+			rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h.id,
+			    domain_max_key(vm.domain_type));
+			return -1;
+		}
+		vm.features.present = 1;
+		vm.legacy = vm_import_features(&carried, fstr != NULL,
+		    &max->fs, &vm.features.fs);
+	}
+	if (vm_store(f, &vm, err) == -1)
+		return -1;
+	log_info("VM %s imported on %s (%s%s)", vm.id, h.id, vm.power_state,
+	    vm.legacy ? ", legacy" : "");
+	*result = vm_flags_json(&vm);
+	json_object_object_add(*result, "legacy",
+	    json_object_new_boolean(vm.legacy));
+	return 0;
+}
+
+void
+vm_import(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_vm_import);
+}
+
+void
+vm_get_cpu_flags(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	struct vm_rec vm;
+
+	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1)
+		return;
+	*result = vm_flags_json(&vm);
+	json_object_object_add(*result, "power_state",
+	    json_object_new_string(vm.power_state));
+	json_object_object_add(*result, "host", vm.host[0] ?
+	    json_object_new_string(vm.host) : NULL);
+	json_object_object_add(*result, "domain_type",
+	    json_object_new_string(vm.domain_type));
+	json_object_object_add(*result, "legacy",
+	    json_object_new_boolean(vm.legacy));
+}
+
+static int
+do_vm_destroy(struct featured *f, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct vm_rec vm;
+
+	(void)result;
+	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1)
+		return -1;
+	if (store_vm_delete(f, vm.id) == -1)
+		return txn_store_error(f, err);
+	log_info("VM %s destroyed", vm.id);
+	return 0;
+}
+
+void
+vm_destroy(void *f, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	txn_run(f, params, result, err, do_vm_destroy);
+}

@@ -1,0 +1,543 @@
+/*
+ * The database layer: creation, WAL and pragmas, migrations all or
+ * nothing, refusal of newer and (read-only) older schemas, and that the
+ * schema's constraints are enforced.  Works in a fresh directory under
+ * /tmp, removed at the end.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "tap.h"
+
+static char dir[64];
+
+static const char *
+path_of(const char *name)
+{
+	static char buf[8][128];
+	static int next;
+	char *p = buf[next++ % 8];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
+	return p;
+}
+
+static void
+rm_dir(void)
+{
+	char p[512];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* A connection of our own, bypassing db_open, to set up or inspect. */
+static sqlite3 *
+raw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		diag("raw open %s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		exit(1);
+	}
+	return db;
+}
+
+static int
+raw_exec(sqlite3 *db, const char *sql)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		diag("%s: %s", sql, sqlite3_errmsg(db));
+	return rc;
+}
+
+/* The first column of the first row as an int, -999 on no row or error. */
+static int
+query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int v = -999;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		diag("%s: %s", sql, sqlite3_errmsg(db));
+		return v;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+raw_version(const char *path)
+{
+	sqlite3 *db = raw_open(path);
+	int v = query_int(db, "PRAGMA user_version");
+
+	sqlite3_close(db);
+	return v;
+}
+
+static int
+table_exists(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	char err[256];
+	int n = -1;
+
+	if (db_prepare(db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name = ?", &st, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int
+raw_table_exists(const char *path, const char *name)
+{
+	sqlite3 *db = raw_open(path);
+	int n = table_exists(db, name);
+
+	sqlite3_close(db);
+	return n;
+}
+
+static int
+file_mode(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == -1)
+		return -1;
+	return (int)(sb.st_mode & 07777);
+}
+
+static int
+file_exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0) {
+		diag("cannot read %s", path);
+		exit(1);
+	}
+	rewind(f);
+	if ((buf = malloc((size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		diag("cannot read %s", path);
+		exit(1);
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static int
+contains(const char *s, const char *sub)
+{
+	if (strstr(s, sub) != NULL)
+		return 1;
+	diag("'%s' does not contain '%s'", s, sub);
+	return 0;
+}
+
+/* Run one statement with one bound text per '?', return sqlite's code. */
+static int
+step_sql(sqlite3 *db, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st;
+	char err[256];
+	int rc;
+
+	if (db_prepare(db, sql, &st, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		return -1;
+	}
+	if (a != NULL)
+		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b != NULL)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void
+test_migration_table(void)
+{
+	size_t i;
+	char want[16];
+
+	is_int(db_schema_version(), db_migrations_len, "schema version is "
+	    "the number of migrations");
+	ok(db_schema_version() >= 1, "there is at least one migration");
+	for (i = 0; i < db_migrations_len; i++) {
+		snprintf(want, sizeof(want), "%04d_", (int)i + 1);
+		is_int(db_migrations[i].version, i + 1, "migrations in order");
+		ok(strncmp(db_migrations[i].name, want, 5) == 0,
+		    "migration name carries its version");
+	}
+	is_str(db_migrations[0].name, "0001_initial.sql", "first migration");
+	ok(strstr(db_migrations[0].sql, "CREATE TABLE pool (\n\tid\t") != NULL,
+	    "SQL embedded with its newlines and tabs");
+	ok(strstr(db_migrations[0].sql, "'pv_in_pvh'") != NULL,
+	    "SQL embedded with its quotes");
+}
+
+static void
+test_fresh(void)
+{
+	const char *p = path_of("fresh.db");
+	const char *tables[] = { "pool", "host", "vm", "level_history" };
+	char err[512] = "", mode[16] = "";
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	size_t i;
+
+	ok(db_open(p, DB_READWRITE, &db, err, sizeof(err)) == 0,
+	    "fresh read-write open");
+	if (db == NULL) {
+		diag("%s", err);
+		exit(1);
+	}
+	is_int(file_mode(p), 0600, "database created 0600 despite umask 022");
+	is_int(file_mode(path_of("fresh.db-wal")), 0600, "WAL file is 0600");
+	is_int(query_int(db, "PRAGMA user_version"), db_schema_version(),
+	    "user_version is the schema version");
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		is_int(table_exists(db, tables[i]), 1, tables[i]);
+	is_int(table_exists(db, "nosuch"), 0, "table_exists can say no");
+	if (db_prepare(db, "PRAGMA journal_mode", &st, err, sizeof(err)) == 0) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(mode, sizeof(mode), "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	is_str(mode, "wal", "journal_mode is wal");
+	is_int(query_int(db, "PRAGMA foreign_keys"), 1, "foreign keys on");
+	is_int(query_int(db, "PRAGMA synchronous"), 2, "synchronous is FULL");
+	db_close(db);
+}
+
+static void
+test_reopen(void)
+{
+	const char *p = path_of("fresh.db");
+	char err[512];
+	sqlite3 *db = NULL;
+	int rc;
+
+	rc = db_open(p, DB_READWRITE, &db, err, sizeof(err));
+	is_int(rc, 0, "reopen read-write");
+	if (rc == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	is_int(step_sql(db, "INSERT INTO pool (id, vendor) VALUES (?, ?)",
+	    "p1", "GenuineIntel"), SQLITE_DONE, "insert a pool");
+	db_close(db);
+
+	rc = db_open(p, DB_READWRITE, &db, err, sizeof(err));
+	is_int(rc, 0, "reopen again");
+	if (rc == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	is_int(query_int(db, "SELECT count(*) FROM pool WHERE id = 'p1'"), 1,
+	    "the row survived reopening");
+	is_int(query_int(db, "PRAGMA user_version"), db_schema_version(),
+	    "version unchanged");
+	db_close(db);
+}
+
+static void
+test_newer(void)
+{
+	const char *p = path_of("newer.db");
+	char err[512] = "", sql[64], *before, *after;
+	size_t blen, alen;
+	sqlite3 *db;
+	int rc;
+
+	/*
+	 * A rollback-journal database: had db_open switched it to WAL
+	 * before looking at the version, the file's header would change.
+	 */
+	db = raw_open(p);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d",
+	    db_schema_version() + 1);
+	raw_exec(db, "CREATE TABLE future(x)");
+	raw_exec(db, sql);
+	sqlite3_close(db);
+	before = slurp(p, &blen);
+
+	db = (sqlite3 *)1;
+	rc = db_open(p, DB_READWRITE, &db, err, sizeof(err));
+	is_int(rc, -1, "newer schema refused read-write");
+	ok(db == NULL, "no connection returned");
+	ok(contains(err, "newer"), "read-write error says newer");
+	ok(contains(err, p), "read-write error names the file");
+	ok(strchr(err, '\n') == NULL, "error is one line");
+
+	err[0] = '\0';
+	rc = db_open(p, DB_READONLY, &db, err, sizeof(err));
+	is_int(rc, -1, "newer schema refused read-only");
+	ok(contains(err, "newer"), "read-only error says newer");
+	ok(contains(err, p), "read-only error names the file");
+
+	after = slurp(p, &alen);
+	ok(blen == alen && memcmp(before, after, blen) == 0,
+	    "file unchanged, byte for byte");
+	is_int(raw_version(p), db_schema_version() + 1, "version unchanged");
+	free(before);
+	free(after);
+}
+
+static void
+test_failed_migration(void)
+{
+	const char *p = path_of("conflict.db");
+	char err[512] = "";
+	sqlite3 *db;
+	int rc;
+
+	/* Version 0 with a table that migration 1 will try to create. */
+	db = raw_open(p);
+	raw_exec(db, "CREATE TABLE host(x)");
+	sqlite3_close(db);
+
+	rc = db_open(p, DB_READWRITE, &db, err, sizeof(err));
+	is_int(rc, -1, "conflicting migration fails");
+	ok(contains(err, db_migrations[0].name), "error names the migration");
+	ok(contains(err, p), "error names the file");
+	ok(contains(err, "already exists"), "error carries sqlite's reason");
+
+	is_int(raw_version(p), 0, "user_version still 0");
+	is_int(raw_table_exists(p, "pool"), 0, "pool rolled back");
+	is_int(raw_table_exists(p, "host"), 1, "the old host table is kept");
+}
+
+static void
+test_readonly_missing(void)
+{
+	const char *p = path_of("missing.db");
+	char err[512] = "";
+	sqlite3 *db;
+
+	is_int(db_open(p, DB_READONLY, &db, err, sizeof(err)), -1,
+	    "read-only open of a missing file fails");
+	ok(contains(err, "no database at"), "error says there is none");
+	ok(contains(err, p), "error names the file");
+	ok(contains(err, "cpulevel-featured"), "error says who makes it");
+	ok(!file_exists(p), "read-only open did not create it");
+}
+
+static void
+test_readonly(void)
+{
+	const char *p = path_of("fresh.db");
+	char err[512] = "";
+	sqlite3 *rw = NULL, *ro = NULL;
+	int rc;
+
+	/* A reader alongside the writer, as migcheck beside featured. */
+	if (db_open(p, DB_READWRITE, &rw, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	rc = db_open(p, DB_READONLY, &ro, err, sizeof(err));
+	is_int(rc, 0, "read-only open of a good database");
+	if (rc == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	is_int(query_int(ro, "SELECT count(*) FROM pool WHERE id = 'p1'"), 1,
+	    "reader can select");
+	is_int(step_sql(ro, "INSERT INTO pool (id, vendor) VALUES (?, ?)",
+	    "p2", "AuthenticAMD"), SQLITE_READONLY, "reader cannot insert");
+
+	is_int(step_sql(rw, "INSERT INTO pool (id, vendor) VALUES (?, ?)",
+	    "p3", "AuthenticAMD"), SQLITE_DONE, "writer inserts");
+	is_int(query_int(ro, "SELECT count(*) FROM pool WHERE id = 'p3'"), 1,
+	    "reader sees the commit at once");
+	is_int(query_int(ro, "SELECT count(*) FROM pool WHERE id = 'p2'"), 0,
+	    "the reader's insert is not there");
+	db_close(ro);
+	db_close(rw);
+}
+
+static void
+test_readonly_old(void)
+{
+	const char *p = path_of("old.db");
+	char err[512] = "";
+	sqlite3 *db;
+
+	db = raw_open(p);
+	raw_exec(db, "CREATE TABLE t(x)");
+	sqlite3_close(db);
+
+	is_int(db_open(p, DB_READONLY, &db, err, sizeof(err)), -1,
+	    "read-only open of a version 0 database fails");
+	ok(contains(err, "schema version 0"), "error gives the version");
+	ok(contains(err, "start cpulevel-featured"), "error says what to do");
+	ok(contains(err, p), "error names the file");
+	is_int(raw_table_exists(p, "pool"), 0, "read-only did not migrate");
+}
+
+static void
+test_constraints(void)
+{
+	const char *p = path_of("fresh.db");
+	char err[512];
+	sqlite3 *db = NULL;
+
+	if (db_open(p, DB_READWRITE, &db, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	is_int(step_sql(db, "INSERT INTO host (id, pool_id, vendor, cpu_info, "
+	    "booted_at) VALUES (?, ?, 'GenuineIntel', '{}', 'now')", "h0",
+	    "nope"), SQLITE_CONSTRAINT, "host in a missing pool refused");
+	is_int(step_sql(db, "INSERT INTO host (id, pool_id, vendor, cpu_info, "
+	    "booted_at) VALUES (?, ?, 'GenuineIntel', '{}', 'now')", "h1",
+	    "p1"), SQLITE_DONE, "host in an existing pool accepted");
+	is_int(step_sql(db, "INSERT INTO vm (id, host_id, domain_type, "
+	    "power_state) VALUES (?, 'h1', 'hvm', ?)", "v0", "paused"),
+	    SQLITE_CONSTRAINT, "power_state 'paused' refused");
+	is_int(step_sql(db, "INSERT INTO vm (id, host_id, domain_type, "
+	    "power_state) VALUES (?, 'h1', 'hvm', ?)", "v1", "running"),
+	    SQLITE_DONE, "power_state 'running' accepted");
+	is_int(query_int(db, "SELECT count(*) FROM vm"), 1, "one vm stored");
+	db_close(db);
+}
+
+static void
+test_helpers(void)
+{
+	const char *p = path_of("fresh.db");
+	char err[512] = "";
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+
+	if (db_open(p, DB_READWRITE, &db, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	st = (sqlite3_stmt *)1;
+	is_int(db_prepare(db, "SELECT 1; DROP TABLE vm", &st, err,
+	    sizeof(err)), -1, "two statements refused");
+	ok(st == NULL, "no statement returned");
+	ok(contains(err, "more than one"), "error says why");
+	is_int(table_exists(db, "vm"), 1, "the second one did not run");
+	is_int(db_prepare(db, "SELECT 1;\n", &st, err, sizeof(err)), 0,
+	    "a trailing semicolon is fine");
+	sqlite3_finalize(st);
+	err[0] = '\0';
+	is_int(db_prepare(db, "SELEC 1", &st, err, sizeof(err)), -1,
+	    "bad SQL refused");
+	ok(contains(err, "SELEC 1"), "error quotes the SQL");
+	is_int(db_prepare(db, "  ", &st, err, sizeof(err)), -1,
+	    "empty SQL refused");
+
+	is_int(db_begin(db, err, sizeof(err)), 0, "begin");
+	is_int(step_sql(db, "INSERT INTO pool (id, vendor) VALUES (?, ?)",
+	    "rolled", "x"), SQLITE_DONE, "insert in a transaction");
+	db_rollback(db);
+	is_int(query_int(db, "SELECT count(*) FROM pool WHERE id = 'rolled'"),
+	    0, "rollback undoes it");
+	db_rollback(db);
+	ok(sqlite3_get_autocommit(db), "rollback without a transaction");
+
+	is_int(db_begin(db, err, sizeof(err)), 0, "begin again");
+	is_int(step_sql(db, "INSERT INTO pool (id, vendor) VALUES (?, ?)",
+	    "kept", "x"), SQLITE_DONE, "insert in a transaction");
+	is_int(db_commit(db, err, sizeof(err)), 0, "commit");
+	is_int(query_int(db, "SELECT count(*) FROM pool WHERE id = 'kept'"), 1,
+	    "commit keeps it");
+	err[0] = '\0';
+	is_int(db_commit(db, err, sizeof(err)), -1, "commit with none open");
+	ok(contains(err, "commit"), "commit error says so");
+
+	/*
+	 * A deferred foreign key fails the COMMIT itself, which leaves the
+	 * transaction open: db_commit must end it.
+	 */
+	raw_exec(db, "CREATE TEMP TABLE dp(id PRIMARY KEY)");
+	raw_exec(db, "CREATE TEMP TABLE dc(p REFERENCES dp(id) "
+	    "DEFERRABLE INITIALLY DEFERRED)");
+	is_int(db_begin(db, err, sizeof(err)), 0, "begin a doomed one");
+	is_int(step_sql(db, "INSERT INTO dc VALUES (?)", "nope", NULL),
+	    SQLITE_DONE, "deferred violation accepted for now");
+	is_int(db_commit(db, err, sizeof(err)), -1, "its commit fails");
+	ok(sqlite3_get_autocommit(db), "and the transaction is over");
+	is_int(query_int(db, "SELECT count(*) FROM dc"), 0, "rolled back");
+	db_close(db);
+}
+
+int
+main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cpulevel-test-db.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Also when a check bails out. */
+	atexit(rm_dir);
+	/* sqlite left alone would create the database 0644 under this. */
+	umask(022);
+
+	test_migration_table();
+	test_fresh();
+	test_reopen();
+	test_newer();
+	test_failed_migration();
+	test_readonly_missing();
+	test_readonly();
+	test_readonly_old();
+	test_constraints();
+	test_helpers();
+
+	rm_dir();
+	ok(!file_exists(dir), "temporary directory removed");
+	return done_testing();
+}

@@ -1,0 +1,2 @@
+#include "tap.h"
+int main(void) { skip_all("placeholder: being written"); }
