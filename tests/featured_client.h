@@ -32,7 +32,7 @@
 
 struct featured {
 	const char	*bin;
-	char		 dir[FC_PATH_MAX];	/* the test's temp directory */
+	char		 dir[128];		/* the test's temp directory */
 	char		 db[FC_PATH_MAX];
 	char		 rpc[FC_PATH_MAX];
 	char		 events[FC_PATH_MAX];
@@ -527,7 +527,7 @@ fc_start(struct featured *f, long timeout_ms, char *why, size_t whylen)
 	fc_close_sockets(f);
 	fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (fd < 0) {
-		snprintf(why, whylen, "open %s: %s", f->log, strerror(errno));
+		snprintf(why, whylen, "open %.300s: %s", f->log, strerror(errno));
 		return -1;
 	}
 	fflush(stdout);
@@ -567,7 +567,7 @@ fc_start(struct featured *f, long timeout_ms, char *why, size_t whylen)
 		}
 		if (fc_now_ms() > deadline) {
 			snprintf(why, whylen, "no answer to Service.version "
-			    "on %s within %ld ms", f->rpc, timeout_ms);
+			    "on %.200s within %ld ms", f->rpc, timeout_ms);
 			return -1;
 		}
 		/* A fresh socket a try: an unanswered REQ would resend. */

@@ -1,2 +1,1697 @@
+/*
+ * cpulevel-featured end to end, as a client sees it: the daemon binary
+ * (CPULEVEL_FEATURED) is started on a fresh database, driven over its
+ * real nanomsg sockets through the story of a pool of non-identical
+ * hosts, restarted (cleanly and with kill -9), fed broken requests and
+ * stopped.  Every expectation is computed from the input (realistic
+ * featuresets from ../shared/data/cpu-models.json, combined with the
+ * featureset library) or taken from proto/README.md, never from the code
+ * under test.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* nftw; meson defines it project-wide */
+#endif
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json.h>
+
+#include "featurenames.h"
+#include "featureset.h"
 #include "tap.h"
-int main(void) { skip_all("placeholder: being written"); }
+#include "featured_client.h"
+
+#define R_VENDOR \
+	"VM last booted on a host which had a CPU from a different vendor."
+#define R_FEATURES \
+	"VM last booted on a CPU with features this host's CPU does not have."
+#define R_NOKEYS \
+	"Host does not have new leveling feature keys - not comparing VM's flags"
+
+enum { PV, HVM, PV_HOST, HVM_HOST, NKEYS };
+static const char *const keys[NKEYS] = {
+	"features_pv", "features_hvm", "features_pv_host", "features_hvm_host"
+};
+
+struct host {
+	const char		*id;
+	const char		*model;
+	const char		*vendor;	/* CPUID vendor string */
+	const char		*cpu_count;
+	const char		*socket_count;
+	int			 upper;		/* send featuresets upper case */
+	struct featureset	 fs[NKEYS];
+};
+
+/* A pool level: the intersection of its members' sets, key by key. */
+struct level {
+	struct featureset	 fs[NKEYS];
+	long			 cpus, sockets;
+};
+
+static struct featured F = { .pid = -1, .req = -1, .sub = -1 };
+static struct host H1, H2, H2_orig, H3, A1;
+static json_object *data_root;
+
+/* Levels of p1 as the story goes, for the history. */
+static struct level L_h1, L_h1h2, L_3, L_4;
+
+/* ---- small things ---------------------------------------------------- */
+
+/* A label for a TAP line; a few can be alive at once. */
+static const char *
+L(const char *fmt, ...)
+{
+	static char buf[8][512];
+	static int n;
+	char *b = buf[n++ % 8];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(buf[0]), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static const char *
+fmt(const struct featureset *fs)
+{
+	static char buf[8][FS_STRING_MAX];
+	static int n;
+	char *b = buf[n++ % 8];
+
+	fs_format(fs, b);
+	return b;
+}
+
+static const char *
+names(const struct featureset *fs)
+{
+	static char buf[4][8192];
+	static int n;
+	char *b = buf[n++ % 4];
+
+	if (feature_names_join(fs, " ", b, sizeof(buf[0])) < 0)
+		snprintf(b, sizeof(buf[0]), "(too many to name)");
+	return b;
+}
+
+static void
+require(int cond, const char *what)
+{
+	if (!ok(cond, what))
+		fc_bail(&F, "a precondition of the test data does not hold");
+}
+
+static void
+set_bit(struct featureset *fs, unsigned int index)
+{
+	size_t w = index / 32;
+
+	while (fs->len <= w)
+		fs->w[fs->len++] = 0;
+	fs->w[w] |= 1u << (index % 32);
+}
+
+static unsigned int
+bit_of(const char *name)
+{
+	const struct feature_desc *d = feature_by_name(name);
+
+	if (d == NULL) {
+		printf("Bail out! Xen's header names no feature '%s'\n", name);
+		exit(1);
+	}
+	return d->index;
+}
+
+static void
+clear_named(struct featureset *fs, const char *name)
+{
+	unsigned int i = bit_of(name);
+
+	if (i / 32 < fs->len)
+		fs->w[i / 32] &= ~(1u << (i % 32));
+}
+
+/* Only the bits of in that the header gives one of flags. */
+static void
+mask_flags(const struct featureset *in, unsigned int flags,
+    struct featureset *out)
+{
+	const struct feature_desc *d;
+	unsigned int i;
+
+	fs_clear(out);
+	out->len = in->len;
+	for (i = 0; i < in->len * 32; i++)
+		if (fs_test_bit(in, i) && (d = feature_by_index(i)) != NULL &&
+		    (d->flags & flags))
+			set_bit(out, i);
+}
+
+/* The bits the compatibility rule compares: not the '|' ones. */
+static void
+comparable(const struct featureset *in, struct featureset *out)
+{
+	const struct feature_desc *d;
+	unsigned int i;
+
+	*out = *in;
+	for (i = 0; i < in->len * 32; i++)
+		if ((d = feature_by_index(i)) != NULL &&
+		    (d->flags & FEAT_ACCUMULATE))
+			out->w[i / 32] &= ~(1u << (i % 32));
+}
+
+/* The compatibility rule's feature part: vm's set within host's max. */
+static int
+compatible(const struct featureset *vm, const struct featureset *hostmax)
+{
+	struct featureset a, b;
+
+	comparable(vm, &a);
+	comparable(hostmax, &b);
+	return fs_is_subset(&a, &b);
+}
+
+static void
+level_of(const struct host *const *m, size_t n, struct level *out)
+{
+	size_t i;
+	int k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < NKEYS; k++)
+			fs_intersect(&out->fs[k], &m[i]->fs[k], &out->fs[k]);
+		out->cpus += atol(m[i]->cpu_count);
+		out->sockets += atol(m[i]->socket_count);
+	}
+}
+
+static int
+levels_differ(const struct level *a, const struct level *b)
+{
+	return !fs_is_equal(&a->fs[PV_HOST], &b->fs[PV_HOST]) ||
+	    !fs_is_equal(&a->fs[HVM_HOST], &b->fs[HVM_HOST]);
+}
+
+/* ---- checks ---------------------------------------------------------- */
+
+/* A featureset in the reply is want, in canonical form. */
+static int
+check_fs(const char *file, int line, const char *got,
+    const struct featureset *want, const char *what)
+{
+	struct featureset g, d;
+	char err[256];
+
+	if (tap_ok(got != NULL && strcmp(got, fmt(want)) == 0, file, line,
+	    what))
+		return 1;
+	diag("  got  '%s'", got ? got : "(not a string)");
+	diag("  want '%s'", fmt(want));
+	if (got != NULL && fs_parse(got, &g, err, sizeof(err)) == 0) {
+		if (fs_is_equal(&g, want)) {
+			diag("  (the same set, not in canonical form)");
+		} else {
+			fs_diff(want, &g, &d);
+			diag("  missing: %s", names(&d));
+			fs_diff(&g, want, &d);
+			diag("  extra:   %s", names(&d));
+		}
+	}
+	return 0;
+}
+#define is_fs(got, want, what) check_fs(__FILE__, __LINE__, (got), (want), (what))
+
+/* A JSON array of feature names names exactly the bits of want. */
+static int
+check_names(const char *file, int line, json_object *arr,
+    const struct featureset *want, const char *what)
+{
+	struct featureset got;
+	const struct feature_desc *d;
+	const char *s;
+	unsigned int w, b, idx;
+	size_t i;
+	int good = arr != NULL && json_object_is_type(arr, json_type_array);
+	char extra;
+
+	fs_clear(&got);
+	for (i = 0; good && i < jlen(arr); i++) {
+		s = jstr(jidx(arr, i), "");
+		if (s == NULL) {
+			good = 0;
+			break;
+		}
+		if ((d = feature_by_name(s)) != NULL)
+			idx = d->index;
+		else if (sscanf(s, "w%ub%u%c", &w, &b, &extra) == 2 &&
+		    b < 32 && w < FS_MAX_WORDS)
+			idx = w * 32 + b;
+		else {
+			diag("  unknown feature name '%s'", s);
+			good = 0;
+			break;
+		}
+		if (fs_test_bit(&got, idx)) {
+			diag("  '%s' named twice", s);
+			good = 0;
+		}
+		set_bit(&got, idx);
+	}
+	if (good && !fs_is_equal(&got, want))
+		good = 0;
+	if (!tap_ok(good, file, line, what)) {
+		diag("  got  %s", arr ? jtext(arr) : "(missing)");
+		diag("  want %s", names(want));
+	}
+	return good;
+}
+#define is_names(arr, want, what) \
+	check_names(__FILE__, __LINE__, (arr), (want), (what))
+
+static json_object *
+cpu_info(const struct host *h)
+{
+	json_object *o = jobj("vendor", js(h->vendor),
+	    "cpu_count", js(h->cpu_count),
+	    "socket_count", js(h->socket_count), NULL);
+	char *s, *p;
+	int k;
+
+	for (k = 0; k < NKEYS; k++) {
+		s = strdup(fmt(&h->fs[k]));
+		if (h->upper)
+			for (p = s; *p; p++)
+				if (*p >= 'a' && *p <= 'f')
+					*p = (char)(*p - 'a' + 'A');
+		json_object_object_add(o, keys[k], js(s));
+		free(s);
+	}
+	return o;
+}
+
+static json_object *
+call(const char *method, json_object *params)
+{
+	return fc_call(&F, method, params);
+}
+
+/* Call, expect a success, return nothing: for calls whose result is null. */
+static void
+call_null(const char *method, json_object *params, const char *what)
+{
+	json_object *r = call(method, params), *res;
+
+	if (expect_result(r, what, &res) && res != NULL) {
+		ok(0, L("%s: result is null", method));
+		diag("  result: %s", jtext(res));
+	}
+	json_object_put(r);
+}
+
+/* Host.get_cpu_info returns the map Host.boot stored. */
+static void
+check_host_info(const struct host *h)
+{
+	json_object *r = call("Host.get_cpu_info", jobj("host", js(h->id),
+	    NULL)), *res;
+	struct featureset got;
+	const char *s;
+	char err[256];
+	int k;
+
+	if (!expect_result(r, L("Host.get_cpu_info %s", h->id), &res))
+		goto out;
+	is_str(jstr(res, "vendor"), h->vendor, L("%s: vendor", h->id));
+	is_str(jstr(res, "cpu_count"), h->cpu_count,
+	    L("%s: cpu_count", h->id));
+	is_str(jstr(res, "socket_count"), h->socket_count,
+	    L("%s: socket_count", h->id));
+	for (k = 0; k < NKEYS; k++) {
+		s = jstr(res, keys[k]);
+		ok(s != NULL && fs_parse(s, &got, err, sizeof(err)) == 0 &&
+		    fs_is_equal(&got, &h->fs[k]),
+		    L("%s: %s is the set it booted with", h->id, keys[k]));
+	}
+	is_int(jkeys(res), 3 + NKEYS, L("%s: no other keys", h->id));
+out:
+	json_object_put(r);
+}
+
+/* Pool.get_cpu_info is the level of members, counts summed. */
+static void
+check_pool(const char *pool, const struct host *const *m, size_t n)
+{
+	json_object *r = call("Pool.get_cpu_info", jobj("pool", js(pool),
+	    NULL)), *res;
+	struct level lv;
+	int k;
+
+	level_of(m, n, &lv);
+	if (!expect_result(r, L("Pool.get_cpu_info %s", pool), &res))
+		goto out;
+	is_str(jstr(res, "vendor"), m[0]->vendor, L("%s: vendor", pool));
+	is_str(jstr(res, "cpu_count"), L("%ld", lv.cpus),
+	    L("%s: cpu_count summed", pool));
+	is_str(jstr(res, "socket_count"), L("%ld", lv.sockets),
+	    L("%s: socket_count summed", pool));
+	for (k = 0; k < NKEYS; k++)
+		is_fs(jstr(res, keys[k]), &lv.fs[k],
+		    L("%s: %s is the intersection of the members'", pool,
+		    keys[k]));
+out:
+	json_object_put(r);
+}
+
+/* VM.get_cpu_flags; NULL arguments are not checked, legacy < 0 neither. */
+static void
+check_vm(const char *vm, const char *power, const char *host,
+    const char *dtype, const char *vendor, const struct featureset *fs,
+    int legacy)
+{
+	json_object *r = call("VM.get_cpu_flags", jobj("vm", js(vm), NULL));
+	json_object *res;
+
+	if (!expect_result(r, L("VM.get_cpu_flags %s", vm), &res))
+		goto out;
+	if (power != NULL)
+		is_str(jstr(res, "power_state"), power,
+		    L("%s: power_state %s", vm, power));
+	if (host != NULL)
+		is_str(jstr(res, "host"), host, L("%s: host %s", vm, host));
+	if (dtype != NULL)
+		is_str(jstr(res, "domain_type"), dtype,
+		    L("%s: domain_type %s", vm, dtype));
+	if (vendor != NULL)
+		is_str(jstr(res, "vendor"), vendor,
+		    L("%s: vendor %s", vm, vendor));
+	if (fs != NULL)
+		is_fs(jstr(res, "features"), fs, L("%s: features", vm));
+	if (legacy >= 0)
+		is_int(jbool(res, "legacy"), legacy,
+		    L("%s: legacy %s", vm, legacy ? "true" : "false"));
+out:
+	json_object_put(r);
+}
+
+/* VM.start (or VM.reboot, host NULL) gives vendor and want. */
+static void
+vm_start(const char *vm, const char *host, const char *dtype,
+    const char *vendor, const struct featureset *want, const char *why)
+{
+	json_object *r, *res;
+
+	if (host != NULL)
+		r = call("VM.start", jobj("vm", js(vm), "host", js(host),
+		    "domain_type", js(dtype), NULL));
+	else
+		r = call("VM.reboot", jobj("vm", js(vm), NULL));
+	if (expect_result(r, host ? L("VM.start %s on %s %s", vm, host, dtype)
+	    : L("VM.reboot %s", vm), &res)) {
+		is_str(jstr(res, "vendor"), vendor, L("%s: vendor", vm));
+		is_fs(jstr(res, "features"), want, L("%s: features %s", vm,
+		    why));
+	}
+	json_object_put(r);
+}
+
+static void
+host_boot(const struct host *h, const char *pool, int changed)
+{
+	json_object *r = call("Host.boot", jobj("host", js(h->id),
+	    "cpu_info", cpu_info(h), NULL)), *res;
+
+	if (!expect_result(r, L("Host.boot %s (%s)", h->id, h->model), &res))
+		goto out;
+	if (pool == NULL)
+		ok(jis_null(res, "pool"), L("%s: pool is null", h->id));
+	else
+		is_str(jstr(res, "pool"), pool, L("%s: pool %s", h->id, pool));
+	is_int(jbool(res, "pool_level_changed"), changed,
+	    L("%s: pool_level_changed %s", h->id, changed ? "true" : "false"));
+out:
+	json_object_put(r);
+}
+
+/* changed < 0: only that it is a boolean. */
+static void
+pool_join(const char *pool, const char *host, int changed)
+{
+	json_object *r = call("Pool.join", jobj("pool", js(pool),
+	    "host", js(host), NULL)), *res;
+
+	if (!expect_result(r, L("Pool.join %s %s", pool, host), &res))
+		goto out;
+	if (changed < 0)
+		ok(jbool(res, "pool_level_changed") >= 0,
+		    L("Pool.join %s: pool_level_changed is a boolean", host));
+	else
+		is_int(jbool(res, "pool_level_changed"), changed,
+		    L("Pool.join %s: pool_level_changed %s", host,
+		    changed ? "true" : "false"));
+out:
+	json_object_put(r);
+}
+
+/* A notification as the events section writes it. */
+static void
+check_notification(json_object *ev, const char *topic, const char *method)
+{
+	json_object *msg = jget(ev, "msg", NULL);
+	int has_id;
+
+	ok(msg != NULL && json_object_is_type(msg, json_type_object),
+	    L("%s: the text after the topic line is a JSON object", topic));
+	is_str(jstr(msg, "jsonrpc"), "2.0", L("%s: jsonrpc 2.0", topic));
+	is_str(jstr(msg, "method"), method, L("%s: method %s", topic, method));
+	jget(msg, "id", &has_id);
+	ok(!has_id, L("%s: a notification, no id", topic));
+}
+
+/* pool.level_changed from old to new caused by event of host. */
+static void
+check_level_event(const char *pool, const char *event, const char *host,
+    const struct level *old, const struct level *new)
+{
+	static const struct { const char *kind; int key; } kinds[] = {
+		{ "pv", PV_HOST }, { "hvm", HVM_HOST }
+	};
+	json_object *ev = fc_event_wait(&F, "pool.level_changed", host, 3000);
+	json_object *p;
+	struct featureset d;
+	size_t i;
+
+	if (!ok(ev != NULL, L("a pool.level_changed event for %s %s arrives",
+	    event, host))) {
+		fc_events_show(&F);
+		return;
+	}
+	check_notification(ev, "pool.level_changed", "Pool.level_changed");
+	p = jpath(ev, "msg.params", NULL);
+	is_str(jstr(p, "pool"), pool, L("level_changed: pool %s", pool));
+	is_str(jstr(p, "event"), event, L("level_changed: event %s", event));
+	for (i = 0; i < 2; i++) {
+		const char *k = kinds[i].kind;
+		json_object *kp = jget(p, k, NULL);
+
+		is_fs(jstr(kp, "old"), &old->fs[kinds[i].key],
+		    L("level_changed: %s.old is the previous level", k));
+		is_fs(jstr(kp, "new"), &new->fs[kinds[i].key],
+		    L("level_changed: %s.new is the new level", k));
+		fs_diff(&old->fs[kinds[i].key], &new->fs[kinds[i].key], &d);
+		is_names(jget(kp, "lost", NULL), &d,
+		    L("level_changed: %s.lost names old minus new", k));
+		fs_diff(&new->fs[kinds[i].key], &old->fs[kinds[i].key], &d);
+		is_names(jget(kp, "gained", NULL), &d,
+		    L("level_changed: %s.gained names new minus old", k));
+	}
+}
+
+/* One entry of Pool.get_level_history. */
+static void
+check_history_entry(json_object *e, const char *event, const char *host,
+    const struct level *old, const struct level *new)
+{
+	const char *at = jstr(e, "at");
+	int good_at = at != NULL && strlen(at) == 20;
+	size_t i;
+
+	for (i = 0; good_at && i < 20; i++) {
+		if (i == 4 || i == 7)
+			good_at = at[i] == '-';
+		else if (i == 10)
+			good_at = at[i] == 'T';
+		else if (i == 13 || i == 16)
+			good_at = at[i] == ':';
+		else if (i == 19)
+			good_at = at[i] == 'Z';
+		else
+			good_at = at[i] >= '0' && at[i] <= '9';
+	}
+	is_str(jstr(e, "event"), event, L("history: event %s", event));
+	is_str(jstr(e, "host"), host, L("history %s: host %s", event, host));
+	if (!ok(good_at, L("history %s %s: at is YYYY-MM-DDTHH:MM:SSZ", event,
+	    host)))
+		diag("  at: %s", at ? at : "(not a string)");
+	if (old != NULL) {
+		is_fs(jstr(e, "features_pv_host_old"), &old->fs[PV_HOST],
+		    L("history %s %s: features_pv_host_old", event, host));
+		is_fs(jstr(e, "features_hvm_host_old"), &old->fs[HVM_HOST],
+		    L("history %s %s: features_hvm_host_old", event, host));
+	}
+	is_fs(jstr(e, "features_pv_host_new"), &new->fs[PV_HOST],
+	    L("history %s %s: features_pv_host_new", event, host));
+	is_fs(jstr(e, "features_hvm_host_new"), &new->fs[HVM_HOST],
+	    L("history %s %s: features_hvm_host_new", event, host));
+}
+
+/*
+ * What a client can read of the state: results (or errors) of the read
+ * methods, by a name for each.
+ */
+static json_object *
+snapshot(void)
+{
+	static const char *const vms[] = { "vm1", "vm2", "vm3", "vm5",
+	    "vm9", "vm11", "vm13" };
+	static const char *const hosts[] = { "h1", "h2", "h3", "a1" };
+	json_object *s = json_object_new_object(), *r, *v;
+	size_t i;
+
+#define TAKE(name, method, params) do {					\
+	r = call((method), (params));					\
+	v = jget(r, "result", NULL);					\
+	if (v == NULL)							\
+		v = jget(r, "error", NULL);				\
+	json_object_object_add(s, (name), json_object_get(v));		\
+	json_object_put(r);						\
+} while (0)
+	TAKE("Pool.get_cpu_info p1", "Pool.get_cpu_info",
+	    jobj("pool", js("p1"), NULL));
+	TAKE("Pool.get_level_history p1", "Pool.get_level_history",
+	    jobj("pool", js("p1"), NULL));
+	for (i = 0; i < sizeof(vms) / sizeof(vms[0]); i++)
+		TAKE(L("VM.get_cpu_flags %s", vms[i]), "VM.get_cpu_flags",
+		    jobj("vm", js(vms[i]), NULL));
+	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		TAKE(L("Host.get_cpu_info %s", hosts[i]), "Host.get_cpu_info",
+		    jobj("host", js(hosts[i]), NULL));
+#undef TAKE
+	return s;
+}
+
+static void
+check_unchanged(json_object *before, json_object *after, const char *when)
+{
+	json_object_object_foreach(before, k, v) {
+		json_object *w = jget(after, k, NULL);
+
+		if (!ok(jequal(v, w), L("%s: %s unchanged", when, k))) {
+			diag("  before: %.500s", jtext(v));
+			diag("  after:  %.500s", jtext(w));
+		}
+	}
+}
+
+static void
+restart(const char *why)
+{
+	char err[512];
+
+	if (fc_start(&F, 5000, err, sizeof(err)) != 0) {
+		diag("%s", err);
+		fc_bail(&F, L("could not restart the daemon (%s)", why));
+	}
+	ok(1, L("the daemon answers Service.version (%s)", why));
+}
+
+/* ---- the test data ---------------------------------------------------- */
+
+static void
+load_host(struct host *h, const char *id, const char *model,
+    const char *cpus)
+{
+	json_object *m = jget(jget(data_root, "models", NULL), model, NULL);
+	const char *s, *v;
+	struct featureset fs;
+	char err[256];
+
+	s = jstr(m, "xen_featureset.xapi_string");
+	v = jstr(m, "vendor");
+	if (s == NULL || v == NULL) {
+		printf("Bail out! cpu-models.json has no model %s with a "
+		    "vendor and .xen_featureset.xapi_string\n", model);
+		exit(1);
+	}
+	if (fs_parse(s, &fs, err, sizeof(err)) != 0) {
+		printf("Bail out! %s: %s\n", model, err);
+		exit(1);
+	}
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	h->model = model;
+	h->vendor = jstr(data_root, L("vendors.%s", v));
+	if (h->vendor == NULL) {
+		printf("Bail out! cpu-models.json: no .vendors.%s\n", v);
+		exit(1);
+	}
+	h->vendor = strdup(h->vendor);
+	h->cpu_count = cpus;
+	h->socket_count = "1";
+	/*
+	 * As Xen would offer the model's features to guests: the max sets
+	 * have what the header lets a guest have at all, the default sets
+	 * what it gives by default (so max ⊋ default where the model has
+	 * e.g. hle, a max-only bit).
+	 */
+	mask_flags(&fs, FEAT_HVM_HAP_MAX | FEAT_HVM_HAP_DEFAULT, &h->fs[HVM]);
+	mask_flags(&fs, FEAT_HVM_HAP_DEFAULT, &h->fs[HVM_HOST]);
+	mask_flags(&fs, FEAT_PV_MAX | FEAT_PV_DEFAULT, &h->fs[PV]);
+	mask_flags(&fs, FEAT_PV_DEFAULT, &h->fs[PV_HOST]);
+}
+
+static void
+setup_data(const char *dir)
+{
+	char path[FC_PATH_MAX];
+	unsigned int rtm, hle;
+	int k;
+
+	snprintf(path, sizeof(path), "%s/cpu-models.json", dir);
+	if (access(path, R_OK) != 0)
+		skip_all("no test data: %s is not readable (CPULEVEL_SHARED_DATA"
+		    " is the ../shared/data directory)", path);
+	data_root = json_object_from_file(path);
+	if (data_root == NULL) {
+		printf("Bail out! %s does not parse\n", path);
+		exit(1);
+	}
+	load_host(&H1, "h1", "Icelake-Server", "8");
+	load_host(&H2, "h2", "Cascadelake-Server", "8");
+	load_host(&H3, "h3", "Haswell", "4");
+	load_host(&A1, "a1", "EPYC-Rome", "16");
+	H3.upper = 1;		/* the daemon must read any case */
+	H2_orig = H2;
+
+	/* The relations the story rests on, checked on the data. */
+	for (k = 0; k < NKEYS; k++) {
+		require(fs_is_strict_subset(&H3.fs[k], &H2.fs[k]) &&
+		    fs_is_strict_subset(&H2.fs[k], &H1.fs[k]),
+		    L("data: %s %s ⊊ %s ⊊ %s", keys[k], H3.model, H2.model,
+		    H1.model));
+		require(!fs_is_zero(&A1.fs[k]), L("data: %s %s is not empty",
+		    A1.model, keys[k]));
+	}
+	require(strcmp(H1.vendor, "GenuineIntel") == 0 &&
+	    strcmp(H2.vendor, H1.vendor) == 0 &&
+	    strcmp(H3.vendor, H1.vendor) == 0 &&
+	    strcmp(A1.vendor, "AuthenticAMD") == 0,
+	    "data: h1, h2, h3 GenuineIntel, a1 AuthenticAMD");
+	rtm = bit_of("rtm");
+	hle = bit_of("hle");
+	require(fs_test_bit(&H3.fs[HVM_HOST], rtm) &&
+	    fs_test_bit(&H3.fs[PV_HOST], rtm) && fs_test_bit(&H3.fs[HVM], hle),
+	    L("data: %s has TSX (rtm by default, hle at most)", H3.model));
+	require(fs_is_strict_subset(&H1.fs[HVM_HOST], &H1.fs[HVM]),
+	    "data: default HVM sets are smaller than max ones");
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+cleanup(void)
+{
+	fc_kill_hard(&F);
+	fc_close_sockets(&F);
+	if (F.dir[0] == '\0')
+		return;
+	if (tap_failed == 0)
+		nftw(F.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	else
+		diag("kept the daemon's directory %s", F.dir);
+}
+
+/* ---- the story --------------------------------------------------------- */
+
+static void
+step0_start(void)
+{
+	json_object *r, *res;
+	struct stat st;
+	char dir[FC_PATH_MAX];
+
+	restart("first start");
+	r = call("Service.version", NULL);
+	if (expect_result(r, "Service.version", &res)) {
+		json_object *api = jget(res, "api", NULL);
+
+		ok(api != NULL && json_object_is_type(api, json_type_int) &&
+		    json_object_get_int64(api) == 1, "Service.version: api 1");
+		ok(jstr(res, "build") != NULL && *jstr(res, "build") != '\0',
+		    "Service.version: build is a string");
+	}
+	json_object_put(r);
+	r = call("Service.version", jobj(NULL));
+	expect_result(r, "Service.version with params {}", NULL);
+	json_object_put(r);
+	r = call("Service.version", jobj("dbg", js("test-task-1"), NULL));
+	expect_result(r, "Service.version with a dbg string", NULL);
+	json_object_put(r);
+
+	snprintf(dir, sizeof(dir), "%s/run", F.dir);
+	if (ok(stat(dir, &st) == 0 && S_ISDIR(st.st_mode),
+	    "the daemon created the socket directory"))
+		ok((st.st_mode & 077) == 0, L("the socket directory is owner-only"
+		    " (mode %03o)", (unsigned int)(st.st_mode & 0777)));
+}
+
+/* 1. Two strong hosts boot standalone, then form p1. */
+static void
+step1_pool(void)
+{
+	const struct host *m1[] = { &H1 }, *m2[] = { &H1, &H2 };
+	json_object *r;
+
+	host_boot(&H1, NULL, 0);
+	host_boot(&H2, NULL, 0);
+	check_host_info(&H1);
+	check_host_info(&H2);
+
+	level_of(m1, 1, &L_h1);
+	level_of(m2, 2, &L_h1h2);
+	require(levels_differ(&L_h1, &L_h1h2),
+	    "data: h2 joining lowers h1's level");
+	pool_join("p1", "h1", -1);
+	pool_join("p1", "h2", 1);
+	pool_join("p1", "h2", 0);	/* its own pool again: a no-op */
+
+	r = call("Pool.join", jobj("pool", js("p2"), "host", js("h2"), NULL));
+	expect_error(r, "Pool.join p2 h2 (a member of p1)", 1,
+	    "HOST_ALREADY_IN_POOL", "h2", "p1");
+	json_object_put(r);
+
+	/* A member boots again with the same sets: nothing changes. */
+	host_boot(&H1, "p1", 0);
+	check_pool("p1", m2, 2);
+}
+
+static struct featureset vm1_set;
+
+/* 2. A VM starts at the pool level. */
+static void
+step2_vm_start(void)
+{
+	vm1_set = L_h1h2.fs[HVM_HOST];
+	vm_start("vm1", "h1", "hvm", H1.vendor, &vm1_set,
+	    "is p1's HVM level");
+	check_vm("vm1", "running", "h1", "hvm", H1.vendor, &vm1_set, 0);
+}
+
+/* 3. A weaker host joins: the level drops, an event says so. */
+static void
+step3_weak_join(void)
+{
+	const struct host *m3[] = { &H1, &H2, &H3 };
+
+	level_of(m3, 3, &L_3);
+	require(levels_differ(&L_h1h2, &L_3), "data: h3 lowers the level");
+	fc_events_reset(&F);
+	host_boot(&H3, NULL, 0);
+	check_host_info(&H3);
+	pool_join("p1", "h3", 1);
+	check_level_event("p1", "Pool.join", "h3", &L_h1h2, &L_3);
+	check_pool("p1", m3, 3);
+}
+
+/* 4. The running VM keeps its set: it may move, but not to h3. */
+static void
+step4_migrate(void)
+{
+	json_object *r;
+
+	check_vm("vm1", "running", "h1", "hvm", H1.vendor, &vm1_set, 0);
+	require(compatible(&vm1_set, &H2.fs[HVM]) &&
+	    !compatible(&vm1_set, &H3.fs[HVM]),
+	    "data: vm1's set fits h2 but not h3");
+	call_null("VM.migrate", jobj("vm", js("vm1"), "host", js("h2"), NULL),
+	    "VM.migrate vm1 to h2");
+	check_vm("vm1", "running", "h2", "hvm", H1.vendor, &vm1_set, 0);
+	r = call("VM.migrate", jobj("vm", js("vm1"), "host", js("h3"), NULL));
+	expect_error(r, "VM.migrate vm1 to h3: refused", 1,
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST", "vm1", "h3", R_FEATURES);
+	json_object_put(r);
+	check_vm("vm1", "running", "h2", "hvm", H1.vendor, &vm1_set, 0);
+}
+
+/* 5. Suspend and resume keep the set; resume checks the host. */
+static void
+step5_suspend(void)
+{
+	json_object *r;
+
+	call_null("VM.suspend", jobj("vm", js("vm1"), NULL),
+	    "VM.suspend vm1");
+	check_vm("vm1", "suspended", NULL, "hvm", H1.vendor, &vm1_set, 0);
+	r = call("VM.migrate", jobj("vm", js("vm1"), "host", js("h1"), NULL));
+	expect_error(r, "VM.migrate of a suspended VM", 1,
+	    "VM_BAD_POWER_STATE", "vm1", "running", "suspended");
+	json_object_put(r);
+	r = call("VM.resume", jobj("vm", js("vm1"), "host", js("h3"), NULL));
+	expect_error(r, "VM.resume vm1 on h3: refused", 1,
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST", "vm1", "h3", R_FEATURES);
+	json_object_put(r);
+	check_vm("vm1", "suspended", NULL, NULL, NULL, &vm1_set, -1);
+	call_null("VM.resume", jobj("vm", js("vm1"), "host", js("h1"), NULL),
+	    "VM.resume vm1 on h1");
+	check_vm("vm1", "running", "h1", "hvm", H1.vendor, &vm1_set, 0);
+	r = call("VM.start", jobj("vm", js("vm1"), "host", js("h1"),
+	    "domain_type", js("hvm"), NULL));
+	expect_error(r, "VM.start of a running VM", 1, "VM_BAD_POWER_STATE",
+	    "vm1", "halted", "running");
+	json_object_put(r);
+	r = call("VM.resume", jobj("vm", js("vm1"), "host", js("h1"), NULL));
+	expect_error(r, "VM.resume of a running VM", 1, "VM_BAD_POWER_STATE",
+	    "vm1", "suspended", "running");
+	json_object_put(r);
+	check_vm("vm1", "running", "h1", "hvm", H1.vendor, &vm1_set, 0);
+}
+
+/* 6. A fresh start takes the lowered level; then h3 is fine. */
+static void
+step6_restart_vm(void)
+{
+	call_null("VM.shutdown", jobj("vm", js("vm1"), NULL),
+	    "VM.shutdown vm1");
+	/* The flags are kept for the record while halted. */
+	check_vm("vm1", "halted", NULL, NULL, H1.vendor, &vm1_set, -1);
+	vm1_set = L_3.fs[HVM_HOST];
+	vm_start("vm1", "h1", "hvm", H1.vendor, &vm1_set,
+	    "is the lowered level");
+	check_vm("vm1", "running", "h1", "hvm", H1.vendor, &vm1_set, 0);
+	require(compatible(&vm1_set, &H3.fs[HVM]), "data: the level fits h3");
+	call_null("VM.migrate", jobj("vm", js("vm1"), "host", js("h3"), NULL),
+	    "VM.migrate vm1 to h3 after its restart");
+	check_vm("vm1", "running", "h3", "hvm", H1.vendor, &vm1_set, 0);
+}
+
+/* 7. PV VMs, reboot, an explicit featureset. */
+static void
+step7_reboot(void)
+{
+	json_object *r, *data;
+	const char *reason;
+
+	vm_start("vm2", "h1", "pv", H1.vendor, &L_3.fs[PV_HOST],
+	    "is p1's PV level");
+	check_vm("vm2", "running", "h1", "pv", H1.vendor, &L_3.fs[PV_HOST], 0);
+	vm_start("vm2", NULL, NULL, H1.vendor, &L_3.fs[PV_HOST],
+	    "after reboot is the current PV level");
+	check_vm("vm2", "running", "h1", "pv", H1.vendor, &L_3.fs[PV_HOST], 0);
+
+	/* An explicit set within the host's max set is taken as it is. */
+	r = call("VM.start", jobj("vm", js("vm3"), "host", js("h3"),
+	    "domain_type", js("hvm"), "featureset", js(fmt(&H3.fs[HVM])),
+	    NULL));
+	if (expect_result(r, "VM.start vm3 on h3 with h3's max set", NULL))
+		is_fs(jstr(jget(r, "result", NULL), "features"), &H3.fs[HVM],
+		    "vm3: features are the explicit set");
+	json_object_put(r);
+	check_vm("vm3", "running", "h3", "hvm", H3.vendor, &H3.fs[HVM], 0);
+	/*
+	 * Not within it: refused.  The doc does not say which reason; it
+	 * must be one of the three it lists.
+	 */
+	r = call("VM.start", jobj("vm", js("vm4"), "host", js("h3"),
+	    "domain_type", js("hvm"), "featureset", js(fmt(&H1.fs[HVM])),
+	    NULL));
+	data = jpath(r, "error.data", NULL);
+	reason = jstr(jidx(data, 2), "");
+	if (!ok(jpath(r, "error.code", NULL) != NULL &&
+	    json_object_get_int64(jpath(r, "error.code", NULL)) == 1 &&
+	    streq(jstr(r, "error.message"), "VM_INCOMPATIBLE_WITH_THIS_HOST") &&
+	    jlen(data) == 3 && streq(jstr(jidx(data, 0), ""), "vm4") &&
+	    streq(jstr(jidx(data, 1), ""), "h3") &&
+	    (streq(reason, R_VENDOR) || streq(reason, R_FEATURES) ||
+	    streq(reason, R_NOKEYS)),
+	    "VM.start vm4 on h3 with h1's max set: "
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST [vm4, h3, a documented reason]"))
+		diag("  reply: %s", jtext(r));
+	json_object_put(r);
+
+	call_null("VM.shutdown", jobj("vm", js("vm3"), NULL),
+	    "VM.shutdown vm3");
+	r = call("VM.reboot", jobj("vm", js("vm3"), NULL));
+	expect_error(r, "VM.reboot of a halted VM", 1, "VM_BAD_POWER_STATE",
+	    "vm3", "running", "halted");
+	json_object_put(r);
+}
+
+/* 8. VMs from an older toolstack. */
+static void
+step8_import(void)
+{
+	struct featureset want, given;
+	const struct featureset *h2max = &H2.fs[HVM], *h3max = &H3.fs[HVM];
+	json_object *r, *res;
+	char old4[64], err[256];
+	size_t i;
+
+	/* No flags at all: the landing host's max set. */
+	r = call("VM.import", jobj("vm", js("vm9"), "host", js("h2"),
+	    "domain_type", js("hvm"), "power_state", js("running"), NULL));
+	if (expect_result(r, "VM.import vm9 running, no flags", &res)) {
+		is_str(jstr(res, "vendor"), H2.vendor, "vm9: vendor is h2's");
+		is_fs(jstr(res, "features"), h2max,
+		    "vm9: features are h2's max HVM set");
+		is_int(jbool(res, "legacy"), 1, "vm9: legacy true");
+	}
+	json_object_put(r);
+	check_vm("vm9", "running", "h2", "hvm", H2.vendor, h2max, 1);
+
+	/* The old 4-word format, reordered, then h2's words. */
+	require(h3max->w[0] != h3max->w[1] && h3max->w[2] != h3max->w[3],
+	    "data: the old words differ pairwise (a missing swap shows)");
+	snprintf(old4, sizeof(old4), "%08x-%08x-%08x-%08x",
+	    (unsigned int)h3max->w[1], (unsigned int)h3max->w[0],
+	    (unsigned int)h3max->w[3], (unsigned int)h3max->w[2]);
+	want = *h2max;
+	for (i = 0; i < 4; i++)
+		want.w[i] = h3max->w[i];
+	require(!fs_is_equal(&want, h2max) && !fs_is_zero(&want) &&
+	    want.len > 4, "data: vm10's expected set is neither h2's nor h3's");
+	r = call("VM.import", jobj("vm", js("vm10"), "host", js("h2"),
+	    "domain_type", js("hvm"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js("GenuineIntel"),
+	    "features", js(old4), NULL), NULL));
+	if (expect_result(r, L("VM.import vm10 with the old format %s", old4),
+	    &res)) {
+		is_fs(jstr(res, "features"), &want,
+		    "vm10: old words reordered, then h2's from the fifth");
+		is_int(jbool(res, "legacy"), 1, "vm10: legacy true");
+	}
+	json_object_put(r);
+	check_vm("vm10", "running", "h2", "hvm", H2.vendor, &want, 1);
+	call_null("VM.destroy", jobj("vm", js("vm10"), NULL),
+	    "VM.destroy vm10");
+	r = call("VM.get_cpu_flags", jobj("vm", js("vm10"), NULL));
+	expect_error(r, "vm10 is forgotten", 1, "HANDLE_INVALID", "VM",
+	    "vm10");
+	json_object_put(r);
+
+	/* A shorter (not 4-word) set: extended with h2's words. */
+	fs_from_words(&given, h3max->w, 8);
+	want = *h2max;
+	for (i = 0; i < 8; i++)
+		want.w[i] = h3max->w[i];
+	for (i = 8; i < h2max->len && h2max->w[i] == 0; i++)
+		;
+	require(i < h2max->len, "data: h2's set has non-zero words past the "
+	    "eighth (zero-extending would show)");
+	r = call("VM.import", jobj("vm", js("vm11"), "host", js("h2"),
+	    "domain_type", js("hvm"), "power_state", js("Suspended"),
+	    "last_boot_CPU_flags", jobj("features", js(fmt(&given)), NULL),
+	    NULL));
+	if (expect_result(r, "VM.import vm11 Suspended with 8 words", &res)) {
+		is_str(jstr(res, "vendor"), H2.vendor,
+		    "vm11: missing vendor taken from h2");
+		is_fs(jstr(res, "features"), &want,
+		    "vm11: 8 words, then h2's from the ninth");
+		is_int(jbool(res, "legacy"), 1, "vm11: legacy true");
+	}
+	json_object_put(r);
+	check_vm("vm11", "suspended", "h2", "hvm", H2.vendor, &want, 1);
+
+	/* A longer set than the host's: kept. */
+	given = H3.fs[PV];
+	require(given.len + 2 <= FS_MAX_WORDS && given.len == H2.fs[PV].len,
+	    "data: room for two more words");
+	given.w[given.len++] = 0x1;
+	given.w[given.len++] = 0x2;
+	r = call("VM.import", jobj("vm", js("vm12"), "host", js("h2"),
+	    "domain_type", js("pv"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js("GenuineIntel"),
+	    "features", js(fmt(&given)), NULL), NULL));
+	if (expect_result(r, L("VM.import vm12 pv with %zu words (h2 has %zu)",
+	    given.len, H2.fs[PV].len), &res)) {
+		const char *s = jstr(res, "features");
+		int good = s != NULL && fs_parse(s, &want, err,
+		    sizeof(err)) == 0 && want.len >= given.len;
+
+		for (i = 0; good && i < want.len; i++)
+			good = want.w[i] == (i < given.len ? given.w[i] : 0);
+		if (!ok(good, "vm12: the longer set is kept (zero-extended "
+		    "at most)"))
+			diag("  got '%s'\n#   want '%s'", s ? s : "(none)",
+			    fmt(&given));
+		/*
+		 * Whether a VM that took nothing from its landing host is
+		 * "legacy", the doc leaves open: only that it says.
+		 */
+		ok(jbool(res, "legacy") >= 0, "vm12: legacy is a boolean");
+	}
+	json_object_put(r);
+	call_null("VM.destroy", jobj("vm", js("vm12"), NULL),
+	    "VM.destroy vm12");
+
+	/* A halted VM is just recorded, with the flags it brought. */
+	r = call("VM.import", jobj("vm", js("vm13"), "host", js("h3"),
+	    "domain_type", js("hvm"), "power_state", js("Halted"),
+	    "last_boot_CPU_flags", jobj("vendor", js("GenuineIntel"),
+	    "features", js(fmt(h3max)), NULL), NULL));
+	expect_result(r, "VM.import vm13 Halted", NULL);
+	json_object_put(r);
+	check_vm("vm13", "halted", NULL, "hvm", "GenuineIntel", h3max, -1);
+	vm_start("vm13", "h1", "hvm", H1.vendor, &L_3.fs[HVM_HOST],
+	    "is the level once started");
+	call_null("VM.shutdown", jobj("vm", js("vm13"), NULL),
+	    "VM.shutdown vm13");
+
+	/* The legacy VM carries h2's max set: not to h3, but to h1. */
+	require(!compatible(h2max, h3max) && compatible(h2max, &H1.fs[HVM]),
+	    "data: h2's max set fits h1, not h3");
+	r = call("VM.migrate", jobj("vm", js("vm9"), "host", js("h3"), NULL));
+	expect_error(r, "VM.migrate legacy vm9 to h3: refused", 1,
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST", "vm9", "h3", R_FEATURES);
+	json_object_put(r);
+	call_null("VM.migrate", jobj("vm", js("vm9"), "host", js("h1"), NULL),
+	    "VM.migrate legacy vm9 to h1");
+	check_vm("vm9", "running", "h1", "hvm", H2.vendor, h2max, 1);
+	call_null("VM.shutdown", jobj("vm", js("vm9"), NULL),
+	    "VM.shutdown vm9");
+	vm_start("vm9", "h2", "hvm", H2.vendor, &L_3.fs[HVM_HOST],
+	    "is the pool level once restarted");
+	check_vm("vm9", "running", "h2", "hvm", H2.vendor, &L_3.fs[HVM_HOST],
+	    0);
+}
+
+/* 9. An AMD host cannot join an Intel pool, nor take Intel VMs. */
+static void
+step9_vendor(void)
+{
+	const struct host *ma[] = { &A1 };
+	json_object *before, *after, *r;
+
+	host_boot(&A1, NULL, 0);
+	r = call("Pool.get_cpu_info", jobj("pool", js("p1"), NULL));
+	before = json_object_get(jget(r, "result", NULL));
+	json_object_put(r);
+
+	r = call("Pool.join", jobj("pool", js("p1"), "host", js("a1"), NULL));
+	expect_error(r, "Pool.join p1 a1 (AMD)", 1, "HOSTS_NOT_HOMOGENEOUS",
+	    "CPUs differ");
+	json_object_put(r);
+	r = call("Pool.get_cpu_info", jobj("pool", js("p1"), NULL));
+	after = jget(r, "result", NULL);
+	if (!ok(before != NULL && jequal(before, after),
+	    "p1 is unchanged by the refused join")) {
+		diag("  before: %s", jtext(before));
+		diag("  after:  %s", jtext(after));
+	}
+	json_object_put(r);
+	json_object_put(before);
+	r = call("Pool.eject", jobj("pool", js("p1"), "host", js("a1"), NULL));
+	expect_error(r, "Pool.eject p1 a1 (not a member)", 1,
+	    "HOST_NOT_IN_POOL", "a1", "p1");
+	json_object_put(r);
+
+	r = call("VM.migrate", jobj("vm", js("vm1"), "host", js("a1"), NULL));
+	expect_error(r, "VM.migrate Intel vm1 to AMD a1: refused", 1,
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST", "vm1", "a1", R_VENDOR);
+	json_object_put(r);
+	check_vm("vm1", "running", "h3", "hvm", H1.vendor, &vm1_set, 0);
+
+	/* A standalone host gives its own default set. */
+	vm_start("vm5", "a1", "hvm", A1.vendor, &A1.fs[HVM_HOST],
+	    "is a1's own default HVM set");
+	r = call("VM.migrate", jobj("vm", js("vm5"), "host", js("h1"), NULL));
+	expect_error(r, "VM.migrate AMD vm5 to Intel h1: refused", 1,
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST", "vm5", "h1", R_VENDOR);
+	json_object_put(r);
+
+	/* Its own pool; not ejected (nor destroyed) while vm5 runs. */
+	pool_join("p2", "a1", -1);
+	check_pool("p2", ma, 1);
+	r = call("Pool.eject", jobj("pool", js("p2"), "host", js("a1"), NULL));
+	expect_error(r, "Pool.eject p2 a1 while vm5 runs there", 1,
+	    "HOST_HAS_RESIDENT_VMS", "a1");
+	json_object_put(r);
+	r = call("Host.destroy", jobj("host", js("a1"), NULL));
+	expect_error(r, "Host.destroy a1 while vm5 runs there", 1,
+	    "HOST_HAS_RESIDENT_VMS", "a1");
+	json_object_put(r);
+	call_null("VM.shutdown", jobj("vm", js("vm5"), NULL),
+	    "VM.shutdown vm5");
+	r = call("Pool.eject", jobj("pool", js("p2"), "host", js("a1"), NULL));
+	expect_result(r, "Pool.eject p2 a1", NULL);
+	json_object_put(r);
+	r = call("Pool.get_cpu_info", jobj("pool", js("p2"), NULL));
+	expect_error(r, "p2, left empty, is deleted", 1, "HANDLE_INVALID",
+	    "pool", "p2");
+	json_object_put(r);
+	r = call("Pool.get_level_history", jobj("pool", js("p2"), NULL));
+	ok(jget(r, "result", NULL) != NULL &&
+	    json_object_is_type(jget(r, "result", NULL), json_type_array),
+	    "a deleted pool's history is still returned");
+	json_object_put(r);
+	r = call("Pool.get_level_history", jobj("pool", js("never"), NULL));
+	ok(jget(r, "result", NULL) != NULL &&
+	    json_object_is_type(jget(r, "result", NULL), json_type_array) &&
+	    jlen(jget(r, "result", NULL)) == 0,
+	    "the history of a pool that never existed is empty");
+	json_object_put(r);
+	/* a1 stays (standalone) for the restarts; vm5 keeps its flags. */
+	check_vm("vm5", "halted", NULL, "hvm", A1.vendor, &A1.fs[HVM_HOST], -1);
+}
+
+/* 10. h2 reboots without TSX (a microcode update). */
+static void
+step10_host_lost(void)
+{
+	const struct host *m4[] = { &H1, &H2, &H3 };
+	struct host h2new = H2;
+	struct featureset d;
+	json_object *ev, *sets;
+	int k, shrunk = 0;
+
+	call_null("VM.shutdown", jobj("vm", js("vm9"), NULL),
+	    "VM.shutdown vm9 (h2 is about to reboot)");
+	for (k = 0; k < NKEYS; k++) {
+		clear_named(&h2new.fs[k], "hle");
+		clear_named(&h2new.fs[k], "rtm");
+	}
+	H2 = h2new;
+	level_of(m4, 3, &L_4);
+	require(levels_differ(&L_3, &L_4) &&
+	    fs_test_bit(&L_3.fs[HVM_HOST], bit_of("rtm")),
+	    "data: p1's level had rtm, h2 without TSX lowers it");
+
+	fc_events_reset(&F);
+	host_boot(&H2, "p1", 1);
+	check_host_info(&H2);
+
+	ev = fc_event_wait(&F, "host.features_lost", "h2", 3000);
+	if (ok(ev != NULL, "a host.features_lost event for h2 arrives")) {
+		check_notification(ev, "host.features_lost",
+		    "Host.features_lost");
+		is_str(jstr(ev, "msg.params.pool"), "p1",
+		    "features_lost: pool p1");
+		sets = jpath(ev, "msg.params.sets", NULL);
+		for (k = 0; k < NKEYS; k++) {
+			fs_diff(&H2_orig.fs[k], &H2.fs[k], &d);
+			if (fs_is_zero(&d))
+				continue;
+			shrunk++;
+			is_fs(jstr(sets, L("%s.old", keys[k])), &H2_orig.fs[k],
+			    L("features_lost: %s.old", keys[k]));
+			is_fs(jstr(sets, L("%s.new", keys[k])), &H2.fs[k],
+			    L("features_lost: %s.new", keys[k]));
+			is_names(jpath(sets, L("%s.lost", keys[k]), NULL), &d,
+			    L("features_lost: %s.lost (%s)", keys[k],
+			    names(&d)));
+		}
+		is_int(jkeys(sets), shrunk,
+		    "features_lost: one entry per shrunk key");
+	} else {
+		fc_events_show(&F);
+	}
+	check_level_event("p1", "Host.boot", "h2", &L_3, &L_4);
+	check_pool("p1", m4, 3);
+	ok(!fs_test_bit(&L_4.fs[HVM_HOST], bit_of("rtm")),
+	    "p1's level has no rtm any more");
+
+	/* vm1 keeps its TSX set: it can no longer go to h2. */
+	require(!compatible(&vm1_set, &H2.fs[HVM]),
+	    "data: vm1's set does not fit h2 without TSX");
+	check_vm("vm1", "running", "h3", "hvm", H1.vendor, &vm1_set, 0);
+	{
+		json_object *r = call("VM.migrate", jobj("vm", js("vm1"),
+		    "host", js("h2"), NULL));
+
+		expect_error(r, "VM.migrate vm1 to h2 without TSX: refused", 1,
+		    "VM_INCOMPATIBLE_WITH_THIS_HOST", "vm1", "h2", R_FEATURES);
+		json_object_put(r);
+	}
+	/* vm2 too, until it reboots. */
+	check_vm("vm2", "running", "h1", "pv", H1.vendor, &L_3.fs[PV_HOST], 0);
+	vm_start("vm2", NULL, NULL, H1.vendor, &L_4.fs[PV_HOST],
+	    "after reboot is the new PV level");
+	check_vm("vm2", "running", "h1", "pv", H1.vendor, &L_4.fs[PV_HOST], 0);
+}
+
+/* 11. The level's history, newest first. */
+static void
+step11_history(void)
+{
+	static const struct { const char *event, *host; } want[] = {
+		{ "Host.boot", "h2" }, { "Pool.join", "h3" },
+		{ "Pool.join", "h2" }, { "Pool.join", "h1" }
+	};
+	const struct level *lv[][2] = {
+		{ &L_3, &L_4 }, { &L_h1h2, &L_3 }, { &L_h1, &L_h1h2 },
+		{ NULL, &L_h1 }
+	};
+	json_object *r, *res, *e, *seq;
+	long long prev = 0;
+	size_t i, n;
+	int good = 1;
+
+	r = call("Pool.get_level_history", jobj("pool", js("p1"), NULL));
+	if (!expect_result(r, "Pool.get_level_history p1", &res))
+		goto out;
+	n = jlen(res);
+	/* Whether creating the pool is a change of level, the doc leaves. */
+	if (!ok(n == 3 || n == 4, L("p1's history has the 3 level changes "
+	    "(and maybe the creation): %zu entries", n)))
+		diag("  %s", jtext(res));
+	for (i = 0; i < n && i < 4; i++) {
+		e = jidx(res, i);
+		seq = jget(e, "seq", NULL);
+		if (seq == NULL || !json_object_is_type(seq, json_type_int) ||
+		    (i > 0 && json_object_get_int64(seq) >= prev))
+			good = 0;
+		if (seq != NULL)
+			prev = json_object_get_int64(seq);
+		check_history_entry(e, want[i].event, want[i].host,
+		    lv[i][0], lv[i][1]);
+	}
+	ok(good, "history: seq are integers, decreasing (newest first)");
+	json_object_put(r);
+
+	r = call("Pool.get_level_history", jobj("pool", js("p1"),
+	    "limit", ji(1), NULL));
+	if (expect_result(r, "Pool.get_level_history p1 limit 1", &res)) {
+		is_int(jlen(res), 1, "limit 1: one entry");
+		is_str(jstr(jidx(res, 0), "event"), "Host.boot",
+		    "limit 1: the newest");
+	}
+	json_object_put(r);
+	r = call("Pool.get_level_history", jobj("pool", js("p1"),
+	    "limit", ji(0), NULL));
+	expect_invalid_params(r, "history limit 0", "limit");
+	json_object_put(r);
+	r = call("Pool.get_level_history", jobj("pool", js("p1"),
+	    "limit", ji(1001), NULL));
+	expect_invalid_params(r, "history limit 1001", "limit");
+	json_object_put(r);
+	return;
+out:
+	json_object_put(r);
+}
+
+/* 12. State survives a clean stop, and an acknowledged change kill -9. */
+static void
+step12_durability(void)
+{
+	json_object *before, *after, *r, *res;
+	struct featureset got;
+	char st[64], err[256];
+	const char *s;
+
+	before = snapshot();
+	if (!ok(fc_signal_wait(&F, SIGTERM, 5000),
+	    "SIGTERM: the daemon exits within 5 s"))
+		fc_kill_hard(&F);
+	fc_describe_status(F.status, st, sizeof(st));
+	ok(WIFEXITED(F.status) && WEXITSTATUS(F.status) == 0,
+	    L("SIGTERM: exit status 0 (%s)", st));
+	restart("after SIGTERM");
+	after = snapshot();
+	check_unchanged(before, after, "after a restart");
+	json_object_put(after);
+
+	/* Acknowledged, then killed at once. */
+	call_null("VM.destroy", jobj("vm", js("vm11"), NULL),
+	    "VM.destroy vm11");
+	r = call("VM.start", jobj("vm", js("vm20"), "host", js("h1"),
+	    "domain_type", js("hvm"), NULL));
+	fc_kill_hard(&F);
+	if (expect_result(r, "VM.start vm20 (then kill -9)", &res))
+		is_fs(jstr(res, "features"), &L_4.fs[HVM_HOST],
+		    "vm20: features are the level");
+	s = jstr(res, "features");
+	if (s == NULL || fs_parse(s, &got, err, sizeof(err)) != 0)
+		got = L_4.fs[HVM_HOST];
+	json_object_put(r);
+	restart("after kill -9");
+	check_vm("vm20", "running", "h1", "hvm", H1.vendor, &got, 0);
+	r = call("VM.get_cpu_flags", jobj("vm", js("vm11"), NULL));
+	expect_error(r, "vm11's destruction survived kill -9", 1,
+	    "HANDLE_INVALID", "VM", "vm11");
+	json_object_put(r);
+	json_object_object_del(before, "VM.get_cpu_flags vm11");
+	after = snapshot();
+	json_object_object_del(after, "VM.get_cpu_flags vm11");
+	check_unchanged(before, after, "after kill -9");
+	json_object_put(after);
+	json_object_put(before);
+}
+
+/* A raw request: the error code, and whether the id must be null. */
+static void
+bad_raw(const char *msg, size_t len, int code, int id_null, const char *what)
+{
+	json_object *r = fc_call_raw(&F, msg, len);
+
+	expect_error(r, L("%s: %d", what, code), code, NULL);
+	if (id_null)
+		ok(jis_null(r, "id"), L("%s: reply id null", what));
+	if (code == -32700 || code == -32600)
+		ok(jstr(r, "error.data") != NULL,
+		    L("%s: data is a string", what));
+	json_object_put(r);
+}
+
+static char *
+repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		abort();
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* 13. Broken requests: the right error, and nothing changes. */
+static void
+step13_bad_input(void)
+{
+	static const char garbage[] = "\x00\xffgarbage";
+	json_object *before, *after, *r, *ci;
+	char *big, *msg;
+	size_t i, n;
+	int s, t;
+
+	before = snapshot();
+
+	bad_raw(garbage, sizeof(garbage) - 1, -32700, 1, "garbage bytes");
+	bad_raw("", 0, -32700, 1, "an empty message");
+#define RAW(s) (s), sizeof(s) - 1
+	bad_raw(RAW("{\"jsonrpc\":\"2.0\",\"id\":1,"), -32700, 1,
+	    "truncated JSON");
+	bad_raw(RAW("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"Service.version"
+	    "\"}{}"), -32700, 1, "two JSON texts");
+	bad_raw(RAW("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	    "\"Service.version\"}]"), -32600, 1, "a batch");
+	bad_raw(RAW("\"Service.version\""), -32600, 1, "a JSON string");
+	bad_raw(RAW("{\"id\":2,\"method\":\"Service.version\"}"), -32600, 0,
+	    "no jsonrpc");
+	bad_raw(RAW("{\"jsonrpc\":\"1.0\",\"id\":3,\"method\":"
+	    "\"Service.version\"}"), -32600, 0, "jsonrpc 1.0");
+	bad_raw(RAW("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":"
+	    "\"Service.version\"}"), -32600, 1, "id null");
+	bad_raw(RAW("{\"jsonrpc\":\"2.0\",\"method\":\"Service.version\"}"),
+	    -32600, 1, "no id");
+	bad_raw(RAW("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":"
+	    "\"Service.version\"}"), -32600, 1, "id an object");
+	bad_raw(RAW("{\"jsonrpc\":\"2.0\",\"id\":[4],\"method\":"
+	    "\"Service.version\"}"), -32600, 1, "id an array");
+	bad_raw(RAW("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":7}"), -32600, 0,
+	    "method not a string");
+	bad_raw(RAW("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":"
+	    "\"Host.get_cpu_info\",\"params\":[\"h1\"]}"), -32602, 0,
+	    "params an array");
+
+	/* A string id is echoed. */
+	r = fc_call_raw(&F, RAW("{\"jsonrpc\":\"2.0\",\"id\":\"OpaqueRef:x\","
+	    "\"method\":\"Service.version\"}"));
+	expect_result(r, "a string id is fine", NULL);
+	is_str(jstr(r, "id"), "OpaqueRef:x", "a string id is echoed");
+	json_object_put(r);
+#undef RAW
+
+	r = call("Host.nope", jobj("host", js("h1"), NULL));
+	expect_error(r, "unknown method", -32601, NULL);
+	is_str(jstr(r, "error.data"), "Host.nope",
+	    "-32601: data is the method");
+	json_object_put(r);
+
+	r = call("Host.get_cpu_info", jobj("host", ji(5), NULL));
+	expect_invalid_params(r, "host: 5", "host");
+	json_object_put(r);
+	r = call("Host.get_cpu_info", jobj("host", js("h1"),
+	    "hots", js("h2"), NULL));
+	expect_invalid_params(r, "an unknown parameter is named", "hots");
+	json_object_put(r);
+	r = call("Host.get_cpu_info", NULL);
+	expect_invalid_params(r, "a missing parameter is named", "host");
+	json_object_put(r);
+	r = call("Service.version", jobj("dbg", ji(5), NULL));
+	expect_invalid_params(r, "dbg: 5", "dbg");
+	json_object_put(r);
+	big = repeat('d', 257);
+	r = call("Service.version", jobj("dbg", js(big), NULL));
+	expect_invalid_params(r, "dbg of 257 characters", "dbg");
+	json_object_put(r);
+	big[256] = '\0';
+	r = call("Service.version", jobj("dbg", js(big), NULL));
+	expect_result(r, "dbg of 256 characters is fine", NULL);
+	json_object_put(r);
+	free(big);
+
+	/* Ids. */
+	big = repeat('h', 100 * 1024);
+	r = call("Host.get_cpu_info", jobj("host", js(big), NULL));
+	expect_invalid_params(r, "a 100 KiB host id", "host");
+	json_object_put(r);
+	big[65] = '\0';
+	r = call("Host.get_cpu_info", jobj("host", js(big), NULL));
+	expect_invalid_params(r, "a 65-character host id", "host");
+	json_object_put(r);
+	big[64] = '\0';
+	r = call("Host.get_cpu_info", jobj("host", js(big), NULL));
+	expect_error(r, "a 64-character host id is an id", 1,
+	    "HANDLE_INVALID", "host", big);
+	json_object_put(r);
+	free(big);
+	r = call("Host.get_cpu_info", jobj("host", js("OpaqueRef:a1_b2.c-3"),
+	    NULL));
+	expect_error(r, "every id character class is an id", 1,
+	    "HANDLE_INVALID", "host", "OpaqueRef:a1_b2.c-3");
+	json_object_put(r);
+	r = call("Host.get_cpu_info", jobj("host", js("a b"), NULL));
+	expect_invalid_params(r, "host id 'a b'", "host");
+	json_object_put(r);
+	r = call("Host.get_cpu_info", jobj("host", js("h/1"), NULL));
+	expect_invalid_params(r, "host id 'h/1'", "host");
+	json_object_put(r);
+	r = call("VM.get_cpu_flags", jobj("vm", js(""), NULL));
+	expect_invalid_params(r, "vm id ''", "vm");
+	json_object_put(r);
+	r = call("Pool.get_cpu_info", jobj("pool", js("p\xc3\xa9"), NULL));
+	expect_invalid_params(r, "a non-ASCII pool id", "pool");
+	json_object_put(r);
+
+	r = call("Host.get_cpu_info", jobj("host", js("nope"), NULL));
+	expect_error(r, "unknown host", 1, "HANDLE_INVALID", "host", "nope");
+	json_object_put(r);
+	r = call("Pool.get_cpu_info", jobj("pool", js("nope"), NULL));
+	expect_error(r, "unknown pool", 1, "HANDLE_INVALID", "pool", "nope");
+	json_object_put(r);
+	r = call("VM.get_cpu_flags", jobj("vm", js("nope"), NULL));
+	expect_error(r, "unknown VM", 1, "HANDLE_INVALID", "VM", "nope");
+	json_object_put(r);
+	r = call("VM.migrate", jobj("vm", js("vm1"), "host", js("nope"),
+	    NULL));
+	expect_error(r, "VM.migrate to an unknown host", 1, "HANDLE_INVALID",
+	    "host", "nope");
+	json_object_put(r);
+	r = call("Pool.join", jobj("pool", js("p1"), "host", js("nope"),
+	    NULL));
+	expect_error(r, "Pool.join of an unknown host", 1, "HANDLE_INVALID",
+	    "host", "nope");
+	json_object_put(r);
+
+	/* Values. */
+	r = call("VM.start", jobj("vm", js("vm30"), "host", js("h1"),
+	    "domain_type", js("xen"), NULL));
+	expect_invalid_params(r, "domain_type 'xen'", "domain_type");
+	json_object_put(r);
+	r = call("VM.import", jobj("vm", js("vm30"), "host", js("h1"),
+	    "domain_type", js("hvm"), "power_state", js("paused"), NULL));
+	expect_invalid_params(r, "power_state 'paused'", "power_state");
+	json_object_put(r);
+	r = call("VM.start", jobj("vm", js("vm30"), "host", js("h1"),
+	    "domain_type", js("hvm"), "featureset", js("123456789"), NULL));
+	expect_error(r, "a 9-digit featureset word", 1,
+	    "INVALID_FEATURE_STRING", "123456789");
+	json_object_put(r);
+	r = call("VM.get_cpu_flags", jobj("vm", js("vm30"), NULL));
+	expect_error(r, "refused requests created no vm30", 1,
+	    "HANDLE_INVALID", "VM", "vm30");
+	json_object_put(r);
+
+	ci = cpu_info(&H1);
+	json_object_object_add(ci, "features_hvm", js("xyz"));
+	r = call("Host.boot", jobj("host", js("hbad"), "cpu_info", ci, NULL));
+	expect_error(r, "Host.boot with features_hvm 'xyz'", 1,
+	    "INVALID_FEATURE_STRING", "xyz");
+	json_object_put(r);
+	r = call("Host.get_cpu_info", jobj("host", js("hbad"), NULL));
+	expect_error(r, "the refused host was not registered", 1,
+	    "HANDLE_INVALID", "host", "hbad");
+	json_object_put(r);
+	ci = cpu_info(&H1);
+	json_object_object_add(ci, "features_pv_host", js("1-2-zz"));
+	r = call("Host.boot", jobj("host", js("h1"), "cpu_info", ci, NULL));
+	expect_error(r, "Host.boot h1 with features_pv_host '1-2-zz'", 1,
+	    "INVALID_FEATURE_STRING", "1-2-zz");
+	json_object_put(r);
+	/* 65 words. */
+	msg = repeat('0', 65 * 2 - 1);
+	for (i = 1; i < 65 * 2 - 1; i += 2)
+		msg[i] = '-';
+	ci = cpu_info(&H1);
+	json_object_object_add(ci, "features_hvm", js(msg));
+	r = call("Host.boot", jobj("host", js("h1"), "cpu_info", ci, NULL));
+	expect_error(r, "Host.boot h1 with a 65-word featureset", 1,
+	    "INVALID_FEATURE_STRING", msg);
+	json_object_put(r);
+	free(msg);
+	ci = cpu_info(&H1);
+	json_object_object_add(ci, "cpu_count", ji(8));
+	r = call("Host.boot", jobj("host", js("h1"), "cpu_info", ci, NULL));
+	expect_invalid_params(r, "cpu_info with a non-string value",
+	    "cpu_info");
+	json_object_put(r);
+	ci = cpu_info(&H1);
+	json_object_object_del(ci, "vendor");
+	r = call("Host.boot", jobj("host", js("hnovendor"), "cpu_info", ci,
+	    NULL));
+	/*
+	 * The doc has two readings: HOST_MISSING_CPU_INFO [host, "vendor"]
+	 * (its table) or -32602 naming cpu_info (a bad parameter value).
+	 */
+	if (streq(jstr(r, "error.message"), "HOST_MISSING_CPU_INFO"))
+		expect_error(r, "Host.boot without a vendor", 1,
+		    "HOST_MISSING_CPU_INFO", "hnovendor", "vendor");
+	else
+		expect_invalid_params(r, "Host.boot without a vendor",
+		    "cpu_info");
+	json_object_put(r);
+	r = call("Host.get_cpu_info", jobj("host", js("hnovendor"), NULL));
+	expect_error(r, "the vendorless host was not registered", 1,
+	    "HANDLE_INVALID", "host", "hnovendor");
+	json_object_put(r);
+
+	/* 2 MiB: dropped by nanomsg, never answered; the daemon goes on. */
+	n = 2 * 1024 * 1024;
+	big = repeat('h', n);
+	msg = malloc(n + 128);
+	if (msg == NULL)
+		abort();
+	t = snprintf(msg, n + 128, "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":"
+	    "\"Host.get_cpu_info\",\"params\":{\"host\":\"%s\"}}", big);
+	s = fc_req_socket(F.rpc, 2000, 2000);
+	if (ok(s >= 0, "a second REQ socket")) {
+		void *buf = NULL;
+		int sent = nn_send(s, msg, (size_t)t, 0), got;
+
+		if (sent < 0)
+			diag("  sending 2 MiB: %s", nn_strerror(nn_errno()));
+		got = nn_recv(s, &buf, NN_MSG, 0);
+		if (!ok(got < 0, "a 2 MiB request gets no reply"))
+			nn_freemsg(buf);
+		nn_close(s);
+	}
+	free(msg);
+	free(big);
+	ok(fc_alive(&F), "the daemon survives a 2 MiB request");
+
+	r = call("Service.version", NULL);
+	expect_result(r, "Service.version still answers after it all", NULL);
+	json_object_put(r);
+	after = snapshot();
+	check_unchanged(before, after, "after the bad requests");
+	json_object_put(after);
+	json_object_put(before);
+}
+
+/* 14. SIGTERM: a clean exit. */
+static void
+step14_stop(void)
+{
+	char st[64];
+
+	if (!ok(fc_signal_wait(&F, SIGTERM, 5000),
+	    "final SIGTERM: the daemon exits within 5 s"))
+		fc_kill_hard(&F);
+	fc_describe_status(F.status, st, sizeof(st));
+	ok(WIFEXITED(F.status) && WEXITSTATUS(F.status) == 0,
+	    L("final SIGTERM: exit status 0 (%s)", st));
+}
+
+static void
+run(const char *name, void (*fn)(void))
+{
+	int failed = tap_failed;
+
+	diag("%s", name);
+	fn();
+	if (tap_failed > failed)
+		fc_log_show(&F, name);
+	else
+		fc_log_skip(&F);
+}
+
+int
+main(void)
+{
+	const char *bin = getenv("CPULEVEL_FEATURED");
+	const char *data = getenv("CPULEVEL_SHARED_DATA");
+	const char *tmp = getenv("TMPDIR");
+
+	if (bin == NULL || *bin == '\0')
+		skip_all("CPULEVEL_FEATURED is not set (the path of the "
+		    "cpulevel-featured binary to test)");
+	if (data == NULL || *data == '\0')
+		skip_all("CPULEVEL_SHARED_DATA is not set (the ../shared/data "
+		    "directory with cpu-models.json)");
+	setup_data(data);
+	if (access(bin, X_OK) != 0) {
+		printf("Bail out! CPULEVEL_FEATURED=%s: %s\n", bin,
+		    strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	/* ipc paths must fit in sun_path: keep the directory short. */
+	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(F.dir, sizeof(F.dir), "%s/cpulevel-featured-XXXXXX", tmp);
+	if (mkdtemp(F.dir) == NULL) {
+		printf("Bail out! mkdtemp %s: %s\n", F.dir, strerror(errno));
+		return 1;
+	}
+	F.bin = bin;
+	snprintf(F.db, sizeof(F.db), "%s/featured.db", F.dir);
+	snprintf(F.rpc, sizeof(F.rpc), "ipc://%s/run/featured.sock", F.dir);
+	snprintf(F.events, sizeof(F.events),
+	    "ipc://%s/run/featured-events.sock", F.dir);
+	snprintf(F.log, sizeof(F.log), "%s/featured.log", F.dir);
+	atexit(cleanup);
+
+	run("0. start", step0_start);
+	run("1. two hosts form p1", step1_pool);
+	run("2. a VM starts at the level", step2_vm_start);
+	run("3. a weaker host joins", step3_weak_join);
+	run("4. migration after the level dropped", step4_migrate);
+	run("5. suspend and resume", step5_suspend);
+	run("6. a restart takes the new level", step6_restart_vm);
+	run("7. PV, reboot, explicit featuresets", step7_reboot);
+	run("8. legacy imports", step8_import);
+	run("9. vendors", step9_vendor);
+	run("10. a host loses features", step10_host_lost);
+	run("11. level history", step11_history);
+	run("12. durability", step12_durability);
+	run("13. bad input", step13_bad_input);
+	run("14. stop", step14_stop);
+	return done_testing();
+}
