@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "cpuinfo.h"
 #include "featureset.h"
 #include "rpc.h"
@@ -514,4 +515,20 @@ rpc_reply_parse(const char *buf, size_t len, long long id,
 		    json_object_new_string("neither result nor error"));
 	json_object_put(r);
 	return rc;
+}
+
+const struct rpc_param rpc_no_params[] = { { NULL, 0, 0 } };
+
+void
+rpc_service_version(void *ctx, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	(void)ctx;
+	(void)params;
+	(void)err;
+	*result = json_object_new_object();
+	json_object_object_add(*result, "api",
+	    json_object_new_int(RPC_API_VERSION));
+	json_object_object_add(*result, "build",
+	    json_object_new_string(CPULEVEL_VERSION));
 }

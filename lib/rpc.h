@@ -76,6 +76,11 @@ struct rpc_outcome {
 char	*rpc_dispatch(const struct rpc_method *methods, void *ctx,
 	    const char *msg, size_t len, struct rpc_outcome *out);
 
+/* Service.version, the same in every daemon: {api, build}. */
+void	 rpc_service_version(void *ctx, struct json_object *params,
+	    struct json_object **result, struct rpc_error *err);
+extern const struct rpc_param rpc_no_params[];
+
 /* Errors. */
 void	 rpc_error_clear(struct rpc_error *err);
 void	 rpc_error_set(struct rpc_error *err, int code, const char *message,

@@ -157,8 +157,4 @@ void	vm_get_cpu_flags(void *, struct json_object *, struct json_object **,
 void	vm_destroy(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
 
-/* methods.c */
-void	service_version(void *, struct json_object *, struct json_object **,
-	    struct rpc_error *);
-
 #endif

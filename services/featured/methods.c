@@ -3,10 +3,8 @@
  * The dispatcher (lib/rpc.c) checks params against these rows before a
  * handler runs.  proto/README.md documents each one.
  */
-#include "config.h"
 #include "featured.h"
 
-static const struct rpc_param p_none[] = { { NULL, 0, 0 } };
 static const struct rpc_param p_host[] = {
 	{ "host", P_ID, 1 }, { NULL, 0, 0 } };
 static const struct rpc_param p_pool[] = {
@@ -52,20 +50,6 @@ const struct rpc_method featured_methods[] = {
 	{ "VM.import",			vm_import,		p_vm_import },
 	{ "VM.get_cpu_flags",		vm_get_cpu_flags,	p_vm },
 	{ "VM.destroy",			vm_destroy,		p_vm },
-	{ "Service.version",		service_version,	p_none },
+	{ "Service.version",		rpc_service_version,	rpc_no_params },
 	{ NULL,				NULL,			NULL }
 };
-
-void
-service_version(void *arg, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
-{
-	(void)arg;
-	(void)params;
-	(void)err;
-	*result = json_object_new_object();
-	json_object_object_add(*result, "api",
-	    json_object_new_int(RPC_API_VERSION));
-	json_object_object_add(*result, "build",
-	    json_object_new_string(CPULEVEL_VERSION));
-}

@@ -1,0 +1,80 @@
+/*
+ * Host.assert_vm_is_compatible: the same rule, stateless, for cross-pool
+ * migration, where the destination belongs to another pool and is known
+ * only by the cpu_info its pool reports.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "migcheck.h"
+
+/* xapi names absent objects so on import; we do likewise. */
+#define NULL_REF	"OpaqueRef:NULL"
+
+static void
+flags_into_vm(struct json_object *flags, struct vm_view *vm)
+{
+	struct json_object *v;
+	char why[8];
+
+	if (json_object_object_get_ex(flags, "vendor", &v)) {
+		vm->has_vendor = 1;
+		snprintf(vm->vendor, sizeof(vm->vendor), "%s",
+		    json_object_get_string(v));
+	}
+	/* The dispatcher checked that features parses. */
+	if (json_object_object_get_ex(flags, "features", &v))
+		vm->has_features = fs_parse(json_object_get_string(v),
+		    &vm->features, why, sizeof(why)) == 0;
+}
+
+static void
+cpu_info_into_host(const struct cpuinfo *ci, struct host_view *h)
+{
+	char why[8];
+	const char *vendor = cpuinfo_get(ci, CI_VENDOR);
+
+	snprintf(h->vendor, sizeof(h->vendor), "%s", vendor ? vendor : "");
+	h->has_pv = cpuinfo_get_fs(ci, CI_FEATURES_PV, &h->pv, why,
+	    sizeof(why)) == 0;
+	h->has_hvm = cpuinfo_get_fs(ci, CI_FEATURES_HVM, &h->hvm, why,
+	    sizeof(why)) == 0;
+}
+
+void
+host_assert_vm_is_compatible(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	const char *vid = rpc_param_string(params, "vm");
+	const char *hid = rpc_param_string(params, "host");
+	const char *ps = rpc_param_string(params, "power_state");
+	struct host_view h;
+	struct vm_view vm;
+	struct cpuinfo ci;
+	struct verdict v;
+	char why[128];
+
+	(void)arg;
+	(void)result;
+	memset(&vm, 0, sizeof(vm));
+	memset(&h, 0, sizeof(h));
+	snprintf(vm.domain_type, sizeof(vm.domain_type), "%s",
+	    rpc_param_string(params, "domain_type"));
+	snprintf(vm.power_state, sizeof(vm.power_state), "%s",
+	    ps ? rpc_power_state(ps) : "running");
+	flags_into_vm(rpc_param_object(params, "vm_cpu_flags"), &vm);
+	if (cpuinfo_from_json(&ci, rpc_param_object(params, "host_cpu_info"),
+	    why, sizeof(why)) == -1) {
+		rpc_error_param(err, "host_cpu_info", "%s", why);
+		return;
+	}
+	cpu_info_into_host(&ci, &h);
+	cpuinfo_free(&ci);
+	judge(&vm, &h, &v);
+	if (v.v != COMPAT_OK)
+		rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3,
+		    vid ? vid : NULL_REF, hid ? hid : NULL_REF,
+		    compat_reason(v.v));
+}

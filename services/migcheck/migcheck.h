@@ -1,0 +1,82 @@
+/*
+ * cpulevel-migcheck: answers migration-safety questions from featured's
+ * database, opened read-only.  It never writes, and keeps answering while
+ * featured is stopped or restarting.
+ *
+ * Methods are rows of the table in methods.c; VM.* handlers are in vm.c,
+ * Host.* in host.c, and every database read in view.c.
+ */
+#ifndef MIGCHECK_H
+#define MIGCHECK_H
+
+#include <sqlite3.h>
+
+#include "compat.h"
+#include "cpuinfo.h"
+#include "featureset.h"
+#include "rpc.h"
+
+enum view_stmt {
+	VIEW_VM,
+	VIEW_HOST,
+	VIEW_POOL_HOSTS,
+	VIEW_NSTMTS
+};
+
+struct migcheck {
+	const char	*db_path;
+	sqlite3		*db;		/* NULL until the database exists */
+	sqlite3_stmt	*stmt[VIEW_NSTMTS];
+	char		 dberr[512];
+};
+
+struct vm_view {
+	char		 id[RPC_MAX_ID + 1];
+	char		 host[RPC_MAX_ID + 1];		/* "" unknown */
+	char		 domain_type[16];
+	char		 power_state[16];
+	int		 has_vendor, has_features;
+	char		 vendor[CPUINFO_MAX_KEY * 2];
+	struct featureset features;
+	int		 legacy;
+};
+
+struct host_view {
+	char		 id[RPC_MAX_ID + 1];
+	char		 pool[RPC_MAX_ID + 1];		/* "" standalone */
+	char		 vendor[CPUINFO_MAX_KEY * 2];
+	int		 has_pv, has_hvm;
+	struct featureset pv, hvm;			/* max sets */
+};
+
+/* The outcome of the compatibility rule for one VM and one host. */
+struct verdict {
+	enum compat_verdict	v;
+	struct featureset	missing;
+};
+
+extern const struct rpc_method migcheck_methods[];
+
+/* view.c: 1 found, 0 not found, -1 error (reason in m->dberr). */
+int	view_open(struct migcheck *m);
+void	view_close(struct migcheck *m);
+int	view_vm(struct migcheck *m, const char *id, struct vm_view *vm);
+int	view_host(struct migcheck *m, const char *id, struct host_view *h);
+int	view_pool_hosts(struct migcheck *m, const char *pool,
+	    int (*fn)(const struct host_view *, void *), void *arg);
+
+/* vm.c */
+void	judge(const struct vm_view *vm, const struct host_view *h,
+	    struct verdict *out);
+void	vm_assert_can_migrate(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+void	vm_check_migrate(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	vm_get_possible_hosts(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+
+/* host.c */
+void	host_assert_vm_is_compatible(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+
+#endif

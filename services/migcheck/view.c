@@ -1,0 +1,176 @@
+/*
+ * migcheck's reads.  Statements are prepared once and reset after every
+ * use: a statement left un-reset would hold its read transaction open and
+ * pin an old WAL snapshot, and featured's later commits would go unseen.
+ * Each look-up is by primary key, so its cost does not grow with the
+ * number of hosts or VMs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "migcheck.h"
+
+static const char *const view_sql[VIEW_NSTMTS] = {
+	[VIEW_VM] = "SELECT host_id, domain_type, power_state, vendor, "
+	    "features, legacy FROM vm WHERE id = ?",
+	[VIEW_HOST] = "SELECT pool_id, vendor, features_pv, features_hvm "
+	    "FROM host WHERE id = ?",
+	[VIEW_POOL_HOSTS] = "SELECT id, pool_id, vendor, features_pv, "
+	    "features_hvm FROM host WHERE pool_id = ? ORDER BY id",
+};
+
+void
+view_close(struct migcheck *m)
+{
+	int i;
+
+	for (i = 0; i < VIEW_NSTMTS; i++) {
+		sqlite3_finalize(m->stmt[i]);
+		m->stmt[i] = NULL;
+	}
+	db_close(m->db);
+	m->db = NULL;
+}
+
+/*
+ * Opened lazily: migcheck may start before featured has ever created the
+ * database, and answers "no database" until it exists.
+ */
+int
+view_open(struct migcheck *m)
+{
+	int i;
+
+	if (m->db)
+		return 0;
+	if (db_open(m->db_path, DB_READONLY, &m->db, m->dberr,
+	    sizeof(m->dberr)) == -1)
+		return -1;
+	for (i = 0; i < VIEW_NSTMTS; i++)
+		if (db_prepare(m->db, view_sql[i], &m->stmt[i], m->dberr,
+		    sizeof(m->dberr)) == -1) {
+			view_close(m);
+			return -1;
+		}
+	log_info("database %s open", m->db_path);
+	return 0;
+}
+
+static sqlite3_stmt *
+view_bind(struct migcheck *m, enum view_stmt which, const char *key)
+{
+	sqlite3_stmt *st;
+
+	if (view_open(m) == -1)
+		return NULL;
+	st = m->stmt[which];
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		snprintf(m->dberr, sizeof(m->dberr), "bind: %s",
+		    sqlite3_errmsg(m->db));
+		sqlite3_reset(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Step to the single row: 1, 0 for none (reset), -1 error (reset). */
+static int
+view_step(struct migcheck *m, sqlite3_stmt *st)
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		snprintf(m->dberr, sizeof(m->dberr), "read: %s",
+		    sqlite3_errmsg(m->db));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+col_text(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(buf, len, "%s", t ? (const char *)t : "");
+}
+
+/* A featureset column: 1 present (and parsed), 0 NULL. */
+static int
+col_fs(sqlite3_stmt *st, int col, struct featureset *fs)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	char why[8];
+
+	fs_clear(fs);
+	return t != NULL && fs_parse((const char *)t, fs, why,
+	    sizeof(why)) == 0;
+}
+
+int
+view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
+{
+	sqlite3_stmt *st = view_bind(m, VIEW_VM, id);
+	int rc;
+
+	if ((rc = view_step(m, st)) != 1)
+		return rc;
+	memset(vm, 0, sizeof(*vm));
+	snprintf(vm->id, sizeof(vm->id), "%s", id);
+	col_text(st, 0, vm->host, sizeof(vm->host));
+	col_text(st, 1, vm->domain_type, sizeof(vm->domain_type));
+	col_text(st, 2, vm->power_state, sizeof(vm->power_state));
+	vm->has_vendor = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	col_text(st, 3, vm->vendor, sizeof(vm->vendor));
+	vm->has_features = col_fs(st, 4, &vm->features);
+	vm->legacy = sqlite3_column_int(st, 5);
+	sqlite3_reset(st);
+	return 1;
+}
+
+static void
+host_from_row(sqlite3_stmt *st, int first, struct host_view *h)
+{
+	col_text(st, first, h->pool, sizeof(h->pool));
+	col_text(st, first + 1, h->vendor, sizeof(h->vendor));
+	h->has_pv = col_fs(st, first + 2, &h->pv);
+	h->has_hvm = col_fs(st, first + 3, &h->hvm);
+}
+
+int
+view_host(struct migcheck *m, const char *id, struct host_view *h)
+{
+	sqlite3_stmt *st = view_bind(m, VIEW_HOST, id);
+	int rc;
+
+	if ((rc = view_step(m, st)) != 1)
+		return rc;
+	memset(h, 0, sizeof(*h));
+	snprintf(h->id, sizeof(h->id), "%s", id);
+	host_from_row(st, 0, h);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+view_pool_hosts(struct migcheck *m, const char *pool,
+    int (*fn)(const struct host_view *, void *), void *arg)
+{
+	sqlite3_stmt *st = view_bind(m, VIEW_POOL_HOSTS, pool);
+	struct host_view h;
+	int rc;
+
+	while ((rc = view_step(m, st)) == 1) {
+		memset(&h, 0, sizeof(h));
+		col_text(st, 0, h.id, sizeof(h.id));
+		host_from_row(st, 1, &h);
+		fn(&h, arg);
+	}
+	return rc;
+}

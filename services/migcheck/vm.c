@@ -1,0 +1,150 @@
+/*
+ * VM.* methods: may this VM move to that host, and if not, exactly which
+ * features stand in the way (xapi's error never said).
+ */
+#include <string.h>
+
+#include "featurenames.h"
+#include "migcheck.h"
+
+void
+judge(const struct vm_view *vm, const struct host_view *h,
+    struct verdict *out)
+{
+	int hvm = domain_is_hvm(vm->domain_type);
+	int has_max = hvm ? h->has_hvm : h->has_pv;
+
+	out->v = compat_check(vm->power_state,
+	    vm->has_vendor ? vm->vendor : NULL,
+	    vm->has_features ? &vm->features : NULL, h->vendor,
+	    has_max ? (hvm ? &h->hvm : &h->pv) : NULL, &out->missing);
+}
+
+/* The VM and the host, or HANDLE_INVALID / an internal error. */
+static int
+load_pair(struct migcheck *m, struct json_object *params, struct vm_view *vm,
+    struct host_view *h, struct rpc_error *err)
+{
+	const char *vid = rpc_param_string(params, "vm");
+	const char *hid = rpc_param_string(params, "host");
+	const char *class = "VM", *id = vid;
+	int rc;
+
+	if ((rc = view_vm(m, vid, vm)) == 1) {
+		class = "host";
+		id = hid;
+		rc = view_host(m, hid, h);
+	}
+	if (rc == 1)
+		return 0;
+	if (rc == 0)
+		rpc_error_api(err, "HANDLE_INVALID", 2, class, id);
+	else
+		rpc_error_internal(err, m->dberr);
+	return -1;
+}
+
+void
+vm_assert_can_migrate(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct host_view h;
+	struct vm_view vm;
+	struct verdict v;
+
+	(void)result;
+	if (load_pair(arg, params, &vm, &h, err) == -1)
+		return;
+	judge(&vm, &h, &v);
+	if (v.v != COMPAT_OK)
+		rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3, vm.id,
+		    h.id, compat_reason(v.v));
+}
+
+/* {compatible, reason?, missing_features, vendor_mismatch} */
+static struct json_object *
+verdict_json(const struct verdict *v, const char *host)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (host)
+		json_object_object_add(o, "host", json_object_new_string(host));
+	json_object_object_add(o, "compatible",
+	    json_object_new_boolean(v->v == COMPAT_OK));
+	if (v->v != COMPAT_OK)
+		json_object_object_add(o, "reason",
+		    json_object_new_string(compat_reason(v->v)));
+	json_object_object_add(o, "missing_features",
+	    feature_names_json(&v->missing));
+	json_object_object_add(o, "vendor_mismatch",
+	    json_object_new_boolean(v->v == COMPAT_VENDOR));
+	return o;
+}
+
+void
+vm_check_migrate(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct host_view h;
+	struct vm_view vm;
+	struct verdict v;
+
+	if (load_pair(arg, params, &vm, &h, err) == -1)
+		return;
+	judge(&vm, &h, &v);
+	*result = verdict_json(&v, NULL);
+}
+
+struct possible {
+	const struct vm_view	*vm;
+	struct json_object	*list;
+};
+
+static int
+possible_one(const struct host_view *h, void *arg)
+{
+	struct possible *p = arg;
+	struct verdict v;
+
+	judge(p->vm, h, &v);
+	json_object_array_add(p->list, verdict_json(&v, h->id));
+	return 0;
+}
+
+/*
+ * The hosts of the VM's pool: the pool of the host it runs on (or last
+ * ran on, when halted).  A VM on a standalone host has just that host; a
+ * VM with no host has none.
+ */
+void
+vm_get_possible_hosts(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct migcheck *m = arg;
+	const char *vid = rpc_param_string(params, "vm");
+	struct possible p;
+	struct host_view h;
+	struct vm_view vm;
+	int rc;
+
+	if ((rc = view_vm(m, vid, &vm)) != 1) {
+		if (rc == 0)
+			rpc_error_api(err, "HANDLE_INVALID", 2, "VM", vid);
+		else
+			rpc_error_internal(err, m->dberr);
+		return;
+	}
+	p.vm = &vm;
+	p.list = json_object_new_array();
+	rc = vm.host[0] ? view_host(m, vm.host, &h) : 0;
+	if (rc == 1 && h.pool[0])
+		rc = view_pool_hosts(m, h.pool, possible_one, &p);
+	else if (rc == 1)
+		rc = possible_one(&h, &p);
+	if (rc == -1) {
+		json_object_put(p.list);
+		rpc_error_internal(err, m->dberr);
+		return;
+	}
+	*result = p.list;
+}
