@@ -17,16 +17,128 @@ static const struct command commands[] = {
 	  "                CPUID instruction), xen, cpuid, or file:PATH (a JSON\n"
 	  "                object of strings)\n"
 	  "  --json        print JSON instead of 'key: value' lines\n",
-	  cmd_host_cpu_info },
+	  cmd_host_cpu_info, NULL },
 	{ "featureset decode", "FS",
-	  "name the features of a featureset", NULL, cmd_fs_decode },
+	  "name the features of a featureset", NULL, cmd_fs_decode, NULL },
 	{ "featureset diff", "A B",
-	  "name the features of A that B lacks", NULL, cmd_fs_diff },
+	  "name the features of A that B lacks", NULL, cmd_fs_diff, NULL },
 	{ "featureset intersect", "FS...",
 	  "print the intersection of featuresets (the empty one is the "
-	  "identity)", NULL, cmd_fs_intersect },
+	  "identity)", NULL, cmd_fs_intersect, NULL },
 	{ "featureset is-subset", "A B",
-	  "exit 0 if A is a subset of B, 1 if not", NULL, cmd_fs_is_subset },
+	  "exit 0 if A is a subset of B, 1 if not", NULL, cmd_fs_is_subset,
+	  NULL },
+
+	/*
+	 * The daemon's methods: cmd_rpc sends the operands as the params
+	 * named in .operands, in order, and the options as .opts says.
+	 */
+	{ "host boot", "HOST [--probe SPEC] [--no-hvm]",
+	  "register HOST and the CPU it has after a boot",
+	  "  --probe SPEC  where to read HOST's cpu_info: auto (the default:\n"
+	  "                Xen if present, else CPUID), xen, cpuid, or\n"
+	  "                file:PATH ('cpulevel host-cpu-info --json' of\n"
+	  "                another host)\n"
+	  "  --no-hvm      HOST cannot run HVM guests\n",
+	  cmd_rpc, &(const struct rpc_cmd){ .method = "Host.boot",
+	    .operands = { "host" },
+	    .opts = { { "probe", NULL, RO_HOOK },
+		{ "no-hvm", "hvm_capable", RO_FALSE } },
+	    .hook = rpc_boot_cpu_info } },
+	{ "host show", "HOST",
+	  "print the cpu_info the daemon holds for HOST",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Host.get_cpu_info", .operands = { "host" } } },
+	{ "host destroy", "HOST",
+	  "forget HOST, ejecting it from its pool",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Host.destroy", .operands = { "host" } } },
+	{ "pool join", "POOL HOST [--force]",
+	  "add HOST to POOL, creating POOL if new",
+	  "  --force  join even if HOST's CPU vendor is not the pool's\n",
+	  cmd_rpc, &(const struct rpc_cmd){ .method = "Pool.join",
+	    .operands = { "pool", "host" },
+	    .opts = { { "force", "force", RO_TRUE } } } },
+	{ "pool eject", "POOL HOST",
+	  "remove HOST from POOL",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Pool.eject", .operands = { "pool", "host" } } },
+	{ "pool show", "POOL",
+	  "print POOL's level, max sets and counts",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Pool.get_cpu_info", .operands = { "pool" } } },
+	{ "pool history", "POOL [--limit N]",
+	  "list the changes of POOL's level, newest first",
+	  "Each line: seq, time, event, host, and the features each level\n"
+	  "lost (-name) and gained (+name).\n\n"
+	  "  --limit N  at most N entries, 1 to 1000 (default 100)\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Pool.get_level_history", .operands = { "pool" },
+	    .opts = { { "limit", "limit", RO_INT } },
+	    .print = rpc_print_history } },
+	{ "vm start", "VM HOST DOMAIN_TYPE [--featureset FS]",
+	  "start VM on HOST with the pool level as its CPU flags",
+	  "DOMAIN_TYPE is pv, hvm, pvh or pv_in_pvh.\n\n"
+	  "  --featureset FS  give VM the flags FS instead of the pool level\n"
+	  "                   (a subset of HOST's max set of the kind)\n",
+	  cmd_rpc, &(const struct rpc_cmd){ .method = "VM.start",
+	    .operands = { "vm", "host", "domain_type" },
+	    .opts = { { "featureset", "featureset", RO_FEATURESET } } } },
+	{ "vm migrate", "VM HOST",
+	  "move a running VM to HOST, if HOST's CPU can run it",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.migrate", .operands = { "vm", "host" } } },
+	{ "vm suspend", "VM", "suspend a running VM",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.suspend", .operands = { "vm" } } },
+	{ "vm resume", "VM HOST",
+	  "resume a suspended VM on HOST, if HOST's CPU can run it",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.resume", .operands = { "vm", "host" } } },
+	{ "vm shutdown", "VM", "halt a running or suspended VM",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.shutdown", .operands = { "vm" } } },
+	{ "vm reboot", "VM",
+	  "restart a running VM with the current pool level",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.reboot", .operands = { "vm" } } },
+	{ "vm import", "VM HOST DOMAIN_TYPE POWER_STATE [--vendor V] "
+	  "[--features FS]",
+	  "record a VM arriving from an older toolstack",
+	  "DOMAIN_TYPE is pv, hvm, pvh or pv_in_pvh; POWER_STATE running,\n"
+	  "suspended or halted.  --vendor and --features are the VM's\n"
+	  "last_boot_CPU_flags, if it brought any.\n\n"
+	  "  --vendor V       the CPU vendor the VM last booted on\n"
+	  "  --features FS    the featureset the VM last booted with\n",
+	  cmd_rpc, &(const struct rpc_cmd){ .method = "VM.import",
+	    .operands = { "vm", "host", "domain_type", "power_state" },
+	    .opts = { { "vendor", "last_boot_CPU_flags.vendor", RO_STRING },
+		{ "features", "last_boot_CPU_flags.features",
+		  RO_FEATURESET } } } },
+	{ "vm show", "VM",
+	  "print a VM's CPU flags, power state and host",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.get_cpu_flags", .operands = { "vm" } } },
+	{ "vm destroy", "VM", "forget a VM, whatever its state",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.destroy", .operands = { "vm" } } },
+	{ "migrate-check", "VM HOST",
+	  "may VM migrate to HOST? exit 0 yes, 1 no, naming the missing "
+	  "features (asks cpulevel-migcheck)",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.check_migrate", .operands = { "vm", "host" },
+	    .print = rpc_print_verdict,
+	    .url = "ipc:///run/cpulevel/migcheck.sock" } },
+	{ "possible-hosts", "VM",
+	  "the verdict for every host of VM's pool (asks cpulevel-migcheck)",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.get_possible_hosts", .operands = { "vm" },
+	    .print = rpc_print_possible_hosts,
+	    .url = "ipc:///run/cpulevel/migcheck.sock" } },
+	{ "version", "[--connect URL]",
+	  "print the daemon's protocol version and build",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Service.version" } },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,335 @@
+#!/bin/sh
+# The daemon commands of the cpulevel CLI against a real cpulevel-featured:
+# a pool levelled down by a weaker host, told only through the CLI, with
+# the exit codes (0 done, 1 the daemon refused, 2 usage/protocol/no daemon)
+# and one-line errors a user sees.
+set -u
+CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
+FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
+T=$(mktemp -d)
+URL="ipc://$T/run/f.sock"	# featured creates $T/run, owner-only
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+n=0
+failed=0
+rc='' out='' err=''
+
+# ok COND-STATUS DESCRIPTION; a failure shows what the last run did
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		echo "#   rc $rc, out '$out', err '$err'"
+		failed=$((failed + 1))
+	fi
+}
+
+# run ARGS...: sets rc, out, err
+run() {
+	"$CLI" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+# rpc ARGS...: run, talking to our daemon
+rpc() {
+	run "$@" --connect "$URL"
+}
+
+# The value of KEY in 'key value' output.
+field() {
+	echo "$out" | sed -n "s/^$1  *//p"
+}
+
+# expect_ok ARGS...: exit 0, nothing on stderr
+expect_ok() {
+	rpc "$@"
+	[ "$rc" -eq 0 ] && [ -z "$err" ]
+	ok $? "cpulevel $* -> 0"
+}
+
+# expect_field KEY VALUE ARGS...: exit 0 and KEY's value is VALUE
+expect_field() {
+	key=$1 want=$2
+	shift 2
+	rpc "$@"
+	[ "$rc" -eq 0 ] && [ -z "$err" ] && [ "$(field "$key")" = "$want" ]
+	ok $? "cpulevel $* -> $key $want"
+}
+
+# expect_fail RC LINE ARGS...: exit RC, nothing on stdout, and stderr is
+# exactly LINE (byte for byte)
+expect_fail() {
+	want_rc=$1 want_err=$2
+	shift 2
+	rpc "$@"
+	lines=$(wc -l <"$T/err")
+	[ "$rc" -eq "$want_rc" ] && [ -z "$out" ] && [ "$lines" -eq 1 ] &&
+	    [ "$err" = "$want_err" ]
+	ok $? "cpulevel $* -> rc $want_rc, '$want_err'"
+}
+
+# expect_usage NEEDLE ARGS...: exit 2 with one line on stderr naming NEEDLE
+expect_usage() {
+	needle=$1
+	shift
+	rpc "$@"
+	lines=$(wc -l <"$T/err")
+	[ "$rc" -eq 2 ] && [ -z "$out" ] && [ "$lines" -eq 1 ] &&
+	    grep -qF -- "$needle" "$T/err"
+	ok $? "cpulevel $* -> rc 2, one line naming '$needle'"
+}
+
+# --help needs no daemon
+for cmd in "host boot" "host show" "host destroy" "pool join" \
+    "pool eject" "pool show" "pool history" "vm start" "vm migrate" \
+    "vm suspend" "vm resume" "vm shutdown" "vm reboot" "vm import" \
+    "vm show" "vm destroy" "version"; do
+	# shellcheck disable=SC2086
+	run $cmd --help
+	[ "$rc" -eq 0 ] && [ -z "$err" ] &&
+	    echo "$out" | grep -q "^usage: cpulevel $cmd" &&
+	    echo "$out" | grep -q -- "--connect URL"
+	ok $? "cpulevel $cmd --help prints usage and exits 0"
+done
+for group in host pool vm; do
+	run "$group" --help
+	[ "$rc" -eq 0 ] && echo "$out" | grep -q "^  $group show "
+	ok $? "cpulevel $group --help lists the $group commands"
+done
+
+# No daemon: one line, exit 2, within the 5 s timeout
+start=$(date +%s)
+run version --connect "ipc://$T/nobody.sock"
+took=$(($(date +%s) - start))
+lines=$(wc -l <"$T/err")
+[ "$rc" -eq 2 ] && [ -z "$out" ] && [ "$lines" -eq 1 ] &&
+    [ "$err" = "cpulevel: cannot reach ipc://$T/nobody.sock: no answer (is the daemon running?)" ] &&
+    [ "$took" -le 6 ]
+ok $? "no daemon: exit 2 and one line within 6 s (took ${took}s)"
+
+# Start the daemon, and wait until it answers
+"$FEATURED" --db "$T/db" --rpc "$URL" --events "ipc://$T/run/e.sock" \
+    --probe none 2>"$T/featured.log" &
+pid=$!
+i=0
+while [ $i -lt 50 ]; do
+	if ! kill -0 "$pid" 2>/dev/null; then
+		echo "Bail out! cpulevel-featured exited: $(cat "$T/featured.log")"
+		exit 1
+	fi
+	if [ -S "$T/run/f.sock" ]; then
+		rpc version
+		[ "$rc" -eq 0 ] && break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$rc" -eq 0 ] && [ "$(field api)" = 1 ] && [ -n "$(field build)" ]
+ok $? "cpulevel version: the daemon's api 1 and its build"
+[ "$rc" -eq 0 ] || { echo "Bail out! featured does not answer"; exit 1; }
+
+# Two hosts of one vendor: h1 strong, h2 weak
+STRONG=ffffffff-0000ffff
+WEAK=0fffffff-000000ff
+cpu_info() {	# cpu_info FILE VENDOR FS
+	cat >"$T/$1" <<JSON
+{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
+  "features_pv": "$3", "features_hvm": "$3",
+  "features_pv_host": "$3", "features_hvm_host": "$3" }
+JSON
+}
+cpu_info strong.json GenuineIntel $STRONG
+cpu_info weak.json GenuineIntel $WEAK
+cpu_info amd.json AuthenticAMD $STRONG
+
+expect_field pool null host boot h1 --probe "file:$T/strong.json"
+expect_field pool_level_changed false host boot h2 --probe "file:$T/weak.json"
+expect_field features_hvm_host $STRONG host show h1
+expect_field vendor GenuineIntel host show h2
+expect_field pool_level_changed true pool join p1 h1
+expect_field features $STRONG vm start v1 h1 hvm
+expect_field pool_level_changed true pool join p1 h2
+expect_field features_hvm_host $WEAK pool show p1
+expect_field features_pv $WEAK pool show p1
+expect_field cpu_count 16 pool show p1
+
+# v1 still has the strong set: it cannot go to h2 until it restarts
+expect_fail 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: v1, h2, VM last booted on a CPU with features this host's CPU does not have." \
+    vm migrate v1 h2
+expect_field features $STRONG vm show v1
+expect_field host h1 vm show v1
+rpc vm shutdown v1
+[ "$rc" -eq 0 ] && [ -z "$out" ] && [ -z "$err" ]
+ok $? "vm shutdown v1: a null result prints nothing"
+expect_field power_state halted vm show v1
+expect_field features $WEAK vm start v1 h1 hvm
+rpc vm migrate v1 h2
+[ "$rc" -eq 0 ] && [ -z "$out" ] && [ -z "$err" ]
+ok $? "vm migrate v1 h2 -> 0, once v1 has the pool level"
+expect_field host h2 vm show v1
+
+# suspend, resume, reboot
+expect_ok vm suspend v1
+expect_fail 1 "cpulevel: VM_BAD_POWER_STATE: v1, running, suspended" \
+    vm migrate v1 h1
+expect_ok vm resume v1 h1
+expect_field features $WEAK vm reboot v1
+expect_field power_state running vm show v1
+
+# The history: newest first, the features each level lost and gained
+lost=$("$CLI" featureset diff $STRONG $WEAK | sed 's/^/-/; s/ / -/g')
+gained=$("$CLI" featureset decode $STRONG | sed 's/^/+/; s/ / +/g')
+rpc pool history p1
+line1=$(echo "$out" | sed -n 1p)
+line2=$(echo "$out" | sed -n 2p)
+[ "$rc" -eq 0 ] && [ "$(echo "$out" | wc -l)" -eq 2 ] &&
+    echo "$line1" | grep -Eq '^2 [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z Pool\.join h2 ' &&
+    [ "${line1#* Pool.join h2 }" = "pv: $lost hvm: $lost" ] &&
+    echo "$line2" | grep -q '^1 .* Pool\.join h1 ' &&
+    [ "${line2#* Pool.join h1 }" = "pv: $gained hvm: $gained" ]
+ok $? "pool history p1: both joins, with the features lost and gained"
+rpc pool history p1 --limit 1
+[ "$rc" -eq 0 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] &&
+    echo "$out" | grep -q '^2 .* Pool\.join h2 '
+ok $? "pool history p1 --limit 1: the newest entry only"
+
+# --json: the result as JSON
+rpc pool history p1 --json
+[ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+h = json.load(sys.stdin)
+assert [e["seq"] for e in h] == [2, 1], h
+assert [e["host"] for e in h] == ["h2", "h1"], h
+assert h[0]["features_hvm_host_old"] == sys.argv[1], h
+assert h[0]["features_hvm_host_new"] == sys.argv[2], h' $STRONG $WEAK <"$T/out"
+ok $? "pool history --json parses, newest first"
+rpc vm show v1 --json
+[ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+assert v == {"vendor": "GenuineIntel", "features": sys.argv[1],
+    "power_state": "running", "host": "h1", "domain_type": "hvm",
+    "legacy": False}, v' $WEAK <"$T/out"
+ok $? "vm show --json parses, with its booleans as booleans"
+rpc version --json
+[ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+assert json.load(sys.stdin)["api"] == 1' <"$T/out"
+ok $? "version --json: api is the integer 1"
+
+# Domain errors: exit 1
+expect_fail 1 "cpulevel: HANDLE_INVALID: host, nope" host show nope
+expect_fail 1 "cpulevel: HANDLE_INVALID: host, nope" vm start v2 nope hvm
+expect_fail 1 "cpulevel: HANDLE_INVALID: pool, p9" pool show p9
+expect_fail 1 "cpulevel: HANDLE_INVALID: VM, v9" vm show v9
+# A bad featureset is the daemon's to refuse: a domain error, exit 1 (the
+# CLI passes it on untouched, even one that looks like an option).
+expect_fail 1 "cpulevel: INVALID_FEATURE_STRING: -1234" \
+    vm start v2 h1 hvm --featureset -1234
+expect_fail 1 "cpulevel: INVALID_FEATURE_STRING: zz" \
+    vm start v2 h1 hvm --featureset zz
+expect_fail 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: v2, h2, VM last booted on a CPU with features this host's CPU does not have." \
+    vm start v2 h2 hvm --featureset $STRONG
+expect_field features 0000000f vm start v2 h1 pv --featureset F
+expect_fail 1 "cpulevel: HOST_HAS_RESIDENT_VMS: h1" pool eject p1 h1
+expect_fail 1 "cpulevel: HANDLE_INVALID: pool, p2" pool eject p2 h1
+expect_ok host boot h4 --probe "file:$T/amd.json"
+expect_fail 1 "cpulevel: HOSTS_NOT_HOMOGENEOUS: CPUs differ" pool join p1 h4
+expect_fail 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: v1, h4, VM last booted on a host which had a CPU from a different vendor." \
+    vm migrate v1 h4
+expect_field pool_level_changed false pool join p1 h4 --force
+expect_field pool_level_changed false pool eject p1 h4
+expect_ok host destroy h4
+
+# Protocol errors (the daemon's check of a param): exit 2
+expect_fail 2 "cpulevel: Invalid params: host: must be an id (1 to 64 characters of A-Za-z0-9._:-)" \
+    host show "bad id!"
+expect_usage "cpulevel: Invalid params: limit: " pool history p1 --limit 0
+expect_usage "cpulevel: Invalid params: domain_type: " vm start v2 h1 kvm
+
+# Usage errors, caught before the daemon is asked: exit 2
+expect_usage "vm migrate: expected VM HOST, got 1 argument" vm migrate v1
+expect_usage "vm show: unexpected argument 'b'" vm show a b
+expect_usage "unknown option '--bogus'" vm show --bogus a
+expect_usage "'x' is not an integer" pool history p1 --limit x
+expect_usage "unknown probe 'nope'" host boot h9 --probe nope
+expect_usage "$T/missing.json" host boot h9 --probe "file:$T/missing.json"
+expect_usage "unknown command 'vm frob'" vm frob
+run vm start v2 h1 hvm --featureset
+[ "$rc" -eq 2 ] && [ -z "$out" ] &&
+    [ "$err" = "cpulevel: vm start: option '--featureset' needs a value" ]
+ok $? "vm start ... --featureset: needs a value"
+
+# Options may come before the operands too, and --dbg reaches the log
+rpc host show --dbg task-42 nope
+[ "$rc" -eq 1 ] && grep -q "dbg=task-42: error 1 HANDLE_INVALID" \
+    "$T/featured.log"
+ok $? "--dbg is sent as the request's dbg"
+
+# VM.import: a running VM carrying one word takes the rest from its host
+rpc vm import v3 h1 hvm Running --vendor GenuineIntel --features 0000000f
+[ "$rc" -eq 0 ] && [ "$(field features)" = "0000000f-0000ffff" ] &&
+    [ "$(field legacy)" = true ]
+ok $? "vm import of a running VM with a short set: extended, legacy"
+expect_field legacy false vm import v4 h1 pv halted
+expect_field power_state halted vm show v4
+rpc vm destroy v4 --json
+[ "$rc" -eq 0 ] && [ "$out" = null ]
+ok $? "vm destroy --json prints the null result as null"
+expect_fail 1 "cpulevel: HANDLE_INVALID: VM, v4" vm show v4
+
+# A host that cannot run HVM guests
+expect_ok host boot h3 --no-hvm --probe "file:$T/weak.json"
+expect_fail 1 "cpulevel: HOST_NOT_IN_POOL: h3, p1" pool eject p1 h3
+expect_fail 1 "cpulevel: VM_HVM_REQUIRED: v5" vm start v5 h3 hvm
+expect_field features $WEAK vm start v5 h3 pv
+
+# Ejecting and destroying hosts: the level goes back up, and a reboot
+# takes it
+expect_field pool_level_changed true pool eject p1 h2
+expect_field features_hvm_host $STRONG pool show p1
+expect_field features $STRONG vm reboot v1
+gained=$("$CLI" featureset diff $STRONG $WEAK | sed 's/^/+/; s/ / +/g')
+rpc pool history p1 --limit 1
+[ "$rc" -eq 0 ] && [ "$out" = "${out%% Pool.eject h2 *} Pool.eject h2 pv: $gained hvm: $gained" ] &&
+    echo "$out" | grep -q '^3 '
+ok $? "pool history p1 --limit 1: the eject, with the features gained"
+rpc pool history p9
+[ "$rc" -eq 0 ] && [ -z "$out" ] && [ -z "$err" ]
+ok $? "pool history of a pool that never was: nothing"
+expect_ok vm shutdown v1
+expect_ok vm destroy v2
+expect_ok vm destroy v3
+expect_fail 1 "cpulevel: HOST_HAS_RESIDENT_VMS: h3" host destroy h3
+expect_ok vm shutdown v5
+expect_ok host destroy h3
+expect_fail 1 "cpulevel: HANDLE_INVALID: host, h3" host show h3
+
+# The daemon stops on TERM, and says it was fine
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 "$pid" 2>/dev/null; then
+	ok 1 "cpulevel-featured exits on SIGTERM within 5 s"
+else
+	wait "$pid"
+	status=$?
+	pid=
+	[ "$status" -eq 0 ]
+	ok $? "cpulevel-featured exits 0 on SIGTERM (status $status)"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
