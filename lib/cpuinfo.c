@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json.h>
+#include "jsonutil.h"
 
 #include "cpuinfo.h"
 
@@ -155,9 +155,9 @@ cpuinfo_from_json(struct cpuinfo *ci, struct json_object *obj, char *err,
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		k = json_object_iter_peek_name(&it);
 		v = json_object_iter_peek_value(&it);
-		if (!json_object_is_type(v, json_type_string)) {
+		if (json_clean_string(v) == NULL) {
 			snprintf(err, errlen, "cpu_info key '%.64s': value "
-			    "must be a string", k);
+			    "must be a string without NUL characters", k);
 			goto fail;
 		}
 		if (strlen(k) == 0 || strlen(k) > CPUINFO_MAX_KEY) {

@@ -1,5 +1,6 @@
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "jsonutil.h"
 
@@ -23,21 +24,23 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-struct json_object *
-json_parse_one(const char *buf, size_t len, char *err, size_t errlen)
+int
+json_parse_value(const char *buf, size_t len, struct json_object **out,
+    char *err, size_t errlen)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
 	enum json_tokener_error jerr;
 	size_t end;
 
+	*out = NULL;
 	if (len > INT_MAX) {
 		snprintf(err, errlen, "JSON text too large");
-		return NULL;
+		return -1;
 	}
 	if ((tok = json_tokener_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		return -1;
 	}
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
@@ -45,16 +48,18 @@ json_parse_one(const char *buf, size_t len, char *err, size_t errlen)
 	if (obj == NULL && jerr == json_tokener_continue) {
 		/* A number or literal ends only at a delimiter: tell the
 		 * tokener the text ends here by feeding it a NUL. */
-		if ((obj = json_tokener_parse_ex(tok, "", 1)) != NULL)
+		obj = json_tokener_parse_ex(tok, "", 1);
+		if (json_tokener_get_error(tok) == json_tokener_success) {
+			jerr = json_tokener_success;
 			end = len;
-		else
-			jerr = json_tokener_continue;
+		}
 	}
-	if (obj == NULL) {
+	/* json-c's null is the NULL object, with no error. */
+	if (obj == NULL && jerr != json_tokener_success) {
 		snprintf(err, errlen, "%s", jerr == json_tokener_continue ?
 		    "truncated JSON" : json_tokener_error_desc(jerr));
 		json_tokener_free(tok);
-		return NULL;
+		return -1;
 	}
 	for (; end < len && is_space(buf[end]); end++)
 		;
@@ -62,9 +67,33 @@ json_parse_one(const char *buf, size_t len, char *err, size_t errlen)
 	if (end != len) {
 		snprintf(err, errlen, "unexpected data after the JSON value");
 		json_object_put(obj);
-		return NULL;
+		return -1;
 	}
+	*out = obj;
+	return 0;
+}
+
+struct json_object *
+json_parse_one(const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct json_object *obj;
+
+	if (json_parse_value(buf, len, &obj, err, errlen) == -1)
+		return NULL;
+	if (obj == NULL)
+		snprintf(err, errlen, "null where a value is needed");
 	return obj;
+}
+
+const char *
+json_clean_string(struct json_object *v)
+{
+	const char *s;
+
+	if (!json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
 }
 
 const char *

@@ -17,6 +17,18 @@
  */
 struct json_object *json_parse_one(const char *buf, size_t len, char *err,
 	    size_t errlen);
+/*
+ * The same, for callers that must tell a JSON null from an error: 0 with
+ * *out (NULL for null), or -1 with the reason in err.
+ */
+int		 json_parse_value(const char *buf, size_t len,
+		    struct json_object **out, char *err, size_t errlen);
+/*
+ * The text of a JSON string, or NULL if v is not a string or holds a NUL:
+ * a C string would silently end there ("VM.start\u0000x" is not
+ * "VM.start"), so such strings are refused wherever a peer's text is read.
+ */
+const char	*json_clean_string(struct json_object *v);
 
 /* Compact, with '/' left alone where the json-c version allows. */
 const char	*json_compact(struct json_object *obj);

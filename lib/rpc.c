@@ -212,7 +212,12 @@ check_param(const struct rpc_param *p, struct json_object *v,
 		return -1;
 	}
 	s = json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : NULL;
+	    json_clean_string(v) : NULL;
+	if (json_object_is_type(v, json_type_string) && s == NULL) {
+		rpc_error_param(err, p->name, "must not contain a NUL "
+		    "character");
+		return -1;
+	}
 	switch (p->type) {
 	case P_ID:
 		if (rpc_valid_id(s))
@@ -305,7 +310,7 @@ check_request(const struct rpc_method *methods, struct json_object *req,
 	}
 	if (json_object_object_get_ex(req, "id", &v) &&
 	    (json_object_is_type(v, json_type_int) ||
-	    json_object_is_type(v, json_type_string)))
+	    json_clean_string(v) != NULL))
 		*id = v;
 	if (*id == NULL) {
 		rpc_error_set(err, RPC_INVALID_REQUEST, "Invalid request",
@@ -325,13 +330,14 @@ check_request(const struct rpc_method *methods, struct json_object *req,
 		    json_object_new_string("method must be a string"));
 		return NULL;
 	}
-	name = json_object_get_string(m);
-	for (meth = methods; meth->name && strcmp(meth->name, name) != 0;
+	/* A name with a NUL in it is no method's name. */
+	name = json_clean_string(m);
+	for (meth = methods; name && meth->name && strcmp(meth->name, name) != 0;
 	    meth++)
 		;
-	if (meth->name == NULL) {
+	if (name == NULL || meth->name == NULL) {
 		rpc_error_set(err, RPC_METHOD_NOT_FOUND, "Method not found",
-		    json_object_new_string(name));
+		    json_object_new_string(json_object_get_string(m)));
 		return NULL;
 	}
 	if (!json_object_object_get_ex(req, "params", params) ||
@@ -390,7 +396,8 @@ char *
 rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
     size_t len, struct rpc_outcome *out)
 {
-	struct json_object *req, *id = NULL, *params = NULL, *result = NULL;
+	struct json_object *req = NULL, *id = NULL, *params = NULL;
+	struct json_object *result = NULL;
 	const struct rpc_method *meth = NULL;
 	struct rpc_error err;
 	char why[128];
@@ -399,7 +406,7 @@ rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
 	memset(&err, 0, sizeof(err));
 	memset(out, 0, sizeof(*out));
 	snprintf(out->method, sizeof(out->method), "?");
-	if ((req = json_parse_one(msg, len, why, sizeof(why))) == NULL)
+	if (json_parse_value(msg, len, &req, why, sizeof(why)) == -1)
 		rpc_error_set(&err, RPC_PARSE_ERROR, "Parse error",
 		    json_object_new_string(why));
 	else if ((meth = check_request(methods, req, &id, &params, &err))) {

@@ -1,2 +1,1236 @@
+/*
+ * The JSON-RPC codec (lib/rpc.c) against proto/README.md: rpc_dispatch()
+ * driven with a small method table, every reply parsed back with json-c,
+ * and the client half (rpc_request_new, rpc_reply_parse).
+ *
+ * Requests in the tables are written with ' for " to stay readable; q()
+ * turns them into JSON.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "jsonutil.h"
+#include "rpc.h"
 #include "tap.h"
-int main(void) { skip_all("placeholder: being written"); }
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- the method table under test ---- */
+
+struct ctx {
+	int	 calls;		/* handler runs */
+	void	*seen;		/* the ctx the handler was given */
+	char	 ps[32];	/* rpc_power_state() of the last "ps" */
+};
+
+static void
+h_echo(void *c, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	struct ctx *x = c;
+	const char *ps, *canon;
+
+	(void)err;
+	x->calls++;
+	x->seen = c;
+	x->ps[0] = '\0';
+	if ((ps = rpc_param_string(params, "ps")) != NULL) {
+		canon = rpc_power_state(ps);
+		snprintf(x->ps, sizeof(x->ps), "%s", canon ? canon : "(NULL)");
+	}
+	*result = json_object_get(params);
+}
+
+static void
+h_fail(void *c, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	struct ctx *x = c;
+
+	(void)params;
+	(void)result;
+	x->calls++;
+	rpc_error_api(err, "VM_BAD_POWER_STATE", 3, "vm1", "halted",
+	    "running");
+}
+
+static void
+h_null(void *c, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	struct ctx *x = c;
+
+	(void)params;
+	(void)err;
+	x->calls++;
+	*result = NULL;
+}
+
+static const struct rpc_param echo_params[] = {
+	{ "host", P_ID, 1 },
+	{ "fs", P_FEATURESET, 0 },
+	{ "flag", P_BOOL, 0 },
+	{ "n", P_INT, 0 },
+	{ "ps", P_POWER_STATE, 0 },
+	{ "dt", P_DOMAIN_TYPE, 0 },
+	{ "ci", P_CPUINFO, 0 },
+	{ "flags", P_FLAGS, 0 },
+	{ "s", P_STRING, 0 },
+	{ "obj", P_ANY_OBJECT, 0 },
+	{ NULL, 0, 0 }
+};
+static const struct rpc_param opt_params[] = {
+	{ "n", P_INT, 0 },
+	{ NULL, 0, 0 }
+};
+static const struct rpc_param no_params[] = {
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_method methods[] = {
+	{ "Test.echo", h_echo, echo_params },
+	{ "Test.opt", h_echo, opt_params },
+	{ "Test.fail", h_fail, no_params },
+	{ "Test.null", h_null, no_params },
+	{ NULL, NULL, NULL }
+};
+
+static struct ctx ctx;
+
+/* ---- helpers ---- */
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	return p;
+}
+
+/* The table's request text with ' turned into ". */
+static char *
+q(const char *s)
+{
+	char *r = xmalloc(strlen(s) + 1), *p;
+
+	strcpy(r, s);
+	for (p = r; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	return r;
+}
+
+static char *
+repeat(char c, size_t n)
+{
+	char *s = xmalloc(n + 1);
+
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+static char *
+xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1) {
+		perror("vasprintf");
+		exit(2);
+	}
+	va_end(ap);
+	return s;
+}
+
+static char label[512];
+
+static const char *
+L(const char *name, const char *what)
+{
+	snprintf(label, sizeof(label), "%s: %s", name, what);
+	return label;
+}
+
+/* rpc_dispatch on (msg, len), the reply parsed; NULL if it does not parse. */
+static struct json_object *
+dispatch_len(const char *name, const char *msg, size_t len,
+    struct rpc_outcome *out)
+{
+	struct rpc_outcome o;
+	struct json_object *r, *v;
+	char *reply;
+
+	reply = rpc_dispatch(methods, &ctx, msg, len, out ? out : &o);
+	if (!ok(reply != NULL, L(name, "rpc_dispatch returns a reply")))
+		return NULL;
+	r = json_tokener_parse(reply);
+	if (!ok(r != NULL && json_object_is_type(r, json_type_object),
+	    L(name, "the reply is a JSON object")))
+		printf("#   reply: %s\n", reply);
+	else {
+		ok(json_object_object_get_ex(r, "jsonrpc", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), "2.0") == 0,
+		    L(name, "the reply has \"jsonrpc\":\"2.0\""));
+		if (!json_object_object_get_ex(r, "id", NULL))
+			printf("#   reply without id: %s\n", reply);
+	}
+	free(reply);
+	return r;
+}
+
+static struct json_object *
+dispatch(const char *name, const char *msg, struct rpc_outcome *out)
+{
+	return dispatch_len(name, msg, strlen(msg), out);
+}
+
+/* The reply's id as JSON text ("null" for null, "(absent)" if missing). */
+static const char *
+id_text(struct json_object *r)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(r, "id", &v))
+		return "(absent)";
+	return v ? json_compact(v) : "null";
+}
+
+static const char *
+std_message(int code)
+{
+	switch (code) {
+	case RPC_PARSE_ERROR:
+		return "Parse error";
+	case RPC_INVALID_REQUEST:
+		return "Invalid request";
+	case RPC_METHOD_NOT_FOUND:
+		return "Method not found";
+	case RPC_INVALID_PARAMS:
+		return "Invalid params";
+	case RPC_INTERNAL_ERROR:
+		return "Internal error";
+	default:
+		return "INVALID_FEATURE_STRING";
+	}
+}
+
+enum dkind {
+	D_STRING,	/* a non-empty string, equal to want if not NULL */
+	D_PARAM,	/* data is {param: want, reason: a non-empty string} */
+	D_API		/* data is [want] */
+};
+
+static int
+data_fits(struct json_object *data, enum dkind dk, const char *want)
+{
+	struct json_object *v;
+	const char *s;
+
+	switch (dk) {
+	case D_STRING:
+		return json_object_is_type(data, json_type_string) &&
+		    json_object_get_string_len(data) > 0 && (want == NULL ||
+		    strcmp(json_object_get_string(data), want) == 0);
+	case D_PARAM:
+		if (!json_object_is_type(data, json_type_object) ||
+		    !json_object_object_get_ex(data, "reason", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0)
+			return 0;
+		s = rpc_param_string(data, "param");
+		return s != NULL && strcmp(s, want) == 0;
+	case D_API:
+		return json_object_is_type(data, json_type_array) &&
+		    json_object_array_length(data) == 1 &&
+		    (v = json_object_array_get_idx(data, 0)) != NULL &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), want) == 0;
+	}
+	return 0;
+}
+
+/*
+ * One request that must fail: code and message, the echoed id, the data,
+ * no result, and the handler never ran.
+ */
+static void
+expect_error_len(const char *name, const char *msg, size_t len, int code,
+    const char *id, enum dkind dk, const char *data)
+{
+	struct json_object *r, *e, *v;
+	struct rpc_outcome o;
+	int calls = ctx.calls;
+
+	if ((r = dispatch_len(name, msg, len, &o)) == NULL)
+		return;
+	if (!ok(json_object_object_get_ex(r, "error", &e) &&
+	    json_object_is_type(e, json_type_object),
+	    L(name, "the reply has an error object")))
+		printf("#   reply: %s\n", json_compact(r));
+	else {
+		v = NULL;
+		json_object_object_get_ex(e, "code", &v);
+		if (!ok(json_object_is_type(v, json_type_int) &&
+		    json_object_get_int(v) == code, L(name, "error code")))
+			printf("#   got %s, want %d\n", json_compact(r), code);
+		v = NULL;
+		json_object_object_get_ex(e, "message", &v);
+		is_str(json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : "(not a string)",
+		    std_message(code), L(name, "error message"));
+		v = NULL;
+		json_object_object_get_ex(e, "data", &v);
+		if (!ok(data_fits(v, dk, data), L(name, "error data")))
+			printf("#   data %s, want %s\n",
+			    v ? json_compact(v) : "(none)", data ? data : "-");
+	}
+	is_str(id_text(r), id, L(name, "id in the reply"));
+	ok(!json_object_object_get_ex(r, "result", NULL),
+	    L(name, "no result beside the error"));
+	is_int(ctx.calls, calls, L(name, "the handler did not run"));
+	is_int(o.code, code, L(name, "outcome code"));
+	json_object_put(r);
+}
+
+static void
+expect_error(const char *name, const char *req, int code, const char *id,
+    enum dkind dk, const char *data)
+{
+	char *msg = q(req);
+
+	expect_error_len(name, msg, strlen(msg), code, id, dk, data);
+	free(msg);
+}
+
+/*
+ * A request that must succeed: returns the reply (owned) and sets *result
+ * to its "result" (borrowed), after checking the id and that there is no
+ * error.
+ */
+static struct json_object *
+expect_result_len(const char *name, const char *msg, size_t len,
+    const char *id, struct json_object **result, struct rpc_outcome *out)
+{
+	struct json_object *r;
+
+	*result = NULL;
+	if ((r = dispatch_len(name, msg, len, out)) == NULL)
+		return NULL;
+	if (!ok(!json_object_object_get_ex(r, "error", NULL) &&
+	    json_object_object_get_ex(r, "result", result),
+	    L(name, "the reply has a result and no error")))
+		printf("#   reply: %s\n", json_compact(r));
+	is_str(id_text(r), id, L(name, "id echoed"));
+	return r;
+}
+
+static struct json_object *
+expect_result(const char *name, const char *req, const char *id,
+    struct json_object **result, struct rpc_outcome *out)
+{
+	char *msg = q(req);
+	struct json_object *r;
+
+	r = expect_result_len(name, msg, strlen(msg), id, result, out);
+	free(msg);
+	return r;
+}
+
+/* The params of a request text, compact, to compare with an echo. */
+static char *
+params_of(const char *msg)
+{
+	struct json_object *r = json_tokener_parse(msg), *p;
+	char *s;
+
+	if (r == NULL || !json_object_object_get_ex(r, "params", &p)) {
+		json_object_put(r);
+		return strdup("(no params)");
+	}
+	s = strdup(json_compact(p));
+	json_object_put(r);
+	return s;
+}
+
+/* ---- the tests ---- */
+
+#define ECHO(params)	"{'jsonrpc':'2.0','id':1,'method':'Test.echo'," \
+			"'params':{'host':'h1'" params "}}"
+
+static const struct {
+	const char	*name;
+	const char	*req;
+	int		 code;
+	const char	*id;
+	enum dkind	 dk;
+	const char	*data;
+} error_cases[] = {
+	/* Not one JSON text. */
+	{ "garbage", "nonsense", RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "truncated JSON", "{'jsonrpc':'2.0','id':1,'method':'Test.echo'",
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "truncated in a string", "{'jsonrpc':'2.0','id':1,'meth",
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "empty message", "", RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "white space only", " \n", RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "two JSON texts", ECHO("") " {}", RPC_PARSE_ERROR, "null",
+	    D_STRING, NULL },
+	{ "trailing garbage", ECHO("") "x", RPC_PARSE_ERROR, "null", D_STRING,
+	    NULL },
+	{ "unquoted key", "{jsonrpc:1}", RPC_PARSE_ERROR, "null", D_STRING,
+	    NULL },
+
+	/* Not a JSON-RPC 2.0 request object. */
+	{ "batch", "[" ECHO("") "]", RPC_INVALID_REQUEST, "null", D_STRING,
+	    NULL },
+	{ "empty batch", "[]", RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "number", "5", RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "string", "'Test.echo'", RPC_INVALID_REQUEST, "null", D_STRING,
+	    NULL },
+	{ "true", "true", RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	/* One JSON text, only not an object: not a parse error. */
+	{ "null request", "null", RPC_INVALID_REQUEST, "null", D_STRING,
+	    NULL },
+	{ "jsonrpc missing",
+	    "{'id':1,'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "1", D_STRING, NULL },
+	{ "jsonrpc 1.0",
+	    "{'jsonrpc':'1.0','id':1"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "1", D_STRING, NULL },
+	{ "jsonrpc a number",
+	    "{'jsonrpc':2.0,'id':1"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "1", D_STRING, NULL },
+	{ "jsonrpc null",
+	    "{'jsonrpc':null,'id':'x'"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "\"x\"", D_STRING, NULL },
+	{ "id missing",
+	    "{'jsonrpc':'2.0','method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "id null",
+	    "{'jsonrpc':'2.0','id':null"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "id an object",
+	    "{'jsonrpc':'2.0','id':{'a':1}"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "id an array",
+	    "{'jsonrpc':'2.0','id':[1]"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "id a float",
+	    "{'jsonrpc':'2.0','id':1.5"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "id an integral float",
+	    "{'jsonrpc':'2.0','id':1.0"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "id a boolean",
+	    "{'jsonrpc':'2.0','id':true"
+	    ",'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "id a string with an embedded NUL",
+	    "{'jsonrpc':'2.0','id':'a\\u0000b','method':'Test.echo',"
+	    "'params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "method a number",
+	    "{'jsonrpc':'2.0','id':3,'method':5,'params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "3", D_STRING, NULL },
+	{ "method null",
+	    "{'jsonrpc':'2.0','id':3,'method':null}",
+	    RPC_INVALID_REQUEST, "3", D_STRING, NULL },
+	{ "method missing", "{'jsonrpc':'2.0','id':3,'params':{}}",
+	    RPC_INVALID_REQUEST, "3", D_STRING, NULL },
+	{ "method an object",
+	    "{'jsonrpc':'2.0','id':'m','method':{'name':'Test.echo'}}",
+	    RPC_INVALID_REQUEST, "\"m\"", D_STRING, NULL },
+
+	/* Unknown method: data is the method. */
+	{ "unknown method",
+	    "{'jsonrpc':'2.0','id':4,'method':'Test.nope','params':{}}",
+	    RPC_METHOD_NOT_FOUND, "4", D_STRING, "Test.nope" },
+	{ "method differs in case",
+	    "{'jsonrpc':'2.0','id':'c'"
+	    ",'method':'test.echo','params':{'host':'h1'}}",
+	    RPC_METHOD_NOT_FOUND, "\"c\"", D_STRING, "test.echo" },
+	{ "method with a suffix",
+	    "{'jsonrpc':'2.0','id':4"
+	    ",'method':'Test.echoo','params':{'host':'h1'}}",
+	    RPC_METHOD_NOT_FOUND, "4", D_STRING, "Test.echoo" },
+	{ "method prefix only",
+	    "{'jsonrpc':'2.0','id':4"
+	    ",'method':'Test.ech','params':{'host':'h1'}}",
+	    RPC_METHOD_NOT_FOUND, "4", D_STRING, "Test.ech" },
+	/* A NUL inside the name must not make it another method's. */
+	{ "method with an embedded NUL",
+	    "{'jsonrpc':'2.0','id':4"
+	    ",'method':'Test.echo\\u0000x','params':{'host':'h1'}}",
+	    RPC_METHOD_NOT_FOUND, "4", D_STRING, NULL },
+
+	/* Params by name only. */
+	{ "params an array",
+	    "{'jsonrpc':'2.0','id':5,'method':'Test.echo','params':['h1']}",
+	    RPC_INVALID_PARAMS, "5", D_PARAM, "params" },
+	{ "params a string",
+	    "{'jsonrpc':'2.0','id':5,'method':'Test.echo','params':'h1'}",
+	    RPC_INVALID_PARAMS, "5", D_PARAM, "params" },
+	{ "params absent, host required",
+	    "{'jsonrpc':'2.0','id':5,'method':'Test.echo'}",
+	    RPC_INVALID_PARAMS, "5", D_PARAM, "host" },
+	{ "required param missing",
+	    "{'jsonrpc':'2.0','id':5,'method':'Test.echo','params':{'n':1}}",
+	    RPC_INVALID_PARAMS, "5", D_PARAM, "host" },
+	{ "unknown param", ECHO(",'bogus':1"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "bogus" },
+	{ "misspelt optional param", ECHO(",'Flag':true"), RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "Flag" },
+	{ "unknown param on a method without params",
+	    "{'jsonrpc':'2.0','id':5,'method':'Test.null','params':{'x':'y'}}",
+	    RPC_INVALID_PARAMS, "5", D_PARAM, "x" },
+
+	/* Wrong JSON type, one per parameter type. */
+	{ "P_ID given a number",
+	    "{'jsonrpc':'2.0','id':6,'method':'Test.echo','params':{'host':5}}",
+	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
+	{ "P_ID given null",
+	    "{'jsonrpc':'2.0','id':6"
+	    ",'method':'Test.echo','params':{'host':null}}",
+	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
+	{ "P_ID given an object",
+	    "{'jsonrpc':'2.0','id':6"
+	    ",'method':'Test.echo','params':{'host':{}}}",
+	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
+	{ "P_FEATURESET given a number", ECHO(",'fs':1"), RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "fs" },
+	{ "P_FEATURESET given an array", ECHO(",'fs':['1']"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "fs" },
+	{ "P_BOOL given a string", ECHO(",'flag':'true'"), RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "flag" },
+	{ "P_BOOL given a number", ECHO(",'flag':1"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "flag" },
+	{ "P_BOOL given null", ECHO(",'flag':null"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "flag" },
+	{ "P_INT given a string", ECHO(",'n':'5'"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "n" },
+	{ "P_INT given a float", ECHO(",'n':5.5"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "n" },
+	{ "P_INT given a boolean", ECHO(",'n':true"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "n" },
+	{ "P_POWER_STATE given a number", ECHO(",'ps':1"), RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "ps" },
+	{ "P_DOMAIN_TYPE given a boolean", ECHO(",'dt':true"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "dt" },
+	{ "P_CPUINFO given a string", ECHO(",'ci':'vendor'"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "ci" },
+	{ "P_CPUINFO given an array", ECHO(",'ci':[]"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "ci" },
+	{ "P_FLAGS given a string", ECHO(",'flags':'x'"), RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "flags" },
+	{ "P_STRING given a number", ECHO(",'s':1"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "s" },
+	{ "P_ANY_OBJECT given a string", ECHO(",'obj':'x'"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "obj" },
+	{ "dbg given a number", ECHO(",'dbg':7"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "dbg" },
+	{ "dbg given an object", ECHO(",'dbg':{}"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "dbg" },
+
+	/* Out of bounds. */
+	{ "id empty",
+	    "{'jsonrpc':'2.0','id':6"
+	    ",'method':'Test.echo','params':{'host':''}}",
+	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
+	{ "id with a space",
+	    "{'jsonrpc':'2.0','id':6"
+	    ",'method':'Test.echo','params':{'host':'h 1'}}",
+	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
+	{ "id with a slash",
+	    "{'jsonrpc':'2.0','id':6"
+	    ",'method':'Test.echo','params':{'host':'../h1'}}",
+	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
+	{ "id with a newline",
+	    "{'jsonrpc':'2.0','id':6"
+	    ",'method':'Test.echo','params':{'host':'h1\\n'}}",
+	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
+	{ "id with an embedded NUL",
+	    "{'jsonrpc':'2.0','id':6"
+	    ",'method':'Test.echo','params':{'host':'h1\\u0000x'}}",
+	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
+	{ "power state paused", ECHO(",'ps':'paused'"), RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "ps" },
+	{ "power state RUNNING", ECHO(",'ps':'RUNNING'"), RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "ps" },
+	{ "power state empty", ECHO(",'ps':''"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "ps" },
+	{ "domain type HVM", ECHO(",'dt':'HVM'"), RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "dt" },
+	{ "domain type pv-in-pvh", ECHO(",'dt':'pv-in-pvh'"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "dt" },
+	{ "P_CPUINFO with a number value",
+	    ECHO(",'ci':{'vendor':'x','cpu_count':8}"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "ci" },
+	{ "P_CPUINFO with a null value", ECHO(",'ci':{'vendor':null}"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "ci" },
+	{ "P_CPUINFO with an object value", ECHO(",'ci':{'vendor':{}}"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "ci" },
+	{ "P_CPUINFO value with an embedded NUL",
+	    ECHO(",'ci':{'vendor':'Genuine\\u0000Intel'}"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "ci" },
+	{ "P_CPUINFO with an empty key", ECHO(",'ci':{'':'x'}"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "ci" },
+	{ "P_FLAGS with an unknown key",
+	    ECHO(",'flags':{'vendor':'GenuineIntel','model':'x'}"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "flags" },
+	{ "P_FLAGS with a number value", ECHO(",'flags':{'vendor':1}"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "flags" },
+	{ "P_ANY_OBJECT with a number value", ECHO(",'obj':{'k':1}"),
+	    RPC_INVALID_PARAMS, "1", D_PARAM, "obj" },
+
+	/* A featureset that does not parse is XenAPI's error. */
+	{ "bad featureset param", ECHO(",'fs':'zz'"), RPC_API_ERROR, "1",
+	    D_API, "zz" },
+	{ "featureset with an empty word", ECHO(",'fs':'1-'"), RPC_API_ERROR,
+	    "1", D_API, "1-" },
+	{ "featureset word of 9 digits", ECHO(",'fs':'123456789'"),
+	    RPC_API_ERROR, "1", D_API, "123456789" },
+	{ "featureset word starting with _", ECHO(",'fs':'_1'"),
+	    RPC_API_ERROR, "1", D_API, "_1" },
+	{ "bad features_pv in P_CPUINFO",
+	    ECHO(",'ci':{'vendor':'GenuineIntel','features_pv':'xyz'}"),
+	    RPC_API_ERROR, "1", D_API, "xyz" },
+	{ "bad features_hvm_host in P_CPUINFO",
+	    ECHO(",'ci':{'features_hvm_host':'1-2-g'}"),
+	    RPC_API_ERROR, "1", D_API, "1-2-g" },
+	{ "bad features in P_FLAGS", ECHO(",'flags':{'features':'not hex'}"),
+	    RPC_API_ERROR, "1", D_API, "not hex" },
+};
+
+static void
+test_error_table(void)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(error_cases); i++)
+		expect_error(error_cases[i].name, error_cases[i].req,
+		    error_cases[i].code, error_cases[i].id, error_cases[i].dk,
+		    error_cases[i].data);
+}
+
+/* Bounds that need long strings. */
+static void
+test_generated_errors(void)
+{
+	char *s, *req;
+	size_t i;
+
+	s = repeat('a', RPC_MAX_ID + 1);
+	req = xasprintf("{'jsonrpc':'2.0','id':8,'method':'Test.echo',"
+	    "'params':{'host':'%s'}}", s);
+	expect_error("id of 65 characters", req, RPC_INVALID_PARAMS, "8",
+	    D_PARAM, "host");
+	free(req);
+	free(s);
+
+	s = repeat('d', RPC_MAX_DBG + 1);
+	req = xasprintf(ECHO(",'dbg':'%s'"), s);
+	expect_error("dbg of 257 characters", req, RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "dbg");
+	free(req);
+	req = xasprintf(ECHO(",'s':'%s'"), s);
+	expect_error("P_STRING of 257 characters", req, RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "s");
+	free(req);
+	free(s);
+
+	s = repeat('k', 65);
+	req = xasprintf(ECHO(",'ci':{'%s':'v'}"), s);
+	expect_error("P_CPUINFO key of 65 characters", req, RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "ci");
+	free(req);
+	free(s);
+
+	s = repeat('v', 8193);
+	req = xasprintf(ECHO(",'ci':{'modelname':'%s'}"), s);
+	expect_error("P_CPUINFO value of 8193 bytes", req, RPC_INVALID_PARAMS,
+	    "1", D_PARAM, "ci");
+	free(req);
+	free(s);
+
+	/* 65 keys. */
+	s = xmalloc(65 * 16 + 1);
+	s[0] = '\0';
+	for (i = 0; i < 65; i++)
+		sprintf(s + strlen(s), "%s'k%zu':'v'", i ? "," : "", i);
+	req = xasprintf(ECHO(",'ci':{%s}"), s);
+	expect_error("P_CPUINFO with 65 keys", req, RPC_INVALID_PARAMS, "1",
+	    D_PARAM, "ci");
+	free(req);
+	free(s);
+
+	/* 65 featureset words. */
+	s = xmalloc(65 * 2 + 1);
+	s[0] = '\0';
+	for (i = 0; i < 65; i++)
+		strcat(s, i ? "-1" : "1");
+	req = xasprintf(ECHO(",'fs':'%s'"), s);
+	expect_error("featureset of 65 words", req, RPC_API_ERROR, "1", D_API,
+	    s);
+	free(req);
+	free(s);
+}
+
+/* Results, ids and what the handler saw. */
+static void
+test_results(void)
+{
+	struct json_object *r, *res, *v;
+	struct rpc_outcome o;
+	char *msg, *want, *s, *req;
+
+	/* Every parameter type, valid: the handler sees exactly the params. */
+	msg = q("{'jsonrpc':'2.0','id':7,'method':'Test.echo','params':{"
+	    "'host':'OpaqueRef:0a1B-2c.3_d','fs':'1fc9cbf5-F6B_2203',"
+	    "'flag':false,"
+	    "'n':-12,'ps':'suspended','dt':'pv_in_pvh',"
+	    "'ci':{'vendor':'GenuineIntel','features_pv':'1-2',"
+	    "'cpu_count':'8'},"
+	    "'flags':{'vendor':'AuthenticAMD','features':'00000001-0'},"
+	    "'s':'any text here','obj':{'k':'v'},'dbg':'task-1'}}");
+	ctx.calls = 0;
+	ctx.seen = NULL;
+	r = expect_result_len("all params", msg, strlen(msg), "7", &res, &o);
+	want = params_of(msg);
+	is_str(res ? json_compact(res) : "(none)", want,
+	    "all params: the result echoes the params the handler saw");
+	is_int(ctx.calls, 1, "all params: the handler ran once");
+	ok(ctx.seen == &ctx, "all params: the handler was given ctx");
+	is_str(ctx.ps, "suspended", "all params: power state as given");
+	is_str(o.method, "Test.echo", "all params: outcome method");
+	is_str(o.dbg, "task-1", "all params: outcome dbg");
+	is_int(o.code, 0, "all params: outcome code 0");
+	is_str(o.message, "", "all params: outcome message empty");
+	free(want);
+	free(msg);
+	json_object_put(r);
+
+	/* String id echoed as a string. */
+	r = expect_result("string id", "{'jsonrpc':'2.0','id':'abc-1',"
+	    "'method':'Test.echo','params':{'host':'h1'}}", "\"abc-1\"", &res,
+	    NULL);
+	ok(r && json_object_object_get_ex(r, "id", &v) &&
+	    json_object_is_type(v, json_type_string),
+	    "string id: the id stays a string");
+	json_object_put(r);
+	/* "7" must not come back as 7. */
+	r = expect_result("numeric string id", "{'jsonrpc':'2.0','id':'7',"
+	    "'method':'Test.echo','params':{'host':'h1'}}", "\"7\"", &res,
+	    NULL);
+	json_object_put(r);
+	r = expect_result("empty string id", "{'jsonrpc':'2.0','id':'',"
+	    "'method':'Test.echo','params':{'host':'h1'}}", "\"\"", &res, NULL);
+	json_object_put(r);
+	r = expect_result("id 0", "{'jsonrpc':'2.0','id':0,"
+	    "'method':'Test.echo','params':{'host':'h1'}}", "0", &res, NULL);
+	json_object_put(r);
+	r = expect_result("negative id", "{'jsonrpc':'2.0','id':-3,"
+	    "'method':'Test.echo','params':{'host':'h1'}}", "-3", &res, NULL);
+	json_object_put(r);
+	r = expect_result("id beyond 2^53", "{'jsonrpc':'2.0',"
+	    "'id':9007199254740993,'method':'Test.echo',"
+	    "'params':{'host':'h1'}}",
+	    "9007199254740993", &res, NULL);
+	json_object_put(r);
+	/* Key order does not matter; white space around is fine. */
+	r = expect_result("members in another order", " \n{'params':{'host':"
+	    "'h1'},'method':'Test.echo','id':11,'jsonrpc':'2.0'}\r\n\t ", "11",
+	    &res, NULL);
+	json_object_put(r);
+
+	/* XenAPI's capitalised power state, canonicalised for the handler. */
+	r = expect_result("power state Running", ECHO(",'ps':'Running'"), "1",
+	    &res, NULL);
+	is_str(ctx.ps, "running", "power state Running: rpc_power_state "
+	    "gives running");
+	json_object_put(r);
+	r = expect_result("power state Halted", ECHO(",'ps':'Halted'"), "1",
+	    &res, NULL);
+	is_str(ctx.ps, "halted", "power state Halted: rpc_power_state gives "
+	    "halted");
+	json_object_put(r);
+	{
+		static const char *const ps[][2] = {
+			{ "running", "running" }, { "suspended", "suspended" },
+			{ "halted", "halted" }, { "Running", "running" },
+			{ "Suspended", "suspended" }, { "Halted", "halted" },
+		};
+		static const char *const bad[] = { "paused", "RUNNING",
+			"runnin", "running ", "", "Paused" };
+		size_t i;
+
+		for (i = 0; i < NELEM(ps); i++) {
+			snprintf(label, sizeof(label), "rpc_power_state(%s)",
+			    ps[i][0]);
+			is_str(rpc_power_state(ps[i][0]), ps[i][1], label);
+		}
+		for (i = 0; i < NELEM(bad); i++) {
+			snprintf(label, sizeof(label),
+			    "rpc_power_state(\"%s\") is NULL", bad[i]);
+			ok(rpc_power_state(bad[i]) == NULL, label);
+		}
+		ok(rpc_power_state(NULL) == NULL, "rpc_power_state(NULL) is "
+		    "NULL");
+	}
+	{
+		static const char *const dts[] = { "pv", "hvm", "pvh",
+			"pv_in_pvh" };
+		size_t i;
+
+		for (i = 0; i < NELEM(dts); i++) {
+			req = xasprintf(ECHO(",'dt':'%s'"), dts[i]);
+			snprintf(label, sizeof(label), "domain type %s",
+			    dts[i]);
+			r = expect_result(label, req, "1", &res, NULL);
+			json_object_put(r);
+			free(req);
+		}
+	}
+
+	/* A bad non-featureset key of a P_CPUINFO is fine. */
+	r = expect_result("P_CPUINFO non-features value not a featureset",
+	    ECHO(",'ci':{'vendor':'zz-not-hex','modelname':'x-y','flags':'q',"
+	    "'features_pv':''}"), "1", &res, NULL);
+	json_object_put(r);
+	r = expect_result("P_CPUINFO empty", ECHO(",'ci':{}"), "1", &res, NULL);
+	json_object_put(r);
+	r = expect_result("P_FLAGS with vendor only",
+	    ECHO(",'flags':{'vendor':'GenuineIntel'}"), "1", &res, NULL);
+	json_object_put(r);
+	r = expect_result("P_FLAGS empty", ECHO(",'flags':{}"), "1", &res,
+	    NULL);
+	json_object_put(r);
+	r = expect_result("P_ANY_OBJECT values need not be featuresets",
+	    ECHO(",'obj':{'features':'zz'}"), "1", &res, NULL);
+	json_object_put(r);
+	r = expect_result("empty featureset", ECHO(",'fs':''"), "1", &res,
+	    NULL);
+	json_object_put(r);
+	r = expect_result("P_BOOL true", ECHO(",'flag':true"), "1", &res, NULL);
+	json_object_put(r);
+
+	/* Bounds, exactly at the limit. */
+	s = repeat('a', RPC_MAX_ID);
+	req = xasprintf("{'jsonrpc':'2.0','id':8,'method':'Test.echo',"
+	    "'params':{'host':'%s'}}", s);
+	r = expect_result("id of 64 characters", req, "8", &res, NULL);
+	json_object_put(r);
+	free(req);
+	free(s);
+	s = repeat('d', RPC_MAX_DBG);
+	req = xasprintf(ECHO(",'dbg':'%s'"), s);
+	r = expect_result("dbg of 256 characters", req, "1", &res, &o);
+	is_str(o.dbg, s, "dbg of 256 characters: outcome dbg whole");
+	json_object_put(r);
+	free(req);
+	free(s);
+
+	/* params absent, or {}: a method with only optional params works. */
+	ctx.calls = 0;
+	r = expect_result("params absent", "{'jsonrpc':'2.0','id':9,"
+	    "'method':'Test.opt'}", "9", &res, &o);
+	is_str(res ? json_compact(res) : "(none)", "{}",
+	    "params absent: the handler saw {}");
+	is_int(ctx.calls, 1, "params absent: the handler ran");
+	is_str(o.dbg, "", "params absent: outcome dbg empty");
+	json_object_put(r);
+	r = expect_result("params {}", "{'jsonrpc':'2.0','id':9,"
+	    "'method':'Test.opt','params':{}}", "9", &res, NULL);
+	is_str(res ? json_compact(res) : "(none)", "{}",
+	    "params {}: the handler saw {}");
+	json_object_put(r);
+	r = expect_result("optional param given", "{'jsonrpc':'2.0','id':9,"
+	    "'method':'Test.opt','params':{'n':3,'dbg':'x'}}", "9", &res, NULL);
+	is_int(res ? rpc_param_int(res, "n", -1) : -1, 3,
+	    "optional param given: the handler saw it");
+	json_object_put(r);
+	/* Not in the contract ("params an object or absent"): note it. */
+	msg = q("{'jsonrpc':'2.0','id':9,'method':'Test.opt','params':null}");
+	{
+		struct json_object *rr;
+		char *reply = rpc_dispatch(methods, &ctx, msg, strlen(msg), &o);
+
+		rr = reply ? json_tokener_parse(reply) : NULL;
+		if (rr && json_object_object_get_ex(rr, "result", NULL))
+			diag("note: \"params\": null is accepted as {} "
+			    "(proto/README.md says an object or absent)");
+		json_object_put(rr);
+		free(reply);
+	}
+	free(msg);
+
+	/* Test.null: "result": null, present. */
+	r = expect_result("Test.null", "{'jsonrpc':'2.0','id':'n',"
+	    "'method':'Test.null'}", "\"n\"", &res, &o);
+	ok(r && json_object_object_get_ex(r, "result", &v) && v == NULL,
+	    "Test.null: \"result\": null is present");
+	is_str(o.method, "Test.null", "Test.null: outcome method");
+	is_int(o.code, 0, "Test.null: outcome code");
+	json_object_put(r);
+}
+
+static void
+test_api_error(void)
+{
+	struct json_object *r, *e, *v, *d;
+	struct rpc_outcome o;
+	char *msg;
+	size_t i;
+	static const char *const want[] = { "vm1", "halted", "running" };
+	int calls = ctx.calls;
+
+	msg = q("{'jsonrpc':'2.0','id':12,'method':'Test.fail',"
+	    "'params':{'dbg':'task-9'}}");
+	r = dispatch("Test.fail", msg, &o);
+	free(msg);
+	if (r == NULL)
+		return;
+	is_int(ctx.calls, calls + 1, "Test.fail: the handler ran");
+	is_str(id_text(r), "12", "Test.fail: id echoed");
+	ok(!json_object_object_get_ex(r, "result", NULL),
+	    "Test.fail: no result");
+	e = v = d = NULL;
+	ok(json_object_object_get_ex(r, "error", &e) &&
+	    json_object_is_type(e, json_type_object),
+	    "Test.fail: an error object");
+	json_object_object_get_ex(e, "code", &v);
+	ok(json_object_is_type(v, json_type_int) &&
+	    json_object_get_int(v) == RPC_API_ERROR, "Test.fail: code 1");
+	is_str(rpc_param_string(e, "message"), "VM_BAD_POWER_STATE",
+	    "Test.fail: message is the XenAPI code");
+	json_object_object_get_ex(e, "data", &d);
+	if (ok(json_object_is_type(d, json_type_array) &&
+	    json_object_array_length(d) == 3,
+	    "Test.fail: data is an array of 3"))
+		for (i = 0; i < 3; i++) {
+			v = json_object_array_get_idx(d, i);
+			snprintf(label, sizeof(label), "Test.fail: data[%zu]",
+			    i);
+			is_str(json_object_is_type(v, json_type_string) ?
+			    json_object_get_string(v) : NULL, want[i], label);
+		}
+	is_str(o.method, "Test.fail", "Test.fail: outcome method");
+	is_str(o.dbg, "task-9", "Test.fail: outcome dbg");
+	is_int(o.code, RPC_API_ERROR, "Test.fail: outcome code");
+	is_str(o.message, "VM_BAD_POWER_STATE", "Test.fail: outcome message");
+	json_object_put(r);
+}
+
+/* rpc_outcome for failures: the log line must say what happened. */
+static void
+test_outcomes(void)
+{
+	struct rpc_outcome o;
+	struct json_object *r;
+	char *msg;
+
+	/* Filled afresh: nothing from the previous call leaks in. */
+	msg = q(ECHO(",'dbg':'first'"));
+	json_object_put(dispatch("outcome 1", msg, &o));
+	free(msg);
+	r = dispatch("outcome parse error", "{", &o);
+	json_object_put(r);
+	is_str(o.method, "?", "parse error: outcome method ?");
+	is_str(o.dbg, "", "parse error: outcome dbg reset");
+	is_int(o.code, RPC_PARSE_ERROR, "parse error: outcome code");
+	is_str(o.message, "Parse error", "parse error: outcome message");
+
+	msg = q("{'jsonrpc':'2.0','id':1,'method':'Test.nope'}");
+	json_object_put(dispatch("outcome unknown method", msg, &o));
+	free(msg);
+	is_int(o.code, RPC_METHOD_NOT_FOUND, "unknown method: outcome code");
+	is_str(o.message, "Method not found", "unknown method: outcome "
+	    "message");
+
+	/* Invalid params: the method and dbg are still known for the log. */
+	msg = q("{'jsonrpc':'2.0','id':1,'method':'Test.echo',"
+	    "'params':{'dbg':'task-2','n':'x'}}");
+	json_object_put(dispatch("outcome invalid params", msg, &o));
+	free(msg);
+	is_str(o.method, "Test.echo", "invalid params: outcome method");
+	is_str(o.dbg, "task-2", "invalid params: outcome dbg");
+	is_int(o.code, RPC_INVALID_PARAMS, "invalid params: outcome code");
+	is_str(o.message, "Invalid params", "invalid params: outcome message");
+
+	msg = q("{'jsonrpc':'1.0','id':1,'method':'Test.echo'}");
+	json_object_put(dispatch("outcome invalid request", msg, &o));
+	free(msg);
+	is_int(o.code, RPC_INVALID_REQUEST, "invalid request: outcome code");
+	is_str(o.message, "Invalid request", "invalid request: outcome "
+	    "message");
+
+	msg = q(ECHO(",'fs':'zz'"));
+	json_object_put(dispatch("outcome api error", msg, &o));
+	free(msg);
+	is_int(o.code, RPC_API_ERROR, "bad featureset: outcome code");
+	is_str(o.message, "INVALID_FEATURE_STRING", "bad featureset: outcome "
+	    "message");
+}
+
+/* Messages are not NUL-terminated: only buf[0..len) counts. */
+static void
+test_lengths(void)
+{
+	static const char junk[] = "}}]]GARBAGE{\"";
+	struct json_object *r, *res;
+	char *msg, *buf;
+	size_t len;
+
+	msg = q("{'jsonrpc':'2.0','id':21,'method':'Test.echo',"
+	    "'params':{'host':'h1','n':5}}");
+	len = strlen(msg);
+
+	/* Trailing junk beyond len, in one char array. */
+	buf = xmalloc(len + sizeof(junk));
+	memcpy(buf, msg, len);
+	memcpy(buf + len, junk, sizeof(junk));
+	r = expect_result_len("junk beyond len", buf, len, "21", &res, NULL);
+	is_int(res ? rpc_param_int(res, "n", -1) : -1, 5,
+	    "junk beyond len: params read");
+	json_object_put(r);
+	free(buf);
+
+	/* No NUL anywhere: exactly len bytes (valgrind/ASan would see an
+	 * overread). */
+	buf = xmalloc(len);
+	memcpy(buf, msg, len);
+	r = expect_result_len("exactly len bytes, no NUL", buf, len, "21",
+	    &res, NULL);
+	json_object_put(r);
+
+	/* len cuts the text short: truncated. */
+	expect_error_len("len one short", buf, len - 1, RPC_PARSE_ERROR,
+	    "null", D_STRING, NULL);
+	expect_error_len("len zero", buf, 0, RPC_PARSE_ERROR, "null",
+	    D_STRING, NULL);
+	free(buf);
+
+	/* A NUL inside len is not white space. */
+	buf = xmalloc(len + 2);
+	memcpy(buf, msg, len);
+	buf[len] = '\0';
+	buf[len + 1] = ' ';
+	expect_error_len("NUL inside len", buf, len + 2, RPC_PARSE_ERROR,
+	    "null", D_STRING, NULL);
+	/* ... and white space inside len is. */
+	buf[len] = '\n';
+	r = expect_result_len("white space inside len", buf, len + 2, "21",
+	    &res, NULL);
+	json_object_put(r);
+	free(buf);
+	free(msg);
+}
+
+/* The client half. */
+static void
+test_client(void)
+{
+	struct json_object *params, *req, *v, *res, *r;
+	struct rpc_error err;
+	struct rpc_outcome o;
+	char *text, *reply;
+	int rc;
+
+	/* rpc_request_new's text is a request rpc_dispatch accepts. */
+	params = json_object_new_object();
+	json_object_object_add(params, "host", json_object_new_string("h7"));
+	json_object_object_add(params, "n", json_object_new_int(4));
+	text = rpc_request_new(42, "Test.echo", params);
+	if (!ok(text != NULL, "rpc_request_new returns text"))
+		return;
+	req = json_tokener_parse(text);
+	ok(req != NULL && json_object_is_type(req, json_type_object),
+	    "rpc_request_new: a JSON object");
+	is_str(rpc_param_string(req, "jsonrpc"), "2.0",
+	    "rpc_request_new: jsonrpc 2.0");
+	ok(json_object_object_get_ex(req, "id", &v) &&
+	    json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) == 42, "rpc_request_new: integer id 42");
+	is_str(rpc_param_string(req, "method"), "Test.echo",
+	    "rpc_request_new: method");
+	ok(json_object_object_get_ex(req, "params", &v) &&
+	    json_object_is_type(v, json_type_object) &&
+	    rpc_param_string(v, "host") &&
+	    strcmp(rpc_param_string(v, "host"), "h7") == 0,
+	    "rpc_request_new: params");
+	json_object_put(req);
+	ok(json_object_object_get_ex(params, "host", NULL),
+	    "rpc_request_new left the caller's params alone");
+
+	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	free(text);
+	is_int(o.code, 0, "rpc_request_new's request is accepted");
+	rc = rpc_reply_parse(reply, strlen(reply), 42, &res, &err);
+	is_int(rc, 0, "rpc_reply_parse: 0 for a result");
+	is_str(res ? rpc_param_string(res, "host") : NULL, "h7",
+	    "rpc_reply_parse: the result");
+	json_object_put(res);
+	rpc_error_clear(&err);
+
+	/* Wrong id: -1, and no result handed over. */
+	rc = rpc_reply_parse(reply, strlen(reply), 43, &res, &err);
+	is_int(rc, -1, "rpc_reply_parse: -1 for another id");
+	ok(res == NULL, "rpc_reply_parse: no result for another id");
+	ok(err.code != 0, "rpc_reply_parse: err filled for another id");
+	rpc_error_clear(&err);
+
+	/* Not NUL-terminated: only len counts. */
+	{
+		size_t n = strlen(reply);
+		char *b = xmalloc(n + 4);
+
+		memcpy(b, reply, n);
+		memcpy(b + n, "xyz!", 4);
+		rc = rpc_reply_parse(b, n, 42, &res, &err);
+		is_int(rc, 0, "rpc_reply_parse: junk beyond len ignored");
+		json_object_put(res);
+		rpc_error_clear(&err);
+		free(b);
+	}
+	free(reply);
+	json_object_put(params);
+
+	/* NULL params: {} is sent, a method with optional params works. */
+	text = rpc_request_new(1LL << 40, "Test.opt", NULL);
+	req = text ? json_tokener_parse(text) : NULL;
+	ok(req && json_object_object_get_ex(req, "params", &v) &&
+	    json_object_is_type(v, json_type_object) &&
+	    json_object_object_length(v) == 0,
+	    "rpc_request_new(NULL params): params {}");
+	json_object_put(req);
+	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	rc = rpc_reply_parse(reply, strlen(reply), 1LL << 40, &res, &err);
+	is_int(rc, 0, "rpc_reply_parse: a 2^40 id round trip");
+	json_object_put(res);
+	rpc_error_clear(&err);
+	free(reply);
+	free(text);
+
+	/* An error reply: 1 and err filled from it. */
+	text = rpc_request_new(5, "Test.fail", NULL);
+	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	rc = rpc_reply_parse(reply, strlen(reply), 5, &res, &err);
+	is_int(rc, 1, "rpc_reply_parse: 1 for an error");
+	ok(res == NULL, "rpc_reply_parse: no result with an error");
+	is_int(err.code, RPC_API_ERROR, "rpc_reply_parse: err.code");
+	is_str(err.message, "VM_BAD_POWER_STATE", "rpc_reply_parse: "
+	    "err.message");
+	ok(json_object_is_type(err.data, json_type_array) &&
+	    json_object_array_length(err.data) == 3,
+	    "rpc_reply_parse: err.data kept");
+	rpc_error_clear(&err);
+	ok(err.code == 0 && err.data == NULL, "rpc_error_clear");
+	free(reply);
+	free(text);
+
+	/* A protocol error reply comes back as 1 with JSON-RPC's code. */
+	text = rpc_request_new(6, "Test.nope", NULL);
+	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	rc = rpc_reply_parse(reply, strlen(reply), 6, &res, &err);
+	is_int(rc, 1, "rpc_reply_parse: 1 for method not found");
+	is_int(err.code, RPC_METHOD_NOT_FOUND, "rpc_reply_parse: -32601");
+	rpc_error_clear(&err);
+	free(reply);
+	free(text);
+
+	/* null result: 0 with *result NULL. */
+	text = rpc_request_new(8, "Test.null", NULL);
+	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	res = (struct json_object *)&res;	/* must be overwritten */
+	rc = rpc_reply_parse(reply, strlen(reply), 8, &res, &err);
+	is_int(rc, 0, "rpc_reply_parse: 0 for a null result");
+	ok(res == NULL, "rpc_reply_parse: *result NULL for null");
+	rpc_error_clear(&err);
+	free(reply);
+	free(text);
+
+	/* Broken replies: -1. */
+	{
+		static const struct {
+			const char	*name;
+			const char	*reply;
+		} bad[] = {
+			{ "garbage", "<html>" },
+			{ "truncated", "{'jsonrpc':'2.0','id':3,'result':" },
+			{ "no id", "{'jsonrpc':'2.0','result':1}" },
+			{ "null id", "{'jsonrpc':'2.0','id':null,'error':"
+			    "{'code':-32700,'message':'Parse error'}}" },
+			{ "string id",
+			    "{'jsonrpc':'2.0','id':'3','result':1}" },
+			{ "neither result nor error",
+			    "{'jsonrpc':'2.0','id':3}" },
+			{ "error without code",
+			    "{'jsonrpc':'2.0','id':3,"
+			    "'error':{'message':'x'}}" },
+			{ "an array", "[]" },
+		};
+		size_t i;
+
+		for (i = 0; i < NELEM(bad); i++) {
+			text = q(bad[i].reply);
+			res = NULL;
+			rc = rpc_reply_parse(text, strlen(text), 3, &res, &err);
+			snprintf(label, sizeof(label), "rpc_reply_parse: -1 "
+			    "for %s", bad[i].name);
+			is_int(rc, -1, label);
+			snprintf(label, sizeof(label), "rpc_reply_parse: %s: "
+			    "err names it", bad[i].name);
+			ok(err.code != 0 && err.message[0] != '\0', label);
+			json_object_put(res);
+			rpc_error_clear(&err);
+			free(text);
+		}
+	}
+
+	/* A reply from rpc_dispatch to a broken request has id null. */
+	r = dispatch("broken request", "{", NULL);
+	if (r) {
+		text = strdup(json_compact(r));
+		rc = rpc_reply_parse(text, strlen(text), 0, &res, &err);
+		is_int(rc, -1, "rpc_reply_parse: -1 for an id null reply");
+		rpc_error_clear(&err);
+		free(text);
+		json_object_put(r);
+	}
+}
+
+int
+main(void)
+{
+	test_error_table();
+	test_generated_errors();
+	test_results();
+	test_api_error();
+	test_outcomes();
+	test_lengths();
+	test_client();
+	return done_testing();
+}
