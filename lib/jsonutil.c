@@ -42,6 +42,8 @@ json_parse_value(const char *buf, size_t len, struct json_object **out,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* JSON, not json-c's lenient superset: no quotes ', comments, NaN. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = parse_end(tok);

@@ -395,6 +395,12 @@ static const struct {
 	    NULL },
 	{ "unquoted key", "{jsonrpc:1}", RPC_PARSE_ERROR, "null", D_STRING,
 	    NULL },
+	/* JSON, not json-c's lenient superset (JSON_TOKENER_STRICT).  Its
+	 * strict mode still reads NaN, which then fails as an id instead. */
+	{ "a comment", "{/* c */ 'id':1}", RPC_PARSE_ERROR, "null", D_STRING,
+	    NULL },
+	{ "a trailing comma", "{'id':1,}", RPC_PARSE_ERROR, "null", D_STRING,
+	    NULL },
 
 	/* Not a JSON-RPC 2.0 request object. */
 	{ "batch", "[" ECHO("") "]", RPC_INVALID_REQUEST, "null", D_STRING,
