@@ -20,6 +20,7 @@
 #include "db.h"
 #include "featured.h"
 #include "log.h"
+#include "notify.h"
 #include "probe.h"
 #include "server.h"
 
@@ -210,6 +211,9 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto done;
 	}
+	/* The sockets are bound: clients may connect from now on. */
+	if (notify_ready() == -1)
+		log_warnx("cannot tell systemd we are ready");
 	log_info("%s: serving %s, events on %s, database %s",
 	    CPULEVEL_VERSION, o.rpc, o.events, o.db);
 	if (event_base_dispatch(base) == -1)

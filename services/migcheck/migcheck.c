@@ -15,6 +15,7 @@
 #include "bus.h"
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 #include "migcheck.h"
 #include "server.h"
 
@@ -101,6 +102,9 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto done;
 	}
+	/* The sockets are bound: clients may connect from now on. */
+	if (notify_ready() == -1)
+		log_warnx("cannot tell systemd we are ready");
 	log_info("%s: serving %s from database %s", CPULEVEL_VERSION, rpc,
 	    m.db_path);
 	if (event_base_dispatch(base) == -1)
