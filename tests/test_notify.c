@@ -11,7 +11,7 @@
 int
 main(void)
 {
-	char dir[] = "/tmp/cpulevel-notify.XXXXXX", path[128], buf[64];
+	char dir[] = "/tmp/cpulevel-notify.XXXXXX", path[64], buf[64];
 	struct sockaddr_un sun;
 	struct timeval tv = { 2, 0 };
 	ssize_t n;
