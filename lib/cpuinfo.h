@@ -34,6 +34,8 @@ struct json_object;
 #define CPUINFO_MAX_KEYS	64
 #define CPUINFO_MAX_KEY		64
 #define CPUINFO_MAX_VALUE	8192
+/* A CPUID vendor is 12 characters; room for odd ones, none for garbage. */
+#define CPUINFO_MAX_VENDOR	64
 
 struct cpuinfo_kv {
 	char	*key;

@@ -448,3 +448,25 @@ db_rollback(sqlite3 *db)
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
+
+void
+db_column_text(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(buf, len, "%s", t ? (const char *)t : "");
+}
+
+int
+db_column_fs(sqlite3_stmt *st, int col, struct featureset *fs)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	char why[8];
+
+	fs_clear(fs);
+	if (t == NULL)
+		return 0;
+	if (fs_parse((const char *)t, fs, why, sizeof(why)) == -1)
+		fs_clear(fs);
+	return 1;
+}

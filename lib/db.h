@@ -13,6 +13,8 @@
 
 #include <sqlite3.h>
 
+#include "featureset.h"
+
 struct db_migration {
 	int		 version;	/* 1..N, in order */
 	const char	*name;		/* "0001_initial.sql" */
@@ -62,5 +64,13 @@ int	db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 int	db_begin(sqlite3 *db, char *err, size_t errlen);
 int	db_commit(sqlite3 *db, char *err, size_t errlen);
 void	db_rollback(sqlite3 *db);
+
+/* A text column into buf ("" for NULL), truncated to fit. */
+void	db_column_text(sqlite3_stmt *st, int col, char *buf, size_t len);
+/*
+ * A featureset column: 1 with *fs parsed, 0 (and *fs empty) for NULL.
+ * Stored sets were canonicalised on the way in, so they always parse.
+ */
+int	db_column_fs(sqlite3_stmt *st, int col, struct featureset *fs);
 
 #endif

@@ -145,9 +145,16 @@ check_string_map(const char *name, struct json_object *v, int featuresets,
 		rpc_error_param(err, name, "%s", why);
 		return -1;
 	}
-	for (i = 0; featuresets && rc == 0 && i < ci.n; i++)
+	for (i = 0; featuresets && rc == 0 && i < ci.n; i++) {
 		if (is_featureset_key(ci.kv[i].key))
 			rc = check_featureset(ci.kv[i].value, err);
+		else if (strcmp(ci.kv[i].key, CI_VENDOR) == 0 &&
+		    strlen(ci.kv[i].value) > CPUINFO_MAX_VENDOR) {
+			rpc_error_param(err, name, "vendor longer than %d "
+			    "characters", CPUINFO_MAX_VENDOR);
+			rc = -1;
+		}
+	}
 	cpuinfo_free(&ci);
 	return rc;
 }

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "bus.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 
 /*
@@ -53,6 +55,8 @@ server_handle(struct server *srv, struct bus_msg *m)
 	free(reply);
 }
 
+static void	server_free(struct server *);
+
 static void
 server_readable(evutil_socket_t fd, short what, void *arg)
 {
@@ -73,7 +77,7 @@ server_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-struct server *
+static struct server *
 server_new(struct event_base *base, int sock, const struct rpc_method *methods,
     void *ctx, char *err, size_t errlen)
 {
@@ -99,7 +103,7 @@ server_new(struct event_base *base, int sock, const struct rpc_method *methods,
 	return srv;
 }
 
-void
+static void
 server_free(struct server *srv)
 {
 	if (srv == NULL)
@@ -107,4 +111,52 @@ server_free(struct server *srv)
 	if (srv->ev)
 		event_free(srv->ev);
 	free(srv);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(arg);
+}
+
+int
+server_run(int sock, const struct rpc_method *methods, void *ctx)
+{
+	struct event *sigterm = NULL, *sigint = NULL;
+	struct event_base *base;
+	struct server *srv = NULL;
+	char err[256];
+	int rc = -1;
+
+	if ((base = event_base_new()) == NULL) {
+		log_warnx("event_base_new failed");
+		return -1;
+	}
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	if (sigterm == NULL || sigint == NULL ||
+	    evsignal_add(sigterm, NULL) == -1 ||
+	    evsignal_add(sigint, NULL) == -1)
+		log_warnx("cannot watch signals");
+	else if ((srv = server_new(base, sock, methods, ctx, err,
+	    sizeof(err))) == NULL)
+		log_warnx("%s", err);
+	else {
+		/* The sockets are bound: clients may connect from now on. */
+		if (notify_ready() == -1)
+			log_warnx("cannot tell systemd we are ready");
+		if (event_base_dispatch(base) == -1)
+			log_warnx("event loop failed");
+		else
+			rc = 0;
+	}
+	server_free(srv);
+	if (sigterm)
+		event_free(sigterm);
+	if (sigint)
+		event_free(sigint);
+	event_base_free(base);
+	return rc;
 }

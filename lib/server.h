@@ -10,12 +10,11 @@
 
 #include "rpc.h"
 
-struct event_base;
-struct server;
-
-struct server	*server_new(struct event_base *base, int sock,
-		    const struct rpc_method *methods, void *ctx, char *err,
-		    size_t errlen);
-void		 server_free(struct server *srv);
+/*
+ * Serve requests on the bound raw REP socket sock with methods until
+ * SIGTERM or SIGINT, telling systemd we are ready once the loop is set up.
+ * Returns 0 after a signal, -1 if the loop could not run (logged).
+ */
+int	server_run(int sock, const struct rpc_method *methods, void *ctx);
 
 #endif

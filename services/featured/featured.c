@@ -13,14 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "bus.h"
 #include "config.h"
 #include "db.h"
 #include "featured.h"
 #include "log.h"
-#include "notify.h"
 #include "probe.h"
 #include "server.h"
 
@@ -156,20 +153,9 @@ boot_local_host(struct featured *f, const struct options *o)
 	return 0;
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *arg)
-{
-	(void)what;
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopbreak(arg);
-}
-
 int
 main(int argc, char **argv)
 {
-	struct event *sigterm = NULL, *sigint = NULL;
-	struct event_base *base = NULL;
-	struct server *srv = NULL;
 	struct featured f;
 	struct options o;
 	char err[512];
@@ -195,39 +181,11 @@ main(int argc, char **argv)
 	}
 	if (o.local_host && boot_local_host(&f, &o) == -1)
 		goto done;
-	if ((base = event_base_new()) == NULL) {
-		log_warnx("event_base_new failed");
-		goto done;
-	}
-	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-	sigint = evsignal_new(base, SIGINT, on_signal, base);
-	if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm,
-	    NULL) == -1 || evsignal_add(sigint, NULL) == -1) {
-		log_warnx("cannot watch signals");
-		goto done;
-	}
-	if ((srv = server_new(base, rep, featured_methods, &f, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		goto done;
-	}
-	/* The sockets are bound: clients may connect from now on. */
-	if (notify_ready() == -1)
-		log_warnx("cannot tell systemd we are ready");
 	log_info("%s: serving %s, events on %s, database %s",
 	    CPULEVEL_VERSION, o.rpc, o.events, o.db);
-	if (event_base_dispatch(base) == -1)
-		log_warnx("event loop failed");
-	else
+	if (server_run(rep, featured_methods, &f) == 0)
 		rc = 0;
 done:
-	server_free(srv);
-	if (sigterm)
-		event_free(sigterm);
-	if (sigint)
-		event_free(sigint);
-	if (base)
-		event_base_free(base);
 	if (f.pub != -1)
 		bus_close(f.pub);
 	if (rep != -1)

@@ -36,7 +36,7 @@ struct optfs {
 struct host_rec {
 	char		id[RPC_MAX_ID + 1];
 	char		pool[RPC_MAX_ID + 1];		/* "" standalone */
-	char		vendor[CPUINFO_MAX_KEY * 2];
+	char		vendor[CPUINFO_MAX_VENDOR + 1];
 	int		hvm_capable;
 	struct optfs	pv, hvm;			/* max sets */
 	struct optfs	pv_host, hvm_host;		/* default sets */
@@ -45,7 +45,7 @@ struct host_rec {
 
 struct pool_rec {
 	char		id[RPC_MAX_ID + 1];
-	char		vendor[CPUINFO_MAX_KEY * 2];
+	char		vendor[CPUINFO_MAX_VENDOR + 1];
 	struct featureset pv_host, hvm_host;		/* the level */
 	struct featureset pv, hvm;
 	long long	cpu_count, socket_count;
@@ -57,7 +57,7 @@ struct vm_rec {
 	char		domain_type[16];
 	char		power_state[16];
 	int		has_vendor;
-	char		vendor[CPUINFO_MAX_KEY * 2];
+	char		vendor[CPUINFO_MAX_VENDOR + 1];
 	struct optfs	features;
 	int		legacy;
 };

@@ -108,29 +108,9 @@ store_row(struct featured *f, sqlite3_stmt *st, const char *what)
 }
 
 static void
-col_text(sqlite3_stmt *st, int col, char *buf, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(buf, len, "%s", t ? (const char *)t : "");
-}
-
-/* Stored sets were canonicalised on the way in: they always parse. */
-static void
-col_fs(sqlite3_stmt *st, int col, struct featureset *fs)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	char why[8];
-
-	if (t == NULL || fs_parse((const char *)t, fs, why, sizeof(why)) == -1)
-		fs_clear(fs);
-}
-
-static void
 col_optfs(sqlite3_stmt *st, int col, struct optfs *o)
 {
-	o->present = sqlite3_column_type(st, col) != SQLITE_NULL;
-	col_fs(st, col, &o->fs);
+	o->present = db_column_fs(st, col, &o->fs);
 }
 
 static void
@@ -155,9 +135,9 @@ host_from_row(sqlite3_stmt *st, struct host_rec *h)
 	const char *text;
 
 	memset(h, 0, sizeof(*h));
-	col_text(st, 0, h->id, sizeof(h->id));
-	col_text(st, 1, h->pool, sizeof(h->pool));
-	col_text(st, 2, h->vendor, sizeof(h->vendor));
+	db_column_text(st, 0, h->id, sizeof(h->id));
+	db_column_text(st, 1, h->pool, sizeof(h->pool));
+	db_column_text(st, 2, h->vendor, sizeof(h->vendor));
 	h->hvm_capable = sqlite3_column_int(st, 3);
 	col_optfs(st, 4, &h->pv);
 	col_optfs(st, 5, &h->hvm);
@@ -280,12 +260,12 @@ store_pool_get(struct featured *f, const char *id, struct pool_rec *p)
 	if ((rc = store_row(f, st, "pool")) != 1)
 		return rc;
 	memset(p, 0, sizeof(*p));
-	col_text(st, 0, p->id, sizeof(p->id));
-	col_text(st, 1, p->vendor, sizeof(p->vendor));
-	col_fs(st, 2, &p->pv_host);
-	col_fs(st, 3, &p->hvm_host);
-	col_fs(st, 4, &p->pv);
-	col_fs(st, 5, &p->hvm);
+	db_column_text(st, 0, p->id, sizeof(p->id));
+	db_column_text(st, 1, p->vendor, sizeof(p->vendor));
+	db_column_fs(st, 2, &p->pv_host);
+	db_column_fs(st, 3, &p->hvm_host);
+	db_column_fs(st, 4, &p->pv);
+	db_column_fs(st, 5, &p->hvm);
 	p->cpu_count = sqlite3_column_int64(st, 6);
 	p->socket_count = sqlite3_column_int64(st, 7);
 	sqlite3_finalize(st);
@@ -405,12 +385,12 @@ store_vm_get(struct featured *f, const char *id, struct vm_rec *vm)
 	if ((rc = store_row(f, st, "vm")) != 1)
 		return rc;
 	memset(vm, 0, sizeof(*vm));
-	col_text(st, 0, vm->id, sizeof(vm->id));
-	col_text(st, 1, vm->host, sizeof(vm->host));
-	col_text(st, 2, vm->domain_type, sizeof(vm->domain_type));
-	col_text(st, 3, vm->power_state, sizeof(vm->power_state));
+	db_column_text(st, 0, vm->id, sizeof(vm->id));
+	db_column_text(st, 1, vm->host, sizeof(vm->host));
+	db_column_text(st, 2, vm->domain_type, sizeof(vm->domain_type));
+	db_column_text(st, 3, vm->power_state, sizeof(vm->power_state));
 	vm->has_vendor = sqlite3_column_type(st, 4) != SQLITE_NULL;
-	col_text(st, 4, vm->vendor, sizeof(vm->vendor));
+	db_column_text(st, 4, vm->vendor, sizeof(vm->vendor));
 	col_optfs(st, 5, &vm->features);
 	vm->legacy = sqlite3_column_int(st, 6);
 	sqlite3_finalize(st);

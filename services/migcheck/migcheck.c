@@ -10,12 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
-
 #include "bus.h"
 #include "config.h"
 #include "log.h"
-#include "notify.h"
 #include "migcheck.h"
 #include "server.h"
 
@@ -33,14 +30,6 @@ usage(FILE *f)
 	    "read-only.\n");
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *arg)
-{
-	(void)what;
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopbreak(arg);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -52,9 +41,6 @@ main(int argc, char **argv)
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	struct event *sigterm = NULL, *sigint = NULL;
-	struct event_base *base = NULL;
-	struct server *srv = NULL;
 	const char *rpc = DEFAULT_RPC;
 	struct migcheck m;
 	char err[512];
@@ -86,39 +72,11 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto done;
 	}
-	if ((base = event_base_new()) == NULL) {
-		log_warnx("event_base_new failed");
-		goto done;
-	}
-	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-	sigint = evsignal_new(base, SIGINT, on_signal, base);
-	if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm,
-	    NULL) == -1 || evsignal_add(sigint, NULL) == -1) {
-		log_warnx("cannot watch signals");
-		goto done;
-	}
-	if ((srv = server_new(base, rep, migcheck_methods, &m, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		goto done;
-	}
-	/* The sockets are bound: clients may connect from now on. */
-	if (notify_ready() == -1)
-		log_warnx("cannot tell systemd we are ready");
 	log_info("%s: serving %s from database %s", CPULEVEL_VERSION, rpc,
 	    m.db_path);
-	if (event_base_dispatch(base) == -1)
-		log_warnx("event loop failed");
-	else
+	if (server_run(rep, migcheck_methods, &m) == 0)
 		rc = 0;
 done:
-	server_free(srv);
-	if (sigterm)
-		event_free(sigterm);
-	if (sigint)
-		event_free(sigint);
-	if (base)
-		event_base_free(base);
 	if (rep != -1)
 		bus_close(rep);
 	view_close(&m);

@@ -36,7 +36,7 @@ struct vm_view {
 	char		 domain_type[16];
 	char		 power_state[16];
 	int		 has_vendor, has_features;
-	char		 vendor[CPUINFO_MAX_KEY * 2];
+	char		 vendor[CPUINFO_MAX_VENDOR + 1];
 	struct featureset features;
 	int		 legacy;
 };
@@ -44,7 +44,7 @@ struct vm_view {
 struct host_view {
 	char		 id[RPC_MAX_ID + 1];
 	char		 pool[RPC_MAX_ID + 1];		/* "" standalone */
-	char		 vendor[CPUINFO_MAX_KEY * 2];
+	char		 vendor[CPUINFO_MAX_VENDOR + 1];
 	int		 has_pv, has_hvm;
 	struct featureset pv, hvm;			/* max sets */
 };

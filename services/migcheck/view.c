@@ -93,26 +93,6 @@ view_step(struct migcheck *m, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static void
-col_text(sqlite3_stmt *st, int col, char *buf, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(buf, len, "%s", t ? (const char *)t : "");
-}
-
-/* A featureset column: 1 present (and parsed), 0 NULL. */
-static int
-col_fs(sqlite3_stmt *st, int col, struct featureset *fs)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	char why[8];
-
-	fs_clear(fs);
-	return t != NULL && fs_parse((const char *)t, fs, why,
-	    sizeof(why)) == 0;
-}
-
 int
 view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
 {
@@ -123,12 +103,12 @@ view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
 		return rc;
 	memset(vm, 0, sizeof(*vm));
 	snprintf(vm->id, sizeof(vm->id), "%s", id);
-	col_text(st, 0, vm->host, sizeof(vm->host));
-	col_text(st, 1, vm->domain_type, sizeof(vm->domain_type));
-	col_text(st, 2, vm->power_state, sizeof(vm->power_state));
+	db_column_text(st, 0, vm->host, sizeof(vm->host));
+	db_column_text(st, 1, vm->domain_type, sizeof(vm->domain_type));
+	db_column_text(st, 2, vm->power_state, sizeof(vm->power_state));
 	vm->has_vendor = sqlite3_column_type(st, 3) != SQLITE_NULL;
-	col_text(st, 3, vm->vendor, sizeof(vm->vendor));
-	vm->has_features = col_fs(st, 4, &vm->features);
+	db_column_text(st, 3, vm->vendor, sizeof(vm->vendor));
+	vm->has_features = db_column_fs(st, 4, &vm->features);
 	vm->legacy = sqlite3_column_int(st, 5);
 	sqlite3_reset(st);
 	return 1;
@@ -137,10 +117,10 @@ view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
 static void
 host_from_row(sqlite3_stmt *st, int first, struct host_view *h)
 {
-	col_text(st, first, h->pool, sizeof(h->pool));
-	col_text(st, first + 1, h->vendor, sizeof(h->vendor));
-	h->has_pv = col_fs(st, first + 2, &h->pv);
-	h->has_hvm = col_fs(st, first + 3, &h->hvm);
+	db_column_text(st, first, h->pool, sizeof(h->pool));
+	db_column_text(st, first + 1, h->vendor, sizeof(h->vendor));
+	h->has_pv = db_column_fs(st, first + 2, &h->pv);
+	h->has_hvm = db_column_fs(st, first + 3, &h->hvm);
 }
 
 int
@@ -168,7 +148,7 @@ view_pool_hosts(struct migcheck *m, const char *pool,
 
 	while ((rc = view_step(m, st)) == 1) {
 		memset(&h, 0, sizeof(h));
-		col_text(st, 0, h.id, sizeof(h.id));
+		db_column_text(st, 0, h.id, sizeof(h.id));
 		host_from_row(st, 1, &h);
 		fn(&h, arg);
 	}
