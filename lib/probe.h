@@ -34,4 +34,9 @@ int	probe_file(const char *path, struct cpuinfo *out, char *err,
  */
 int	procinfo_fill(const char *path, struct cpuinfo *out);
 
+#if defined(__i386__) || defined(__x86_64__)
+/* The CPU vendor string from CPUID leaf 0 ("GenuineIntel"). */
+void	cpuid_vendor(char vendor[13]);
+#endif
+
 #endif

@@ -126,7 +126,7 @@ cpuid_featureset(struct featureset *fs)
 }
 
 /* "GenuineIntel": leaf 0 EBX, EDX, ECX, in that order. */
-static void
+void
 cpuid_vendor(char vendor[13])
 {
 	uint32_t r[4];

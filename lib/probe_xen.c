@@ -17,7 +17,6 @@
 
 #if defined(__i386__) || defined(__x86_64__)
 
-#include <cpuid.h>
 
 /*
  * Featureset indices are ABI: numbering them here lets a build against a
@@ -269,15 +268,9 @@ xen_counts(xc_interface *xch, struct cpuinfo *out, char *err, size_t errlen)
 static int
 xen_vendor(struct cpuinfo *out, char *err, size_t errlen)
 {
-	unsigned int a, b, c, d;
 	char vendor[13];
 
-	__cpuid(0, a, b, c, d);
-	(void)a;
-	memcpy(vendor, &b, 4);
-	memcpy(vendor + 4, &d, 4);
-	memcpy(vendor + 8, &c, 4);
-	vendor[12] = '\0';
+	cpuid_vendor(vendor);
 	if (cpuinfo_set(out, CI_VENDOR, vendor) == -1) {
 		snprintf(err, errlen, "xen probe: cannot store %s: out of "
 		    "memory", CI_VENDOR);
