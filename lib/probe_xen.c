@@ -17,7 +17,6 @@
 
 #if defined(__i386__) || defined(__x86_64__)
 
-
 /*
  * Featureset indices are ABI: numbering them here lets a build against a
  * header from before the max sets still ask a Xen that has them.
