@@ -59,10 +59,26 @@ compat_check(const char *power_state, const char *vm_vendor,
 {
 	struct featureset vm, lack;
 
-	if (missing)
-		fs_clear(missing);
-	if (strcmp(power_state, "halted") == 0)
+	fs_clear(&lack);
+	if (strcmp(power_state, "halted") == 0) {
+		/* A halted VM uses no features: nothing stands in its way. */
+		if (missing)
+			*missing = lack;
 		return COMPAT_OK;
+	}
+	/*
+	 * What the host lacks is worth naming even when the vendor decides:
+	 * it is what a restart on that host would cost the VM.  An empty
+	 * set stays empty: xapi's is_subset([], h) is false.
+	 */
+	if (vm_features && host_max) {
+		vm = *vm_features;
+		if (vm.len > 0)
+			fs_diff(vm_features, accumulate_mask(), &vm);
+		fs_diff(&vm, host_max, &lack);
+	}
+	if (missing)
+		*missing = lack;
 	if (vm_vendor && (host_vendor == NULL ||
 	    strcmp(vm_vendor, host_vendor) != 0))
 		return COMPAT_VENDOR;
@@ -70,13 +86,6 @@ compat_check(const char *power_state, const char *vm_vendor,
 		return COMPAT_OK;
 	if (host_max == NULL)
 		return COMPAT_NO_KEYS;
-	/* An empty set stays empty: xapi's is_subset([], h) is false. */
-	vm = *vm_features;
-	if (vm.len > 0)
-		fs_diff(vm_features, accumulate_mask(), &vm);
-	fs_diff(&vm, host_max, &lack);
-	if (missing)
-		*missing = lack;
 	return fs_is_subset(&vm, host_max) ? COMPAT_OK : COMPAT_FEATURES;
 }
 
