@@ -6,13 +6,17 @@
  * struct featured whose events address is "" is a daemon without a PUB
  * socket, started with --db and --rpc only.  JSON is built and read with
  * json-c directly: no lib/rpc codec, so a bug shared by the daemon's
- * codec and the client cannot hide itself.  Include tap.h first.
+ * codec and the client cannot hide itself.  Besides the client, what the
+ * integration tests share: labels, the steps every story takes (start,
+ * stop, Service.version, snapshots) and their setting up.  Include tap.h
+ * first, and define _GNU_SOURCE before anything (nftw).
  */
 #ifndef CPULEVEL_FEATURED_CLIENT_H
 #define CPULEVEL_FEATURED_CLIENT_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +37,7 @@
 #define FC_PATH_MAX		512
 
 struct featured {
+	const char	*name;			/* in messages: "migcheck 2" */
 	const char	*bin;
 	char		 dir[128];		/* the test's temp directory */
 	char		 db[FC_PATH_MAX];
@@ -48,6 +53,45 @@ struct featured {
 	char		*last_raw;		/* text of the last reply */
 	json_object	*evbuf;			/* events received, in order */
 };
+
+/* A daemon not started yet: no process, no sockets. */
+#define FC_INIT		{ .pid = -1, .req = -1, .sub = -1 }
+
+/* The test's directory (fc_begin) and its daemons there (fc_add_daemon). */
+static char fc_dir[128] __attribute__((unused));
+static struct featured *fc_daemons[8] __attribute__((unused));
+static size_t fc_ndaemons __attribute__((unused));
+
+/* xapi's reasons, byte-exact, as proto/README.md lists them. */
+#define R_VENDOR \
+	"VM last booted on a host which had a CPU from a different vendor."
+#define R_FEATURES \
+	"VM last booted on a CPU with features this host's CPU does not have."
+#define R_NOKEYS \
+	"Host does not have new leveling feature keys - not comparing VM's flags"
+
+/* ---- small things -------------------------------------------------- */
+
+/* A label for a TAP line; a few can be alive at once. */
+static inline const char *
+L(const char *fmt, ...)
+{
+	static char buf[8][512];
+	static int n;
+	char *b = buf[n++ % 8];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(buf[0]), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+static inline int
+streq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
 
 /* ---- time ---------------------------------------------------------- */
 
@@ -429,6 +473,26 @@ fc_bail(struct featured *f, const char *why)
 	printf("Bail out! %s\n", why);
 	fflush(stdout);
 	fc_kill_hard(f);
+	exit(1);
+}
+
+/*
+ * One TAP line (for file:line) for a precondition of the test data: if it
+ * does not hold, nothing after it means anything, so bail out, with f's
+ * log (f NULL: no daemon yet).
+ */
+static inline void
+fc_require(struct featured *f, int cond, const char *file, int line,
+    const char *what)
+{
+	static const char why[] =
+	    "a precondition of the test data does not hold";
+
+	if (tap_ok(!!cond, file, line, what))
+		return;
+	if (f != NULL)
+		fc_bail(f, why);
+	printf("Bail out! %s\n", why);
 	exit(1);
 }
 
@@ -862,5 +926,221 @@ fc_expect_invalid_params(json_object *reply, const char *file, int line,
 }
 #define expect_invalid_params(reply, what, param)			\
 	fc_expect_invalid_params((reply), __FILE__, __LINE__, (what), (param))
+
+/* One TAP line: a success whose result is null. */
+static inline int
+fc_expect_null(json_object *r, const char *file, int line, const char *what)
+{
+	int has_result, has_error;
+	json_object *res = jget(r, "result", &has_result);
+	int good;
+
+	jget(r, "error", &has_error);
+	good = r != NULL && has_result && res == NULL && !has_error;
+	if (!tap_ok(good, file, line, what))
+		diag("  want result null; reply: %.600s",
+		    r ? jtext(r) : "(none)");
+	return good;
+}
+#define expect_null(r, what) fc_expect_null((r), __FILE__, __LINE__, (what))
+
+/* ---- steps of a story ----------------------------------------------- */
+
+/* Start the daemon, or bail out; one TAP line once it answers. */
+static inline void
+fc_start_checked(struct featured *f, const char *who)
+{
+	char err[512];
+
+	if (fc_start(f, 5000, err, sizeof(err)) != 0) {
+		diag("%s", err);
+		fc_bail(f, L("could not start %s", who));
+	}
+	ok(1, L("%s answers Service.version", who));
+}
+
+/* SIGTERM: two TAP lines, it exits within 5 s, with status 0. */
+static inline void
+fc_stop_checked(struct featured *f, const char *who)
+{
+	char st[64];
+
+	if (!ok(fc_signal_wait(f, SIGTERM, 5000),
+	    L("SIGTERM: %s exits within 5 s", who)))
+		fc_kill_hard(f);
+	fc_describe_status(f->status, st, sizeof(st));
+	ok(WIFEXITED(f->status) && WEXITSTATUS(f->status) == 0,
+	    L("SIGTERM: %s exits with status 0 (%s)", who, st));
+	fc_close_sockets(f);
+}
+
+/*
+ * Service.version is {api: 1, build: a string}, and takes a dbg string:
+ * four TAP lines, their labels after prefix ("" or "migcheck: ").
+ */
+static inline void
+fc_check_version(struct featured *f, const char *prefix, const char *dbg)
+{
+	json_object *r, *res, *api;
+
+	r = fc_call(f, "Service.version", NULL);
+	if (expect_result(r, L("%sService.version", prefix), &res)) {
+		api = jget(res, "api", NULL);
+		ok(api != NULL && json_object_is_type(api, json_type_int) &&
+		    json_object_get_int64(api) == 1,
+		    L("%sService.version: api 1", prefix));
+		ok(jstr(res, "build") != NULL && *jstr(res, "build") != '\0',
+		    L("%sService.version: build is a string", prefix));
+	}
+	json_object_put(r);
+	r = fc_call(f, "Service.version", jobj("dbg", js(dbg), NULL));
+	expect_result(r, L("%sService.version with a dbg string", prefix),
+	    NULL);
+	json_object_put(r);
+}
+
+/*
+ * Add to snap, under name, what f answers to method with params: the
+ * result, or the error.  A snapshot of what a client can read.
+ */
+static inline void
+fc_take(struct featured *f, json_object *snap, const char *name,
+    const char *method, json_object *params)
+{
+	json_object *r = fc_call(f, method, params), *v;
+
+	v = jget(r, "result", NULL);
+	if (v == NULL)
+		v = jget(r, "error", NULL);
+	json_object_object_add(snap, name, json_object_get(v));
+	json_object_put(r);
+}
+
+/*
+ * One step of a story: its name as a diagnostic, then fn; if fn failed a
+ * check, the log each daemon wrote meanwhile is shown, else passed over.
+ */
+static inline void
+fc_run(const char *step, void (*fn)(void))
+{
+	int failed = tap_failed;
+	size_t i;
+
+	diag("%s", step);
+	fn();
+	for (i = 0; i < fc_ndaemons; i++) {
+		if (tap_failed > failed)
+			fc_log_show(fc_daemons[i], L("%s, %s", step,
+			    fc_daemons[i]->name));
+		else
+			fc_log_skip(fc_daemons[i]);
+	}
+}
+
+/* ---- setting up and cleaning up ------------------------------------- */
+
+/* The environment variable name, or skip the whole test. */
+static inline const char *
+fc_env(const char *name, const char *what)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0')
+		skip_all("%s is not set (%s)", name, what);
+	return v;
+}
+
+/*
+ * The binary the environment variable name gives: if unset, the test is
+ * skipped; if it cannot be run, the test bails out.
+ */
+static inline const char *
+fc_binary(const char *name, const char *what)
+{
+	const char *bin = fc_env(name, what);
+
+	if (access(bin, X_OK) != 0) {
+		printf("Bail out! %s=%s: %s\n", name, bin, strerror(errno));
+		exit(1);
+	}
+	return bin;
+}
+
+/*
+ * A daemon of the test: f runs bin on db, answers on run/rpc, publishes
+ * on run/events (NULL: no PUB socket, as migcheck) and logs to log, all
+ * in the test's directory; name is for messages.
+ */
+static inline void
+fc_add_daemon(struct featured *f, const char *name, const char *bin,
+    const char *db, const char *rpc, const char *events, const char *log)
+{
+	if (fc_ndaemons == sizeof(fc_daemons) / sizeof(fc_daemons[0]))
+		abort();
+	fc_daemons[fc_ndaemons++] = f;
+	f->name = name;
+	f->bin = bin;
+	snprintf(f->dir, sizeof(f->dir), "%s", fc_dir);
+	snprintf(f->db, sizeof(f->db), "%s/%s", fc_dir, db);
+	snprintf(f->rpc, sizeof(f->rpc), "ipc://%s/run/%s", fc_dir, rpc);
+	if (events != NULL)
+		snprintf(f->events, sizeof(f->events), "ipc://%s/run/%s",
+		    fc_dir, events);
+	else
+		f->events[0] = '\0';
+	snprintf(f->log, sizeof(f->log), "%s/%s", fc_dir, log);
+}
+
+static inline int
+fc_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/*
+ * At exit: kill the daemons still running, close their sockets, and
+ * remove the test's directory, unless a check failed (then it stays).
+ */
+static inline void
+fc_cleanup(void)
+{
+	size_t i;
+
+	for (i = 0; i < fc_ndaemons; i++) {
+		fc_kill_hard(fc_daemons[i]);
+		fc_close_sockets(fc_daemons[i]);
+	}
+	if (fc_dir[0] == '\0')
+		return;
+	if (tap_failed == 0)
+		nftw(fc_dir, fc_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	else
+		diag("kept the test's directory %s", fc_dir);
+}
+
+/*
+ * Before the first daemon: SIGPIPE ignored (a daemon that dies must not
+ * take the test with it), the test's directory made, prefix-XXXXXX below
+ * $TMPDIR (ipc paths must fit in sun_path: a long $TMPDIR gives way to
+ * /tmp), and fc_cleanup to run at exit.
+ */
+static inline void
+fc_begin(const char *prefix)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	signal(SIGPIPE, SIG_IGN);
+	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(fc_dir, sizeof(fc_dir), "%s/%s-XXXXXX", tmp, prefix);
+	if (mkdtemp(fc_dir) == NULL) {
+		printf("Bail out! mkdtemp %s: %s\n", fc_dir, strerror(errno));
+		exit(1);
+	}
+	atexit(fc_cleanup);
+}
 
 #endif

@@ -9,19 +9,12 @@
  * under test.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* nftw; meson defines it project-wide */
+#define _GNU_SOURCE	/* nftw in featured_client.h; meson defines it */
 #endif
-#include <errno.h>
-#include <ftw.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <json.h>
 
@@ -29,104 +22,19 @@
 #include "featureset.h"
 #include "tap.h"
 #include "featured_client.h"
+#include "models.h"
 
-#define R_VENDOR \
-	"VM last booted on a host which had a CPU from a different vendor."
-#define R_FEATURES \
-	"VM last booted on a CPU with features this host's CPU does not have."
-#define R_NOKEYS \
-	"Host does not have new leveling feature keys - not comparing VM's flags"
+static struct featured F = FC_INIT;
 
-enum { PV, HVM, PV_HOST, HVM_HOST, NKEYS };
-static const char *const keys[NKEYS] = {
-	"features_pv", "features_hvm", "features_pv_host", "features_hvm_host"
-};
-
-struct host {
-	const char		*id;
-	const char		*model;
-	const char		*vendor;	/* CPUID vendor string */
-	const char		*cpu_count;
-	const char		*socket_count;
-	int			 upper;		/* send featuresets upper case */
-	struct featureset	 fs[NKEYS];
-};
-
-/* A pool level: the intersection of its members' sets, key by key. */
-struct level {
-	struct featureset	 fs[NKEYS];
-	long			 cpus, sockets;
-};
-
-static struct featured F = { .pid = -1, .req = -1, .sub = -1 };
-static struct host H1, H2, H2_orig, H3, A1;
-static json_object *data_root;
+/* h2 as it first booted (H1, H2, H3, A1: models.h). */
+static struct host H2_orig;
 
 /* Levels of p1 as the story goes, for the history. */
 static struct level L_h1, L_h1h2, L_3, L_4;
 
 /* ---- small things ---------------------------------------------------- */
 
-/* A label for a TAP line; a few can be alive at once. */
-static const char *
-L(const char *fmt, ...)
-{
-	static char buf[8][512];
-	static int n;
-	char *b = buf[n++ % 8];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(buf[0]), fmt, ap);
-	va_end(ap);
-	return b;
-}
-
-static int
-streq(const char *a, const char *b)
-{
-	return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
-
-static const char *
-fmt(const struct featureset *fs)
-{
-	static char buf[8][FS_STRING_MAX];
-	static int n;
-	char *b = buf[n++ % 8];
-
-	fs_format(fs, b);
-	return b;
-}
-
-static const char *
-names(const struct featureset *fs)
-{
-	static char buf[4][8192];
-	static int n;
-	char *b = buf[n++ % 4];
-
-	if (feature_names_join(fs, " ", b, sizeof(buf[0])) < 0)
-		snprintf(b, sizeof(buf[0]), "(too many to name)");
-	return b;
-}
-
-static void
-require(int cond, const char *what)
-{
-	if (!ok(cond, what))
-		fc_bail(&F, "a precondition of the test data does not hold");
-}
-
-static void
-set_bit(struct featureset *fs, unsigned int index)
-{
-	size_t w = index / 32;
-
-	while (fs->len <= w)
-		fs->w[fs->len++] = 0;
-	fs->w[w] |= 1u << (index % 32);
-}
+#define require(cond, what) fc_require(&F, (cond), __FILE__, __LINE__, (what))
 
 static unsigned int
 bit_of(const char *name)
@@ -143,40 +51,7 @@ bit_of(const char *name)
 static void
 clear_named(struct featureset *fs, const char *name)
 {
-	unsigned int i = bit_of(name);
-
-	if (i / 32 < fs->len)
-		fs->w[i / 32] &= ~(1u << (i % 32));
-}
-
-/* Only the bits of in that the header gives one of flags. */
-static void
-mask_flags(const struct featureset *in, unsigned int flags,
-    struct featureset *out)
-{
-	const struct feature_desc *d;
-	unsigned int i;
-
-	fs_clear(out);
-	out->len = in->len;
-	for (i = 0; i < in->len * 32; i++)
-		if (fs_test_bit(in, i) && (d = feature_by_index(i)) != NULL &&
-		    (d->flags & flags))
-			set_bit(out, i);
-}
-
-/* The bits the compatibility rule compares: not the '|' ones. */
-static void
-comparable(const struct featureset *in, struct featureset *out)
-{
-	const struct feature_desc *d;
-	unsigned int i;
-
-	*out = *in;
-	for (i = 0; i < in->len * 32; i++)
-		if ((d = feature_by_index(i)) != NULL &&
-		    (d->flags & FEAT_ACCUMULATE))
-			out->w[i / 32] &= ~(1u << (i % 32));
+	clear_bit(fs, bit_of(name));
 }
 
 /* The compatibility rule's feature part: vm's set within host's max. */
@@ -188,21 +63,6 @@ compatible(const struct featureset *vm, const struct featureset *hostmax)
 	comparable(vm, &a);
 	comparable(hostmax, &b);
 	return fs_is_subset(&a, &b);
-}
-
-static void
-level_of(const struct host *const *m, size_t n, struct level *out)
-{
-	size_t i;
-	int k;
-
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < NKEYS; k++)
-			fs_intersect(&out->fs[k], &m[i]->fs[k], &out->fs[k]);
-		out->cpus += atol(m[i]->cpu_count);
-		out->sockets += atol(m[i]->socket_count);
-	}
 }
 
 static int
@@ -247,39 +107,14 @@ check_names(const char *file, int line, json_object *arr,
     const struct featureset *want, const char *what)
 {
 	struct featureset got;
-	const struct feature_desc *d;
-	const char *s;
-	unsigned int w, b, idx;
-	size_t i;
-	int good = arr != NULL && json_object_is_type(arr, json_type_array);
-	char extra;
+	char why[256];
+	/* Xen names, the events section says: wNbM for any bit is fine. */
+	int good = names_to_set(arr, 0, &got, why, sizeof(why)) &&
+	    fs_is_equal(&got, want);
 
-	fs_clear(&got);
-	for (i = 0; good && i < jlen(arr); i++) {
-		s = jstr(jidx(arr, i), "");
-		if (s == NULL) {
-			good = 0;
-			break;
-		}
-		if ((d = feature_by_name(s)) != NULL)
-			idx = d->index;
-		else if (sscanf(s, "w%ub%u%c", &w, &b, &extra) == 2 &&
-		    b < 32 && w < FS_MAX_WORDS)
-			idx = w * 32 + b;
-		else {
-			diag("  unknown feature name '%s'", s);
-			good = 0;
-			break;
-		}
-		if (fs_test_bit(&got, idx)) {
-			diag("  '%s' named twice", s);
-			good = 0;
-		}
-		set_bit(&got, idx);
-	}
-	if (good && !fs_is_equal(&got, want))
-		good = 0;
 	if (!tap_ok(good, file, line, what)) {
+		if (why[0] != '\0')
+			diag("  %s", why);
 		diag("  got  %s", arr ? jtext(arr) : "(missing)");
 		diag("  want %s", names(want));
 	}
@@ -289,42 +124,18 @@ check_names(const char *file, int line, json_object *arr,
 	check_names(__FILE__, __LINE__, (arr), (want), (what))
 
 static json_object *
-cpu_info(const struct host *h)
-{
-	json_object *o = jobj("vendor", js(h->vendor),
-	    "cpu_count", js(h->cpu_count),
-	    "socket_count", js(h->socket_count), NULL);
-	char *s, *p;
-	int k;
-
-	for (k = 0; k < NKEYS; k++) {
-		s = strdup(fmt(&h->fs[k]));
-		if (h->upper)
-			for (p = s; *p; p++)
-				if (*p >= 'a' && *p <= 'f')
-					*p = (char)(*p - 'a' + 'A');
-		json_object_object_add(o, keys[k], js(s));
-		free(s);
-	}
-	return o;
-}
-
-static json_object *
 call(const char *method, json_object *params)
 {
 	return fc_call(&F, method, params);
 }
 
-/* Call, expect a success, return nothing: for calls whose result is null. */
+/* Call, expect a success whose result is null. */
 static void
 call_null(const char *method, json_object *params, const char *what)
 {
-	json_object *r = call(method, params), *res;
+	json_object *r = call(method, params);
 
-	if (expect_result(r, what, &res) && res != NULL) {
-		ok(0, L("%s: result is null", method));
-		diag("  result: %s", jtext(res));
-	}
+	expect_null(r, what);
 	json_object_put(r);
 }
 
@@ -334,9 +145,6 @@ check_host_info(const struct host *h)
 {
 	json_object *r = call("Host.get_cpu_info", jobj("host", js(h->id),
 	    NULL)), *res;
-	struct featureset got;
-	const char *s;
-	char err[256];
 	int k;
 
 	if (!expect_result(r, L("Host.get_cpu_info %s", h->id), &res))
@@ -346,12 +154,9 @@ check_host_info(const struct host *h)
 	    L("%s: cpu_count", h->id));
 	is_str(jstr(res, "socket_count"), h->socket_count,
 	    L("%s: socket_count", h->id));
-	for (k = 0; k < NKEYS; k++) {
-		s = jstr(res, keys[k]);
-		ok(s != NULL && fs_parse(s, &got, err, sizeof(err)) == 0 &&
-		    fs_is_equal(&got, &h->fs[k]),
+	for (k = 0; k < NKEYS; k++)
+		ok(fs_str_equal(jstr(res, keys[k]), &h->fs[k]),
 		    L("%s: %s is the set it booted with", h->id, keys[k]));
-	}
 	is_int(jkeys(res), 3 + NKEYS, L("%s: no other keys", h->id));
 out:
 	json_object_put(r);
@@ -574,28 +379,19 @@ snapshot(void)
 	static const char *const vms[] = { "vm1", "vm2", "vm3", "vm5",
 	    "vm9", "vm11", "vm13" };
 	static const char *const hosts[] = { "h1", "h2", "h3", "a1" };
-	json_object *s = json_object_new_object(), *r, *v;
+	json_object *s = json_object_new_object();
 	size_t i;
 
-#define TAKE(name, method, params) do {					\
-	r = call((method), (params));					\
-	v = jget(r, "result", NULL);					\
-	if (v == NULL)							\
-		v = jget(r, "error", NULL);				\
-	json_object_object_add(s, (name), json_object_get(v));		\
-	json_object_put(r);						\
-} while (0)
-	TAKE("Pool.get_cpu_info p1", "Pool.get_cpu_info",
+	fc_take(&F, s, "Pool.get_cpu_info p1", "Pool.get_cpu_info",
 	    jobj("pool", js("p1"), NULL));
-	TAKE("Pool.get_level_history p1", "Pool.get_level_history",
+	fc_take(&F, s, "Pool.get_level_history p1", "Pool.get_level_history",
 	    jobj("pool", js("p1"), NULL));
 	for (i = 0; i < sizeof(vms) / sizeof(vms[0]); i++)
-		TAKE(L("VM.get_cpu_flags %s", vms[i]), "VM.get_cpu_flags",
-		    jobj("vm", js(vms[i]), NULL));
+		fc_take(&F, s, L("VM.get_cpu_flags %s", vms[i]),
+		    "VM.get_cpu_flags", jobj("vm", js(vms[i]), NULL));
 	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
-		TAKE(L("Host.get_cpu_info %s", hosts[i]), "Host.get_cpu_info",
-		    jobj("host", js(hosts[i]), NULL));
-#undef TAKE
+		fc_take(&F, s, L("Host.get_cpu_info %s", hosts[i]),
+		    "Host.get_cpu_info", jobj("host", js(hosts[i]), NULL));
 	return s;
 }
 
@@ -612,83 +408,15 @@ check_unchanged(json_object *before, json_object *after, const char *when)
 	}
 }
 
-static void
-restart(const char *why)
-{
-	char err[512];
-
-	if (fc_start(&F, 5000, err, sizeof(err)) != 0) {
-		diag("%s", err);
-		fc_bail(&F, L("could not restart the daemon (%s)", why));
-	}
-	ok(1, L("the daemon answers Service.version (%s)", why));
-}
-
 /* ---- the test data ---------------------------------------------------- */
 
 static void
-load_host(struct host *h, const char *id, const char *model,
-    const char *cpus)
+setup_data(void)
 {
-	json_object *m = jget(jget(data_root, "models", NULL), model, NULL);
-	const char *s, *v;
-	struct featureset fs;
-	char err[256];
-
-	s = jstr(m, "xen_featureset.xapi_string");
-	v = jstr(m, "vendor");
-	if (s == NULL || v == NULL) {
-		printf("Bail out! cpu-models.json has no model %s with a "
-		    "vendor and .xen_featureset.xapi_string\n", model);
-		exit(1);
-	}
-	if (fs_parse(s, &fs, err, sizeof(err)) != 0) {
-		printf("Bail out! %s: %s\n", model, err);
-		exit(1);
-	}
-	memset(h, 0, sizeof(*h));
-	h->id = id;
-	h->model = model;
-	h->vendor = jstr(data_root, L("vendors.%s", v));
-	if (h->vendor == NULL) {
-		printf("Bail out! cpu-models.json: no .vendors.%s\n", v);
-		exit(1);
-	}
-	h->vendor = strdup(h->vendor);
-	h->cpu_count = cpus;
-	h->socket_count = "1";
-	/*
-	 * As Xen would offer the model's features to guests: the max sets
-	 * have what the header lets a guest have at all, the default sets
-	 * what it gives by default (so max ⊋ default where the model has
-	 * e.g. hle, a max-only bit).
-	 */
-	mask_flags(&fs, FEAT_HVM_HAP_MAX | FEAT_HVM_HAP_DEFAULT, &h->fs[HVM]);
-	mask_flags(&fs, FEAT_HVM_HAP_DEFAULT, &h->fs[HVM_HOST]);
-	mask_flags(&fs, FEAT_PV_MAX | FEAT_PV_DEFAULT, &h->fs[PV]);
-	mask_flags(&fs, FEAT_PV_DEFAULT, &h->fs[PV_HOST]);
-}
-
-static void
-setup_data(const char *dir)
-{
-	char path[FC_PATH_MAX];
 	unsigned int rtm, hle;
 	int k;
 
-	snprintf(path, sizeof(path), "%s/cpu-models.json", dir);
-	if (access(path, R_OK) != 0)
-		skip_all("no test data: %s is not readable (CPULEVEL_SHARED_DATA"
-		    " is the ../shared/data directory)", path);
-	data_root = json_object_from_file(path);
-	if (data_root == NULL) {
-		printf("Bail out! %s does not parse\n", path);
-		exit(1);
-	}
-	load_host(&H1, "h1", "Icelake-Server", "8");
-	load_host(&H2, "h2", "Cascadelake-Server", "8");
-	load_host(&H3, "h3", "Haswell", "4");
-	load_host(&A1, "a1", "EPYC-Rome", "16");
+	load_hosts();
 	H3.upper = 1;		/* the daemon must read any case */
 	H2_orig = H2;
 
@@ -701,11 +429,6 @@ setup_data(const char *dir)
 		require(!fs_is_zero(&A1.fs[k]), L("data: %s %s is not empty",
 		    A1.model, keys[k]));
 	}
-	require(strcmp(H1.vendor, "GenuineIntel") == 0 &&
-	    strcmp(H2.vendor, H1.vendor) == 0 &&
-	    strcmp(H3.vendor, H1.vendor) == 0 &&
-	    strcmp(A1.vendor, "AuthenticAMD") == 0,
-	    "data: h1, h2, h3 GenuineIntel, a1 AuthenticAMD");
 	rtm = bit_of("rtm");
 	hle = bit_of("hle");
 	require(fs_test_bit(&H3.fs[HVM_HOST], rtm) &&
@@ -715,53 +438,19 @@ setup_data(const char *dir)
 	    "data: default HVM sets are smaller than max ones");
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-cleanup(void)
-{
-	fc_kill_hard(&F);
-	fc_close_sockets(&F);
-	if (F.dir[0] == '\0')
-		return;
-	if (tap_failed == 0)
-		nftw(F.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		diag("kept the daemon's directory %s", F.dir);
-}
-
 /* ---- the story --------------------------------------------------------- */
 
 static void
 step0_start(void)
 {
-	json_object *r, *res;
+	json_object *r;
 	struct stat st;
 	char dir[FC_PATH_MAX];
 
-	restart("first start");
-	r = call("Service.version", NULL);
-	if (expect_result(r, "Service.version", &res)) {
-		json_object *api = jget(res, "api", NULL);
-
-		ok(api != NULL && json_object_is_type(api, json_type_int) &&
-		    json_object_get_int64(api) == 1, "Service.version: api 1");
-		ok(jstr(res, "build") != NULL && *jstr(res, "build") != '\0',
-		    "Service.version: build is a string");
-	}
-	json_object_put(r);
+	fc_start_checked(&F, "the daemon (first start)");
+	fc_check_version(&F, "", "test-task-1");
 	r = call("Service.version", jobj(NULL));
 	expect_result(r, "Service.version with params {}", NULL);
-	json_object_put(r);
-	r = call("Service.version", jobj("dbg", js("test-task-1"), NULL));
-	expect_result(r, "Service.version with a dbg string", NULL);
 	json_object_put(r);
 
 	snprintf(dir, sizeof(dir), "%s/run", F.dir);
@@ -1310,17 +999,12 @@ step12_durability(void)
 {
 	json_object *before, *after, *r, *res;
 	struct featureset got;
-	char st[64], err[256];
+	char err[256];
 	const char *s;
 
 	before = snapshot();
-	if (!ok(fc_signal_wait(&F, SIGTERM, 5000),
-	    "SIGTERM: the daemon exits within 5 s"))
-		fc_kill_hard(&F);
-	fc_describe_status(F.status, st, sizeof(st));
-	ok(WIFEXITED(F.status) && WEXITSTATUS(F.status) == 0,
-	    L("SIGTERM: exit status 0 (%s)", st));
-	restart("after SIGTERM");
+	fc_stop_checked(&F, "the daemon");
+	fc_start_checked(&F, "the daemon (after SIGTERM)");
 	after = snapshot();
 	check_unchanged(before, after, "after a restart");
 	json_object_put(after);
@@ -1338,7 +1022,7 @@ step12_durability(void)
 	if (s == NULL || fs_parse(s, &got, err, sizeof(err)) != 0)
 		got = L_4.fs[HVM_HOST];
 	json_object_put(r);
-	restart("after kill -9");
+	fc_start_checked(&F, "the daemon (after kill -9)");
 	check_vm("vm20", "running", "h1", "hvm", H1.vendor, &got, 0);
 	r = call("VM.get_cpu_flags", jobj("vm", js("vm11"), NULL));
 	expect_error(r, "vm11's destruction survived kill -9", 1,
@@ -1618,80 +1302,34 @@ step13_bad_input(void)
 static void
 step14_stop(void)
 {
-	char st[64];
-
-	if (!ok(fc_signal_wait(&F, SIGTERM, 5000),
-	    "final SIGTERM: the daemon exits within 5 s"))
-		fc_kill_hard(&F);
-	fc_describe_status(F.status, st, sizeof(st));
-	ok(WIFEXITED(F.status) && WEXITSTATUS(F.status) == 0,
-	    L("final SIGTERM: exit status 0 (%s)", st));
-}
-
-static void
-run(const char *name, void (*fn)(void))
-{
-	int failed = tap_failed;
-
-	diag("%s", name);
-	fn();
-	if (tap_failed > failed)
-		fc_log_show(&F, name);
-	else
-		fc_log_skip(&F);
+	fc_stop_checked(&F, "the daemon (final)");
 }
 
 int
 main(void)
 {
-	const char *bin = getenv("CPULEVEL_FEATURED");
-	const char *data = getenv("CPULEVEL_SHARED_DATA");
-	const char *tmp = getenv("TMPDIR");
+	const char *bin = fc_binary("CPULEVEL_FEATURED",
+	    "the path of the cpulevel-featured binary to test");
 
-	if (bin == NULL || *bin == '\0')
-		skip_all("CPULEVEL_FEATURED is not set (the path of the "
-		    "cpulevel-featured binary to test)");
-	if (data == NULL || *data == '\0')
-		skip_all("CPULEVEL_SHARED_DATA is not set (the ../shared/data "
-		    "directory with cpu-models.json)");
-	setup_data(data);
-	if (access(bin, X_OK) != 0) {
-		printf("Bail out! CPULEVEL_FEATURED=%s: %s\n", bin,
-		    strerror(errno));
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
+	setup_data();
+	fc_begin("cpulevel-featured");
+	fc_add_daemon(&F, "featured", bin, "featured.db", "featured.sock",
+	    "featured-events.sock", "featured.log");
 
-	/* ipc paths must fit in sun_path: keep the directory short. */
-	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(F.dir, sizeof(F.dir), "%s/cpulevel-featured-XXXXXX", tmp);
-	if (mkdtemp(F.dir) == NULL) {
-		printf("Bail out! mkdtemp %s: %s\n", F.dir, strerror(errno));
-		return 1;
-	}
-	F.bin = bin;
-	snprintf(F.db, sizeof(F.db), "%s/featured.db", F.dir);
-	snprintf(F.rpc, sizeof(F.rpc), "ipc://%s/run/featured.sock", F.dir);
-	snprintf(F.events, sizeof(F.events),
-	    "ipc://%s/run/featured-events.sock", F.dir);
-	snprintf(F.log, sizeof(F.log), "%s/featured.log", F.dir);
-	atexit(cleanup);
-
-	run("0. start", step0_start);
-	run("1. two hosts form p1", step1_pool);
-	run("2. a VM starts at the level", step2_vm_start);
-	run("3. a weaker host joins", step3_weak_join);
-	run("4. migration after the level dropped", step4_migrate);
-	run("5. suspend and resume", step5_suspend);
-	run("6. a restart takes the new level", step6_restart_vm);
-	run("7. PV, reboot, explicit featuresets", step7_reboot);
-	run("8. legacy imports", step8_import);
-	run("9. vendors", step9_vendor);
-	run("10. a host loses features", step10_host_lost);
-	run("11. level history", step11_history);
-	run("12. durability", step12_durability);
-	run("13. bad input", step13_bad_input);
-	run("14. stop", step14_stop);
+	fc_run("0. start", step0_start);
+	fc_run("1. two hosts form p1", step1_pool);
+	fc_run("2. a VM starts at the level", step2_vm_start);
+	fc_run("3. a weaker host joins", step3_weak_join);
+	fc_run("4. migration after the level dropped", step4_migrate);
+	fc_run("5. suspend and resume", step5_suspend);
+	fc_run("6. a restart takes the new level", step6_restart_vm);
+	fc_run("7. PV, reboot, explicit featuresets", step7_reboot);
+	fc_run("8. legacy imports", step8_import);
+	fc_run("9. vendors", step9_vendor);
+	fc_run("10. a host loses features", step10_host_lost);
+	fc_run("11. level history", step11_history);
+	fc_run("12. durability", step12_durability);
+	fc_run("13. bad input", step13_bad_input);
+	fc_run("14. stop", step14_stop);
 	return done_testing();
 }

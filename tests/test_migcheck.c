@@ -11,18 +11,13 @@
  * answer), and a migcheck started before its database exists is checked.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* nftw; meson defines it project-wide */
+#define _GNU_SOURCE	/* nftw in featured_client.h; meson defines it */
 #endif
-#include <errno.h>
-#include <ftw.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json.h>
@@ -31,32 +26,10 @@
 #include "featureset.h"
 #include "tap.h"
 #include "featured_client.h"
+#include "models.h"
 
-/* xapi's reasons, byte-exact, as proto/README.md lists them. */
-#define R_VENDOR \
-	"VM last booted on a host which had a CPU from a different vendor."
-#define R_FEATURES \
-	"VM last booted on a CPU with features this host's CPU does not have."
-#define R_NOKEYS \
-	"Host does not have new leveling feature keys - not comparing VM's flags"
 #define NULL_REF	"OpaqueRef:NULL"
 #define INCOMPATIBLE	"VM_INCOMPATIBLE_WITH_THIS_HOST"
-
-enum { PV, HVM, PV_HOST, HVM_HOST, NKEYS };
-static const char *const keys[NKEYS] = {
-	"features_pv", "features_hvm", "features_pv_host", "features_hvm_host"
-};
-
-/* What this test knows of a host: what it booted it with. */
-struct host {
-	const char		*id;
-	const char		*model;
-	const char		*vendor;
-	const char		*cpu_count;
-	const char		*pool;		/* NULL: standalone */
-	int			 has[NKEYS];	/* the key is in its cpu_info */
-	struct featureset	 fs[NKEYS];
-};
 
 /* What this test knows of a VM: what featured was told and gave it. */
 struct vm {
@@ -71,13 +44,10 @@ struct vm {
 
 enum verdict { V_OK, V_VENDOR, V_FEATURES, V_NOKEYS };
 
-static struct featured F = { .pid = -1, .req = -1, .sub = -1 };
-static struct featured M = { .pid = -1, .req = -1, .sub = -1 };
-static struct featured F2 = { .pid = -1, .req = -1, .sub = -1 };
-static struct featured M2 = { .pid = -1, .req = -1, .sub = -1 };
-static char topdir[128];
+static struct featured F = FC_INIT, M = FC_INIT, F2 = FC_INIT, M2 = FC_INIT;
 
-static struct host H1, H2, H3, A1, K1, N1, Z1;
+/* H1, H2, H3, A1: models.h. */
+static struct host K1, N1, Z1;
 /* n1 as it first booted, for the stateless checks: no HVM keys. */
 static struct host NK;
 /* Every host of the main database, in no particular order. */
@@ -102,7 +72,6 @@ static struct vm *const vms[] = { &VM1, &VMH, &VMA, &VML, &VMLP, &VMX0,
     &VMX1, &VMS, &VMKP, &VMKH, &VMKVH, &VMKPP, &VMK1 };
 #define NVMS	(sizeof(vms) / sizeof(vms[0]))
 
-static json_object *data_root;
 /* The bits k1 lacks: from its PV max set, from its HVM max set. */
 static unsigned int kbit_pv, kbit_hvm;
 /* The bit vmx1 has in a word past every host's. */
@@ -114,116 +83,7 @@ static json_object *snap_running;
 
 /* ---- small things ---------------------------------------------------- */
 
-static const char *
-L(const char *fmt, ...)
-{
-	static char buf[8][512];
-	static int n;
-	char *b = buf[n++ % 8];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(buf[0]), fmt, ap);
-	va_end(ap);
-	return b;
-}
-
-static int
-streq(const char *a, const char *b)
-{
-	return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
-
-static const char *
-fmt(const struct featureset *fs)
-{
-	static char buf[8][FS_STRING_MAX];
-	static int n;
-	char *b = buf[n++ % 8];
-
-	fs_format(fs, b);
-	return b;
-}
-
-static const char *
-names(const struct featureset *fs)
-{
-	static char buf[4][8192];
-	static int n;
-	char *b = buf[n++ % 4];
-
-	if (feature_names_join(fs, " ", b, sizeof(buf[0])) < 0)
-		snprintf(b, sizeof(buf[0]), "(too many to name)");
-	return b;
-}
-
-static void
-require(int cond, const char *what)
-{
-	if (!ok(cond, what))
-		fc_bail(&M, "a precondition of the test data does not hold");
-}
-
-static void
-set_bit(struct featureset *fs, unsigned int index)
-{
-	size_t w = index / 32;
-
-	while (fs->len <= w)
-		fs->w[fs->len++] = 0;
-	fs->w[w] |= 1u << (index % 32);
-}
-
-static void
-clear_bit(struct featureset *fs, unsigned int index)
-{
-	if (index / 32 < fs->len)
-		fs->w[index / 32] &= ~(1u << (index % 32));
-}
-
-/* Only the bits of in that the header gives one of flags. */
-static void
-mask_flags(const struct featureset *in, unsigned int flags,
-    struct featureset *out)
-{
-	const struct feature_desc *d;
-	unsigned int i;
-
-	fs_clear(out);
-	out->len = in->len;
-	for (i = 0; i < in->len * 32; i++)
-		if (fs_test_bit(in, i) && (d = feature_by_index(i)) != NULL &&
-		    (d->flags & flags))
-			set_bit(out, i);
-}
-
-/* The bits the compatibility rule compares: not the '|' ones. */
-static void
-comparable(const struct featureset *in, struct featureset *out)
-{
-	const struct feature_desc *d;
-	unsigned int i;
-
-	*out = *in;
-	for (i = 0; i < in->len * 32; i++)
-		if ((d = feature_by_index(i)) != NULL &&
-		    (d->flags & FEAT_ACCUMULATE))
-			clear_bit(out, i);
-}
-
-/* A pool level of one kind: the intersection of the members' sets. */
-static void
-level(int key, struct featureset *out, ...)
-{
-	const struct host *h;
-	va_list ap;
-
-	fs_clear(out);
-	va_start(ap, out);
-	while ((h = va_arg(ap, const struct host *)) != NULL)
-		fs_intersect(out, &h->fs[key], out);
-	va_end(ap);
-}
+#define require(cond, what) fc_require(&M, (cond), __FILE__, __LINE__, (what))
 
 static const char *
 reason_of(enum verdict v)
@@ -280,51 +140,17 @@ rule(const struct vm *vm, const struct host *h, struct featureset *diff)
 }
 
 /*
- * arr is a JSON array naming exactly the bits of want (Xen names, or
- * wNbM for a bit the header does not name), each once.
+ * arr is a JSON array naming exactly the bits of want as xen-cpuid does
+ * (Xen names, or wNbM for a bit the header does not name), each once.
  */
 static int
 names_equal(json_object *arr, const struct featureset *want)
 {
 	struct featureset got;
-	const struct feature_desc *d;
-	const char *s;
-	unsigned int w, b, idx;
-	char extra;
-	size_t i;
+	char why[256];
 
-	if (arr == NULL || !json_object_is_type(arr, json_type_array))
-		return 0;
-	fs_clear(&got);
-	for (i = 0; i < jlen(arr); i++) {
-		if ((s = jstr(jidx(arr, i), "")) == NULL)
-			return 0;
-		if ((d = feature_by_name(s)) != NULL)
-			idx = d->index;
-		else if (sscanf(s, "w%ub%u%c", &w, &b, &extra) == 2 &&
-		    b < 32 && w < FS_MAX_WORDS &&
-		    feature_by_index(w * 32 + b) == NULL)
-			idx = w * 32 + b;
-		else
-			return 0;
-		if (fs_test_bit(&got, idx))
-			return 0;
-		set_bit(&got, idx);
-	}
-	return fs_is_equal(&got, want);
-}
-
-static json_object *
-cpu_info(const struct host *h)
-{
-	json_object *o = jobj("vendor", js(h->vendor),
-	    "cpu_count", js(h->cpu_count), "socket_count", js("1"), NULL);
-	int k;
-
-	for (k = 0; k < NKEYS; k++)
-		if (h->has[k])
-			json_object_object_add(o, keys[k], js(fmt(&h->fs[k])));
-	return o;
+	return names_to_set(arr, 1, &got, why, sizeof(why)) &&
+	    fs_is_equal(&got, want);
 }
 
 static json_object *
@@ -362,23 +188,6 @@ fcall(const char *method, json_object *params)
 	return fc_call(&F, method, params);
 }
 
-/* One TAP line: a success whose result is null. */
-static int
-fc_expect_null(json_object *r, const char *file, int line, const char *what)
-{
-	int has_result, has_error;
-	json_object *res = jget(r, "result", &has_result);
-	int good;
-
-	jget(r, "error", &has_error);
-	good = r != NULL && has_result && res == NULL && !has_error;
-	if (!tap_ok(good, file, line, what))
-		diag("  want result null; reply: %.600s",
-		    r ? jtext(r) : "(none)");
-	return good;
-}
-#define expect_null(r, what) fc_expect_null((r), __FILE__, __LINE__, (what))
-
 /* A featured call that must succeed; the reply, to be put. */
 static json_object *
 fdo(const char *what, const char *method, json_object *params,
@@ -394,17 +203,6 @@ static void
 fdo_put(const char *what, const char *method, json_object *params)
 {
 	json_object_put(fdo(what, method, params, NULL));
-}
-
-/* The featureset string s is want (zero-extension aside). */
-static int
-fs_str_equal(const char *s, const struct featureset *want)
-{
-	struct featureset g;
-	char err[256];
-
-	return s != NULL && fs_parse(s, &g, err, sizeof(err)) == 0 &&
-	    fs_is_equal(&g, want);
 }
 
 /* ---- checking migcheck's answers -------------------------------------- */
@@ -596,74 +394,25 @@ matrix(const char *ctx)
 static json_object *
 snapshot(void)
 {
-	json_object *s = json_object_new_object(), *r, *v;
+	json_object *s = json_object_new_object();
 	size_t i, j;
 
-#define TAKE(name, method, params) do {					\
-	r = mcall((method), (params));					\
-	v = jget(r, "result", NULL);					\
-	if (v == NULL)							\
-		v = jget(r, "error", NULL);				\
-	json_object_object_add(s, (name), json_object_get(v));		\
-	json_object_put(r);						\
-} while (0)
 	for (i = 0; i < NVMS; i++) {
 		for (j = 0; j < NHOSTS; j++) {
-			TAKE(L("check %s %s", vms[i]->id, hosts[j]->id),
-			    "VM.check_migrate", jobj("vm", js(vms[i]->id),
-			    "host", js(hosts[j]->id), NULL));
-			TAKE(L("assert %s %s", vms[i]->id, hosts[j]->id),
-			    "VM.assert_can_migrate", jobj("vm",
+			fc_take(&M, s, L("check %s %s", vms[i]->id,
+			    hosts[j]->id), "VM.check_migrate", jobj("vm",
+			    js(vms[i]->id), "host", js(hosts[j]->id), NULL));
+			fc_take(&M, s, L("assert %s %s", vms[i]->id,
+			    hosts[j]->id), "VM.assert_can_migrate", jobj("vm",
 			    js(vms[i]->id), "host", js(hosts[j]->id), NULL));
 		}
-		TAKE(L("possible %s", vms[i]->id), "VM.get_possible_hosts",
-		    jobj("vm", js(vms[i]->id), NULL));
+		fc_take(&M, s, L("possible %s", vms[i]->id),
+		    "VM.get_possible_hosts", jobj("vm", js(vms[i]->id), NULL));
 	}
-#undef TAKE
 	return s;
 }
 
 /* ---- the test data ---------------------------------------------------- */
-
-static void
-load_host(struct host *h, const char *id, const char *model,
-    const char *cpus)
-{
-	json_object *m = jget(jget(data_root, "models", NULL), model, NULL);
-	const char *s, *v;
-	struct featureset fs;
-	char err[256];
-	int k;
-
-	s = jstr(m, "xen_featureset.xapi_string");
-	v = jstr(m, "vendor");
-	if (s == NULL || v == NULL) {
-		printf("Bail out! cpu-models.json has no model %s with a "
-		    "vendor and .xen_featureset.xapi_string\n", model);
-		exit(1);
-	}
-	if (fs_parse(s, &fs, err, sizeof(err)) != 0) {
-		printf("Bail out! %s: %s\n", model, err);
-		exit(1);
-	}
-	memset(h, 0, sizeof(*h));
-	h->id = id;
-	h->model = model;
-	h->vendor = jstr(data_root, L("vendors.%s", v));
-	if (h->vendor == NULL) {
-		printf("Bail out! cpu-models.json: no .vendors.%s\n", v);
-		exit(1);
-	}
-	h->vendor = strdup(h->vendor);
-	h->cpu_count = cpus;
-	/* As Xen would offer the model's features to guests (test_featured). */
-	mask_flags(&fs, FEAT_HVM_HAP_MAX | FEAT_HVM_HAP_DEFAULT, &h->fs[HVM]);
-	mask_flags(&fs, FEAT_HVM_HAP_DEFAULT, &h->fs[HVM_HOST]);
-	mask_flags(&fs, FEAT_PV_MAX | FEAT_PV_DEFAULT, &h->fs[PV]);
-	mask_flags(&fs, FEAT_PV_DEFAULT, &h->fs[PV_HOST]);
-	for (k = 0; k < NKEYS; k++)
-		h->has[k] = 1;
-}
 
 /* A named, compared bit of fs: the first (last = 0) or the last one. */
 static int
@@ -685,34 +434,17 @@ pick_bit(const struct featureset *fs, int last, unsigned int *out)
 }
 
 static void
-setup_data(const char *dir)
+setup_data(void)
 {
-	char path[FC_PATH_MAX];
 	int k;
 
-	snprintf(path, sizeof(path), "%s/cpu-models.json", dir);
-	if (access(path, R_OK) != 0)
-		skip_all("no test data: %s is not readable (CPULEVEL_SHARED_DATA"
-		    " is the ../shared/data directory)", path);
-	data_root = json_object_from_file(path);
-	if (data_root == NULL) {
-		printf("Bail out! %s does not parse\n", path);
-		exit(1);
-	}
-	load_host(&H1, "h1", "Icelake-Server", "8");
-	load_host(&H2, "h2", "Cascadelake-Server", "8");
-	load_host(&H3, "h3", "Haswell", "4");
-	load_host(&A1, "a1", "EPYC-Rome", "16");
+	load_hosts();
 	for (k = 0; k < NKEYS; k++)
 		require(fs_is_strict_subset(&H3.fs[k], &H2.fs[k]) &&
 		    fs_is_strict_subset(&H2.fs[k], &H1.fs[k]) &&
 		    !fs_is_zero(&A1.fs[k]), L("data: %s %s < %s < %s, %s's "
 		    "not empty", keys[k], H3.model, H2.model, H1.model,
 		    A1.model));
-	require(streq(H1.vendor, "GenuineIntel") && streq(H2.vendor,
-	    H1.vendor) && streq(H3.vendor, H1.vendor) &&
-	    streq(A1.vendor, "AuthenticAMD"), "data: h1, h2, h3 GenuineIntel, "
-	    "a1 AuthenticAMD");
 
 	/* k1: h1's CPU, but its PV max set lacks one bit, its HVM another. */
 	fs_intersect(&H1.fs[PV], &H1.fs[HVM], &kset);
@@ -740,60 +472,6 @@ setup_data(const char *dir)
 	/* z1: the host of the database made later. */
 	Z1 = H3;
 	Z1.id = "z1";
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-cleanup(void)
-{
-	struct featured *all[] = { &M, &F, &M2, &F2 };
-	size_t i;
-
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		fc_kill_hard(all[i]);
-		fc_close_sockets(all[i]);
-	}
-	if (topdir[0] == '\0')
-		return;
-	if (tap_failed == 0)
-		nftw(topdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		diag("kept the daemons' directory %s", topdir);
-}
-
-static void
-start(struct featured *d, const char *what)
-{
-	char err[512];
-
-	if (fc_start(d, 5000, err, sizeof(err)) != 0) {
-		diag("%s", err);
-		fc_bail(d, L("could not start %s", what));
-	}
-	ok(1, L("%s answers Service.version", what));
-}
-
-/* SIGTERM, wait, exit status 0. */
-static void
-stop(struct featured *d, const char *what)
-{
-	char st[64];
-
-	if (!ok(fc_signal_wait(d, SIGTERM, 5000),
-	    L("SIGTERM: %s exits within 5 s", what)))
-		fc_kill_hard(d);
-	fc_describe_status(d->status, st, sizeof(st));
-	ok(WIFEXITED(d->status) && WEXITSTATUS(d->status) == 0,
-	    L("SIGTERM: %s exits with status 0 (%s)", what, st));
-	fc_close_sockets(d);
 }
 
 /* ---- featured builds the state ---------------------------------------- */
@@ -894,23 +572,9 @@ vm_import(struct vm *vm, json_object *flags, const struct featureset *want,
 static void
 t_start(void)
 {
-	json_object *r, *res, *api;
-
-	start(&F, "featured");
-	start(&M, "migcheck");
-	r = mcall("Service.version", NULL);
-	if (expect_result(r, "migcheck: Service.version", &res)) {
-		api = jget(res, "api", NULL);
-		ok(api != NULL && json_object_is_type(api, json_type_int) &&
-		    json_object_get_int64(api) == 1,
-		    "migcheck: Service.version: api 1");
-		ok(jstr(res, "build") != NULL && *jstr(res, "build") != '\0',
-		    "migcheck: Service.version: build is a string");
-	}
-	json_object_put(r);
-	r = mcall("Service.version", jobj("dbg", js("test-mc-1"), NULL));
-	expect_result(r, "migcheck: Service.version with a dbg string", NULL);
-	json_object_put(r);
+	fc_start_checked(&F, "featured");
+	fc_start_checked(&M, "migcheck");
+	fc_check_version(&M, "migcheck: ", "test-mc-1");
 }
 
 /*
@@ -921,16 +585,18 @@ t_start(void)
 static void
 t_setup(void)
 {
-	struct featureset lv, want;
+	const struct host *p1[] = { &H1, &H2 };
+	struct level lv;
+	struct featureset want;
 	size_t i;
 
 	for (i = 0; i < NHOSTS; i++)
 		boot(hosts[i]);
 	join("p1", &H1, 0);
 	join("p1", &H2, 0);
-	level(HVM_HOST, &lv, &H1, &H2, NULL);
-	vm_start(&VM1, NULL, &lv);
-	vm_start(&VMH, NULL, &lv);
+	level_of(p1, 2, &lv);
+	vm_start(&VM1, NULL, &lv.fs[HVM_HOST]);
+	vm_start(&VMH, NULL, &lv.fs[HVM_HOST]);
 	vm_start(&VMA, NULL, &A1.fs[HVM_HOST]);
 	vm_start(&VMK1, NULL, &K1.fs[HVM_HOST]);
 	join("p1", &H3, 0);
@@ -1617,7 +1283,7 @@ t_featured_stopped(void)
 	boot(&s1);
 	fdo_put("Host.destroy s1", "Host.destroy", jobj("host", js("s1"),
 	    NULL));
-	stop(&F, "featured");
+	fc_stop_checked(&F, "featured");
 	/*
 	 * From here until featured is restarted only migcheck has the
 	 * files open: whatever it does, they must stay as they are.
@@ -1788,10 +1454,11 @@ t_readonly(void)
 static void
 t_featured_restarted(void)
 {
-	struct featureset lv;
+	const struct host *p1[] = { &H1, &H2, &H3, &A1 };
+	struct level lv;
 	json_object *r;
 
-	start(&F, "featured (restarted)");
+	fc_start_checked(&F, "featured (restarted)");
 	r = mcall("VM.check_migrate", jobj("vm", js("vm1"), "host", js("a1"),
 	    NULL));
 	ok(jbool(r, "result.vendor_mismatch") == 1, "before: vm1 -> a1 is a "
@@ -1809,9 +1476,10 @@ t_featured_restarted(void)
 	json_object_put(r);
 
 	/* Start: the level of p1 = {a1, h1, h2, h3}, fitting h3. */
-	level(HVM_HOST, &lv, &H1, &H2, &H3, &A1, NULL);
-	require(fs_is_subset(&lv, &H3.fs[HVM]), "data: p1's level fits h3");
-	vm_start(&VM1, NULL, &lv);
+	level_of(p1, 4, &lv);
+	require(fs_is_subset(&lv.fs[HVM_HOST], &H3.fs[HVM]),
+	    "data: p1's level fits h3");
+	vm_start(&VM1, NULL, &lv.fs[HVM_HOST]);
 	r = mcall("VM.assert_can_migrate", jobj("vm", js("vm1"), "host",
 	    js("h3"), NULL));
 	expect_null(r, "the very next answer after VM.start vm1: vm1 -> h3 "
@@ -1850,7 +1518,7 @@ t_missing_db(void)
 	const char *data;
 
 	ok(access(M2.db, F_OK) != 0, L("no database at %s yet", M2.db));
-	start(&M2, "a second migcheck on a database not made yet");
+	fc_start_checked(&M2, "a second migcheck on a database not made yet");
 	r = fc_call(&M2, "VM.check_migrate", jobj("vm", js("vm1"), "host",
 	    js("h1"), NULL));
 	expect_error(r, "VM.check_migrate without a database: -32603",
@@ -1875,7 +1543,7 @@ t_missing_db(void)
 	ok(fc_alive(&M2), "migcheck without a database is still running");
 	ok(access(M2.db, F_OK) != 0, "migcheck did not create the database");
 
-	start(&F2, "a second featured, making that database");
+	fc_start_checked(&F2, "a second featured, making that database");
 	r = fc_call(&M2, "VM.check_migrate", jobj("vm", js("vm1"), "host",
 	    js("h1"), NULL));
 	expect_error(r, "the very next answer once the database exists: "
@@ -1921,7 +1589,7 @@ t_missing_db(void)
 	expect_error(r, "migcheck 2 reads its own database: h1 is unknown",
 	    1, "HANDLE_INVALID", "host", "h1");
 	json_object_put(r);
-	stop(&F2, "featured 2");
+	fc_stop_checked(&F2, "featured 2");
 }
 
 static void
@@ -1932,113 +1600,54 @@ t_stop(void)
 
 	expect_result(r, "migcheck still answers before the end", NULL);
 	json_object_put(r);
-	stop(&M, "migcheck");
-	stop(&F, "featured");
-	stop(&M2, "migcheck 2");
-}
-
-static void
-run(const char *name, void (*fn)(void))
-{
-	struct featured *all[] = { &F, &M, &F2, &M2 };
-	int failed = tap_failed;
-	size_t i;
-
-	diag("%s", name);
-	fn();
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (all[i]->log[0] == '\0')
-			continue;
-		if (tap_failed > failed)
-			fc_log_show(all[i], L("%s, %s", name, all[i] == &F ?
-			    "featured" : all[i] == &M ? "migcheck" :
-			    all[i] == &F2 ? "featured 2" : "migcheck 2"));
-		else
-			fc_log_skip(all[i]);
-	}
-}
-
-static void
-paths(struct featured *d, const char *bin, const char *db, const char *rpc,
-    const char *events, const char *log)
-{
-	d->bin = bin;
-	snprintf(d->dir, sizeof(d->dir), "%s", topdir);
-	snprintf(d->db, sizeof(d->db), "%s/%s", topdir, db);
-	snprintf(d->rpc, sizeof(d->rpc), "ipc://%s/run/%s", topdir, rpc);
-	if (events != NULL)
-		snprintf(d->events, sizeof(d->events), "ipc://%s/run/%s",
-		    topdir, events);
-	else
-		d->events[0] = '\0';
-	snprintf(d->log, sizeof(d->log), "%s/%s", topdir, log);
+	fc_stop_checked(&M, "migcheck");
+	fc_stop_checked(&F, "featured");
+	fc_stop_checked(&M2, "migcheck 2");
 }
 
 int
 main(void)
 {
-	const char *fbin = getenv("CPULEVEL_FEATURED");
-	const char *mbin = getenv("CPULEVEL_MIGCHECK");
-	const char *data = getenv("CPULEVEL_SHARED_DATA");
-	const char *tmp = getenv("TMPDIR");
+	const char *fbin = fc_binary("CPULEVEL_FEATURED",
+	    "the path of the cpulevel-featured binary");
+	const char *mbin = fc_binary("CPULEVEL_MIGCHECK",
+	    "the path of the cpulevel-migcheck binary to test");
 
-	if (fbin == NULL || *fbin == '\0')
-		skip_all("CPULEVEL_FEATURED is not set (the path of the "
-		    "cpulevel-featured binary)");
-	if (mbin == NULL || *mbin == '\0')
-		skip_all("CPULEVEL_MIGCHECK is not set (the path of the "
-		    "cpulevel-migcheck binary to test)");
-	if (data == NULL || *data == '\0')
-		skip_all("CPULEVEL_SHARED_DATA is not set (the ../shared/data "
-		    "directory with cpu-models.json)");
-	setup_data(data);
-	if (access(fbin, X_OK) != 0 || access(mbin, X_OK) != 0) {
-		printf("Bail out! %s or %s: not executable\n", fbin, mbin);
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-
-	/* ipc paths must fit in sun_path: keep the directory short. */
-	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(topdir, sizeof(topdir), "%s/cpulevel-migcheck-XXXXXX", tmp);
-	if (mkdtemp(topdir) == NULL) {
-		printf("Bail out! mkdtemp %s: %s\n", topdir, strerror(errno));
-		return 1;
-	}
+	setup_data();
+	fc_begin("cpulevel-migcheck");
 	/* Both daemons in one socket directory, on one database. */
-	paths(&F, fbin, "cpulevel.db", "featured.sock",
+	fc_add_daemon(&F, "featured", fbin, "cpulevel.db", "featured.sock",
 	    "featured-events.sock", "featured.log");
-	paths(&M, mbin, "cpulevel.db", "migcheck.sock", NULL,
-	    "migcheck.log");
-	paths(&F2, fbin, "later.db", "featured2.sock",
+	fc_add_daemon(&M, "migcheck", mbin, "cpulevel.db", "migcheck.sock",
+	    NULL, "migcheck.log");
+	fc_add_daemon(&F2, "featured 2", fbin, "later.db", "featured2.sock",
 	    "featured2-events.sock", "featured2.log");
-	paths(&M2, mbin, "later.db", "migcheck2.sock", NULL,
-	    "migcheck2.log");
-	atexit(cleanup);
+	fc_add_daemon(&M2, "migcheck 2", mbin, "later.db", "migcheck2.sock",
+	    NULL, "migcheck2.log");
 
-	run("start featured and migcheck", t_start);
-	run("featured builds pools, hosts and VMs", t_setup);
-	run("reason 1: vendor", t_reason_vendor);
-	run("reason 2: features", t_reason_features);
-	run("reason 3: no keys", t_reason_nokeys);
-	run("missing_features", t_missing_features);
-	run("vendor_mismatch", t_vendor_mismatch_only);
-	run("halted VMs", t_halted);
-	run("legacy VMs", t_legacy);
-	run("sets longer than the host's", t_longer);
-	run("sets shorter than the host's", t_shorter);
-	run("pv and hvm kinds", t_kinds);
-	run("unknown ids", t_unknown);
-	run("VM.get_possible_hosts", t_possible_hosts);
-	run("Host.assert_vm_is_compatible", t_stateless);
-	run("long vendors, stored", t_long_vendor);
-	run("every VM to every host", t_matrix);
-	run("featured stopped", t_featured_stopped);
-	run("migcheck never writes (and bad input)", t_readonly);
-	run("featured restarted: changes seen at once", t_featured_restarted);
-	run("migcheck before its database exists", t_missing_db);
-	run("stop", t_stop);
+	fc_run("start featured and migcheck", t_start);
+	fc_run("featured builds pools, hosts and VMs", t_setup);
+	fc_run("reason 1: vendor", t_reason_vendor);
+	fc_run("reason 2: features", t_reason_features);
+	fc_run("reason 3: no keys", t_reason_nokeys);
+	fc_run("missing_features", t_missing_features);
+	fc_run("vendor_mismatch", t_vendor_mismatch_only);
+	fc_run("halted VMs", t_halted);
+	fc_run("legacy VMs", t_legacy);
+	fc_run("sets longer than the host's", t_longer);
+	fc_run("sets shorter than the host's", t_shorter);
+	fc_run("pv and hvm kinds", t_kinds);
+	fc_run("unknown ids", t_unknown);
+	fc_run("VM.get_possible_hosts", t_possible_hosts);
+	fc_run("Host.assert_vm_is_compatible", t_stateless);
+	fc_run("long vendors, stored", t_long_vendor);
+	fc_run("every VM to every host", t_matrix);
+	fc_run("featured stopped", t_featured_stopped);
+	fc_run("migcheck never writes (and bad input)", t_readonly);
+	fc_run("featured restarted: changes seen at once",
+	    t_featured_restarted);
+	fc_run("migcheck before its database exists", t_missing_db);
+	fc_run("stop", t_stop);
 	json_object_put(snap_running);
 	return done_testing();
 }
