@@ -137,6 +137,17 @@ done
 ok $? "cpulevel version: the daemon's api 1 and its build"
 [ "$rc" -eq 0 ] || { echo "Bail out! featured does not answer"; exit 1; }
 
+# Any nanomsg client speaks the protocol: the README's nanocat example,
+# word for word but for the socket's path.
+if command -v nanocat >/dev/null 2>&1; then
+	reply=$(timeout 10 nanocat --req --connect "$URL" --raw \
+	    --data '{"jsonrpc":"2.0","id":1,"method":"Service.version"}')
+	echo "$reply" | grep -q '^{"jsonrpc":"2.0","id":1,"result":{"api":1,"build":"'
+	ok $? "nanocat --req, as in the README, gets Service.version"
+else
+	echo "# nanocat (Debian nanomsg-utils) is not installed: README example not run"
+fi
+
 # Two hosts of one vendor: h1 strong, h2 weak
 STRONG=ffffffff-0000ffff
 WEAK=0fffffff-000000ff
