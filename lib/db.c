@@ -453,8 +453,15 @@ void
 db_column_text(sqlite3_stmt *st, int col, char *buf, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
 
-	snprintf(buf, len, "%s", t ? (const char *)t : "");
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	if (n > 0)
+		memcpy(buf, t, n);
+	buf[n] = '\0';
 }
 
 int
@@ -463,9 +470,10 @@ db_column_fs(sqlite3_stmt *st, int col, struct featureset *fs)
 	const unsigned char *t = sqlite3_column_text(st, col);
 	char why[8];
 
-	fs_clear(fs);
-	if (t == NULL)
+	if (t == NULL) {
+		fs_clear(fs);
 		return 0;
+	}
 	if (fs_parse((const char *)t, fs, why, sizeof(why)) == -1)
 		fs_clear(fs);
 	return 1;

@@ -49,70 +49,66 @@ fs_test_bit(const struct featureset *fs, unsigned int bit)
 	return (fs_word(fs, bit / 32) >> (bit % 32)) & 1;
 }
 
+/* Hex digit values, -1 for anything else: the hot loop of fs_parse. */
+static const signed char hex_digit[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* The table stores value + 1 so that its zero default means "not hex". */
 static int
 hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return hex_digit[(unsigned char)c] - 1;
 }
 
 /*
  * One word is [0-9A-Fa-f][0-9A-Fa-f_]{0,7}: what OCaml's Scanf "%8lx%!"
  * accepts in xapi.  The underscore is a digit separator there, so it is
- * skipped but still counts towards the width of 8.
+ * skipped but still counts towards the width of 8.  One pass over the
+ * text: migcheck parses two sets for every question it answers.
  */
-static int
-parse_word(const char *p, size_t n, uint32_t *out)
-{
-	uint32_t v = 0;
-	size_t i;
-
-	if (n == 0 || n > 8 || hexval(p[0]) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (p[i] == '_')
-			continue;
-		if (hexval(p[i]) < 0)
-			return -1;
-		v = (v << 4) | (uint32_t)hexval(p[i]);
-	}
-	*out = v;
-	return 0;
-}
-
 int
 fs_parse(const char *s, struct featureset *out, char *err, size_t errlen)
 {
-	const char *p = s, *dash;
-	size_t n;
+	const char *p = s;
+	uint32_t v;
+	int d, n;
 
-	fs_clear(out);
-	if (*s == '\0')
+	out->len = 0;
+	if (*p == '\0')
 		return 0;
 	for (;;) {
-		dash = strchr(p, '-');
-		n = dash ? (size_t)(dash - p) : strlen(p);
 		if (out->len == FS_MAX_WORDS) {
 			snprintf(err, errlen, "invalid featureset '%s': more "
 			    "than %d words", s, FS_MAX_WORDS);
 			goto fail;
 		}
-		if (parse_word(p, n, &out->w[out->len]) == -1) {
-			snprintf(err, errlen, "invalid featureset '%s': "
-			    "expected words of 1 to 8 hex digits joined by "
-			    "'-'", s);
-			goto fail;
+		if (hexval(*p) < 0)
+			goto bad;
+		for (v = 0, n = 0; *p != '-' && *p != '\0'; p++, n++) {
+			if (n == 8)
+				goto bad;
+			if (*p == '_')
+				continue;
+			if ((d = hexval(*p)) < 0)
+				goto bad;
+			v = (v << 4) | (uint32_t)d;
 		}
-		out->len++;
-		if (dash == NULL)
-			return 0;
-		p = dash + 1;
+		out->w[out->len++] = v;
+		if (*p == '\0')
+			break;
+		p++;
 	}
+	/* Words past len are zero, as fs_word() and the comparisons expect. */
+	memset(&out->w[out->len], 0,
+	    (FS_MAX_WORDS - out->len) * sizeof(out->w[0]));
+	return 0;
+bad:
+	snprintf(err, errlen, "invalid featureset '%s': expected words of 1 "
+	    "to 8 hex digits joined by '-'", s);
 fail:
 	fs_clear(out);
 	return -1;

@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -27,14 +28,27 @@ log_verbose(void)
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
+	char line[1024];
+	size_t n;
+	int len;
+
 	if (log_syslog) {
 		vsyslog(pri, fmt, ap);
 		return;
 	}
-	fprintf(stderr, "%s: ", log_name);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
+	/* One write a line: stderr is unbuffered, and lines of daemons
+	 * sharing a journal must not interleave. */
+	len = snprintf(line, sizeof(line), "%s: ", log_name);
+	n = len > 0 ? (size_t)len : 0;
+	if (n < sizeof(line) - 1) {
+		len = vsnprintf(line + n, sizeof(line) - 1 - n, fmt, ap);
+		n += len > 0 ? (size_t)len : 0;
+	}
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) == -1)
+		return;		/* nowhere left to say so */
 }
 
 #define LOG_FN(fn, pri, cond)				\

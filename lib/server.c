@@ -22,14 +22,29 @@ struct server {
 	int			 sock;
 	const struct rpc_method	*methods;
 	void			*ctx;
+	enum server_log		 log;
 	struct event		*ev;
 };
 
+/*
+ * featured's requests are events worth a line each, with the caller's dbg
+ * id to follow a toolstack task through.  migcheck answers thousands a
+ * second, and its "no" (a domain error, code 1) is an answer as much as
+ * its "yes": only broken requests and internal errors are worth a line.
+ */
 static void
-log_outcome(const struct rpc_outcome *o)
+log_outcome(const struct server *srv, const struct rpc_outcome *o)
 {
+	int fault = o->code != 0 && o->code != RPC_API_ERROR;
+
+	if (srv->log == SERVER_LOG_FAULTS && !fault) {
+		if (log_verbose())
+			log_debug("%s dbg=%s: %s", o->method, o->dbg,
+			    o->code ? o->message : "ok");
+		return;
+	}
 	if (o->code == 0)
-		log_debug("%s dbg=%s: ok", o->method, o->dbg);
+		log_info("%s dbg=%s: ok", o->method, o->dbg);
 	else
 		log_info("%s dbg=%s: error %d %s", o->method, o->dbg,
 		    o->code, o->message);
@@ -42,7 +57,7 @@ server_handle(struct server *srv, struct bus_msg *m)
 	char *reply;
 
 	reply = rpc_dispatch(srv->methods, srv->ctx, m->body, m->len, &o);
-	log_outcome(&o);
+	log_outcome(srv, &o);
 	if (reply == NULL) {
 		log_warnx("%s: out of memory for the reply", o.method);
 		bus_msg_free(m);
@@ -122,7 +137,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 int
-server_run(int sock, const struct rpc_method *methods, void *ctx)
+server_run(int sock, const struct rpc_method *methods, void *ctx,
+    enum server_log what)
 {
 	struct event *sigterm = NULL, *sigint = NULL;
 	struct event_base *base;
@@ -144,6 +160,7 @@ server_run(int sock, const struct rpc_method *methods, void *ctx)
 	    sizeof(err))) == NULL)
 		log_warnx("%s", err);
 	else {
+		srv->log = what;
 		/* The sockets are bound: clients may connect from now on. */
 		if (notify_ready() == -1)
 			log_warnx("cannot tell systemd we are ready");

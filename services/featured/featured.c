@@ -183,7 +183,7 @@ main(int argc, char **argv)
 		goto done;
 	log_info("%s: serving %s, events on %s, database %s",
 	    CPULEVEL_VERSION, o.rpc, o.events, o.db);
-	if (server_run(rep, featured_methods, &f) == 0)
+	if (server_run(rep, featured_methods, &f, SERVER_LOG_ALL) == 0)
 		rc = 0;
 done:
 	if (f.pub != -1)

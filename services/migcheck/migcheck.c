@@ -74,7 +74,7 @@ main(int argc, char **argv)
 	}
 	log_info("%s: serving %s from database %s", CPULEVEL_VERSION, rpc,
 	    m.db_path);
-	if (server_run(rep, migcheck_methods, &m) == 0)
+	if (server_run(rep, migcheck_methods, &m, SERVER_LOG_FAULTS) == 0)
 		rc = 0;
 done:
 	if (rep != -1)

@@ -17,6 +17,7 @@
 #include "rpc.h"
 
 enum view_stmt {
+	VIEW_PAIR,
 	VIEW_VM,
 	VIEW_HOST,
 	VIEW_POOL_HOSTS,
@@ -61,6 +62,14 @@ extern const struct rpc_method migcheck_methods[];
 int	view_open(struct migcheck *m);
 void	view_close(struct migcheck *m);
 int	view_vm(struct migcheck *m, const char *id, struct vm_view *vm);
+/*
+ * A VM and a host in one read: -1 error, else VIEW_FOUND_VM and/or
+ * VIEW_FOUND_HOST.  Only the host set of the VM's kind is read.
+ */
+#define VIEW_FOUND_VM	1
+#define VIEW_FOUND_HOST	2
+int	view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
+	    struct vm_view *vm, struct host_view *h);
 int	view_host(struct migcheck *m, const char *id, struct host_view *h);
 int	view_pool_hosts(struct migcheck *m, const char *pool,
 	    int (*fn)(const struct host_view *, void *), void *arg);

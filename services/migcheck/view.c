@@ -13,6 +13,11 @@
 #include "migcheck.h"
 
 static const char *const view_sql[VIEW_NSTMTS] = {
+	/* No row: no such VM; a NULL host.id: no such host. */
+	[VIEW_PAIR] = "SELECT vm.id, vm.host_id, vm.domain_type, "
+	    "vm.power_state, vm.vendor, vm.features, vm.legacy, host.id, "
+	    "host.pool_id, host.vendor, host.features_pv, host.features_hvm "
+	    "FROM vm LEFT JOIN host ON host.id = ?2 WHERE vm.id = ?1",
 	[VIEW_VM] = "SELECT host_id, domain_type, power_state, vendor, "
 	    "features, legacy FROM vm WHERE id = ?",
 	[VIEW_HOST] = "SELECT pool_id, vendor, features_pv, features_hvm "
@@ -48,6 +53,16 @@ view_open(struct migcheck *m)
 	if (db_open(m->db_path, DB_READONLY, &m->db, m->dberr,
 	    sizeof(m->dberr)) == -1)
 		return -1;
+	/*
+	 * 8 MiB of page cache (sqlite's default is 2): a pool of a hundred
+	 * hosts and tens of thousands of VMs stays in memory, and a larger
+	 * one keeps its upper B-tree pages, within the 16 MiB migcheck may
+	 * use.  (A pragma takes no bound parameter; this text is constant.)
+	 */
+	if (sqlite3_exec(m->db, "PRAGMA cache_size = -8192", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		log_warnx("cannot enlarge the page cache: %s",
+		    sqlite3_errmsg(m->db));
 	for (i = 0; i < VIEW_NSTMTS; i++)
 		if (db_prepare(m->db, view_sql[i], &m->stmt[i], m->dberr,
 		    sizeof(m->dberr)) == -1) {
@@ -58,15 +73,19 @@ view_open(struct migcheck *m)
 	return 0;
 }
 
+/* The statement with its keys bound (they outlive the step). */
 static sqlite3_stmt *
-view_bind(struct migcheck *m, enum view_stmt which, const char *key)
+view_bind(struct migcheck *m, enum view_stmt which, const char *key,
+    const char *key2)
 {
 	sqlite3_stmt *st;
 
 	if (view_open(m) == -1)
 		return NULL;
 	st = m->stmt[which];
-	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    (key2 && sqlite3_bind_text(st, 2, key2, -1,
+	    SQLITE_STATIC) != SQLITE_OK)) {
 		snprintf(m->dberr, sizeof(m->dberr), "bind: %s",
 		    sqlite3_errmsg(m->db));
 		sqlite3_reset(st);
@@ -93,47 +112,84 @@ view_step(struct migcheck *m, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static void
+vm_from_row(sqlite3_stmt *st, int first, struct vm_view *vm)
+{
+	db_column_text(st, first, vm->host, sizeof(vm->host));
+	db_column_text(st, first + 1, vm->domain_type,
+	    sizeof(vm->domain_type));
+	db_column_text(st, first + 2, vm->power_state,
+	    sizeof(vm->power_state));
+	vm->has_vendor = sqlite3_column_type(st, first + 3) != SQLITE_NULL;
+	db_column_text(st, first + 3, vm->vendor, sizeof(vm->vendor));
+	vm->has_features = db_column_fs(st, first + 4, &vm->features);
+	vm->legacy = sqlite3_column_int(st, first + 5);
+}
+
+/* Which of a host's max sets to parse: a check needs one kind only. */
+#define HOST_SET_PV	1
+#define HOST_SET_HVM	2
+
+static void
+host_from_row(sqlite3_stmt *st, int first, int sets, struct host_view *h)
+{
+	db_column_text(st, first, h->pool, sizeof(h->pool));
+	db_column_text(st, first + 1, h->vendor, sizeof(h->vendor));
+	if (sets & HOST_SET_PV)
+		h->has_pv = db_column_fs(st, first + 2, &h->pv);
+	if (sets & HOST_SET_HVM)
+		h->has_hvm = db_column_fs(st, first + 3, &h->hvm);
+}
+
 int
 view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
 {
-	sqlite3_stmt *st = view_bind(m, VIEW_VM, id);
+	sqlite3_stmt *st = view_bind(m, VIEW_VM, id, NULL);
 	int rc;
 
 	if ((rc = view_step(m, st)) != 1)
 		return rc;
 	memset(vm, 0, sizeof(*vm));
 	snprintf(vm->id, sizeof(vm->id), "%s", id);
-	db_column_text(st, 0, vm->host, sizeof(vm->host));
-	db_column_text(st, 1, vm->domain_type, sizeof(vm->domain_type));
-	db_column_text(st, 2, vm->power_state, sizeof(vm->power_state));
-	vm->has_vendor = sqlite3_column_type(st, 3) != SQLITE_NULL;
-	db_column_text(st, 3, vm->vendor, sizeof(vm->vendor));
-	vm->has_features = db_column_fs(st, 4, &vm->features);
-	vm->legacy = sqlite3_column_int(st, 5);
+	vm_from_row(st, 0, vm);
 	sqlite3_reset(st);
 	return 1;
 }
 
-static void
-host_from_row(sqlite3_stmt *st, int first, struct host_view *h)
+int
+view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
+    struct vm_view *vm, struct host_view *h)
 {
-	db_column_text(st, first, h->pool, sizeof(h->pool));
-	db_column_text(st, first + 1, h->vendor, sizeof(h->vendor));
-	h->has_pv = db_column_fs(st, first + 2, &h->pv);
-	h->has_hvm = db_column_fs(st, first + 3, &h->hvm);
+	sqlite3_stmt *st = view_bind(m, VIEW_PAIR, vm_id, host_id);
+	int found = VIEW_FOUND_VM, rc;
+
+	if ((rc = view_step(m, st)) != 1)
+		return rc;		/* -1, or 0: no such VM */
+	memset(vm, 0, sizeof(*vm));
+	memset(h, 0, sizeof(*h));
+	snprintf(vm->id, sizeof(vm->id), "%s", vm_id);
+	vm_from_row(st, 1, vm);
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+		found |= VIEW_FOUND_HOST;
+		snprintf(h->id, sizeof(h->id), "%s", host_id);
+		host_from_row(st, 8, domain_is_hvm(vm->domain_type) ?
+		    HOST_SET_HVM : HOST_SET_PV, h);
+	}
+	sqlite3_reset(st);
+	return found;
 }
 
 int
 view_host(struct migcheck *m, const char *id, struct host_view *h)
 {
-	sqlite3_stmt *st = view_bind(m, VIEW_HOST, id);
+	sqlite3_stmt *st = view_bind(m, VIEW_HOST, id, NULL);
 	int rc;
 
 	if ((rc = view_step(m, st)) != 1)
 		return rc;
 	memset(h, 0, sizeof(*h));
 	snprintf(h->id, sizeof(h->id), "%s", id);
-	host_from_row(st, 0, h);
+	host_from_row(st, 0, HOST_SET_PV | HOST_SET_HVM, h);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -142,14 +198,14 @@ int
 view_pool_hosts(struct migcheck *m, const char *pool,
     int (*fn)(const struct host_view *, void *), void *arg)
 {
-	sqlite3_stmt *st = view_bind(m, VIEW_POOL_HOSTS, pool);
+	sqlite3_stmt *st = view_bind(m, VIEW_POOL_HOSTS, pool, NULL);
 	struct host_view h;
 	int rc;
 
 	while ((rc = view_step(m, st)) == 1) {
 		memset(&h, 0, sizeof(h));
 		db_column_text(st, 0, h.id, sizeof(h.id));
-		host_from_row(st, 1, &h);
+		host_from_row(st, 1, HOST_SET_PV | HOST_SET_HVM, &h);
 		fn(&h, arg);
 	}
 	return rc;

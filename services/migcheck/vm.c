@@ -27,20 +27,16 @@ load_pair(struct migcheck *m, struct json_object *params, struct vm_view *vm,
 {
 	const char *vid = rpc_param_string(params, "vm");
 	const char *hid = rpc_param_string(params, "host");
-	const char *class = "VM", *id = vid;
-	int rc;
+	int found = view_pair(m, vid, hid, vm, h);
 
-	if ((rc = view_vm(m, vid, vm)) == 1) {
-		class = "host";
-		id = hid;
-		rc = view_host(m, hid, h);
-	}
-	if (rc == 1)
-		return 0;
-	if (rc == 0)
-		rpc_error_api(err, "HANDLE_INVALID", 2, class, id);
-	else
+	if (found == -1)
 		rpc_error_internal(err, m->dberr);
+	else if (!(found & VIEW_FOUND_VM))
+		rpc_error_api(err, "HANDLE_INVALID", 2, "VM", vid);
+	else if (!(found & VIEW_FOUND_HOST))
+		rpc_error_api(err, "HANDLE_INVALID", 2, "host", hid);
+	else
+		return 0;
 	return -1;
 }
 
