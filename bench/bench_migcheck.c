@@ -1,0 +1,1437 @@
+/*
+ * bench_migcheck: how much cpulevel-migcheck adds to a VM.assert_can_migrate
+ * round trip over the bare nanomsg transport, and whether that stays flat
+ * as the database grows.  A benchmark, not a test: it exits 0 whatever the
+ * figures, and non-zero only when something broke (a server died, a reply
+ * was wrong).
+ *
+ * For each size it fills a fresh database the way featured would leave it,
+ * starts the real daemon on it, and starts a bare echo server that has the
+ * daemon's transport and loop (raw REP socket, NN_RCVFD watched
+ * level-triggered by libevent, drained with NN_DONTWAIT) but does no work.
+ * The same pre-formatted requests go to both, from the same client code,
+ * with 1 and with 4 concurrent client processes.  Runs alternate between
+ * the two servers and are repeated; each figure is the median of the
+ * repetitions.
+ *
+ * Every nanomsg socket lives in a forked child: the parent never touches
+ * nanomsg, so forking it is safe (nanomsg's worker threads do not survive
+ * a fork).  Clients are processes, each with its own REQ socket and its
+ * own nanomsg worker, as real clients (xapi, the CLI) are.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json.h>
+#include <nanomsg/nn.h>
+#include <nanomsg/reqrep.h>
+
+#include "bus.h"
+#include "compat.h"
+#include "db.h"
+#include "featureset.h"
+#include "rpc.h"
+
+#ifndef MIGCHECK_PATH
+#define MIGCHECK_PATH	"cpulevel-migcheck"
+#endif
+
+#define POOL_SIZE	64	/* hosts a pool */
+#define NWORDS		19	/* Xen 4.17's featureset length */
+#define UUID_LEN	36
+#define WARMUP_EACH	500	/* requests a client sends before the barrier */
+#define FULL_CHECK_EVERY 64	/* replies fully parsed: one in this many */
+#define READY_SECONDS	10
+#define MAX_CLIENTS	4
+#define MAX_REPS	16
+#define WARMUP_PASS	5000	/* requests of a server's warm-up pass */
+
+enum target { T_MIGCHECK, T_BARE, T_N };
+static const char *const target_name[T_N] = { "migcheck", "bare" };
+
+static const int client_counts[] = { 1, MAX_CLIENTS };
+#define NCC	((int)(sizeof(client_counts) / sizeof(client_counts[0])))
+
+/* ---------------------------------------------------------------- util */
+
+/* The servers started, stopped by die() so that none is left behind. */
+static pid_t main_pid, servers[2 * T_N];
+static int nservers;
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+	int i;
+
+	fprintf(stderr, "bench_migcheck: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (getpid() != main_pid)
+		_exit(2);
+	for (i = 0; i < nservers; i++)
+		kill(servers[i], SIGTERM);
+	exit(2);
+}
+
+static void
+add_server(pid_t pid)
+{
+	if (nservers < (int)(sizeof(servers) / sizeof(servers[0])))
+		servers[nservers++] = pid;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
+
+/* splitmix64: deterministic, so two runs measure the same requests. */
+static uint64_t
+rng(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static size_t
+rng_below(size_t n)
+{
+	return (size_t)(rng() % n);
+}
+
+static void
+make_uuid(char out[UUID_LEN + 1])
+{
+	uint64_t a = rng(), b = rng();
+
+	snprintf(out, UUID_LEN + 1, "%08x-%04x-4%03x-%04x-%012llx",
+	    (unsigned int)(a >> 32), (unsigned int)(a >> 16) & 0xffff,
+	    (unsigned int)a & 0xfff,
+	    0x8000 | ((unsigned int)(b >> 48) & 0x3fff),
+	    (unsigned long long)(b & 0xffffffffffffULL));
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, int n)
+{
+	double t;
+	int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ------------------------------------------------------- the database */
+
+/*
+ * Featuresets in Xen's 19-word layout, shaped like the max sets of a
+ * Cascade Lake and an EPYC Milan host.  An "old" host of a pool lacks a
+ * few bits (TSX and AVX-512 after a microcode update; a few AMD leaf 7
+ * bits): VMs that booted before such a host joined keep the full set and
+ * may not move to it.  PV sets lack a bit or two of the HVM ones.
+ */
+struct vendor_sets {
+	const char	*vendor;
+	const char	*model;
+	uint32_t	 full[NWORDS];
+	uint32_t	 old_clear[NWORDS];
+};
+
+static const struct vendor_sets vendors[] = {
+	{ "GenuineIntel", "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz",
+	    { 0x078bfbff, 0x77fa3203, 0x2c100800, 0x00000121, 0x00000007,
+	      0xd19f4fb9, 0x00000800, 0, 0, 0x84000000 },
+	    { [5] = 0x00000810 | 0xd0030000, [6] = 0x00000800 } },
+	{ "AuthenticAMD", "AMD EPYC 7543 32-Core Processor",
+	    { 0x078bfbff, 0x76da3203, 0x2e500800, 0x000003f5, 0x0000000f,
+	      0x219c07a9, 0x0040000c, 0, 0x0100d205, 0x00000010 },
+	    { [5] = 0x00000600, [6] = 0x00000008, [8] = 0x01000000 } },
+};
+#define NVENDORS	2
+
+static const uint32_t pv_clear[NWORDS] = { [1] = 0x00200000, [5] = 0x2 };
+
+/* Indexes into a vendor's four sets. */
+enum { SET_FULL_HVM, SET_FULL_PV, SET_OLD_HVM, SET_OLD_PV, NSETS };
+
+static char set_text[NVENDORS][NSETS][FS_STRING_MAX];
+
+static void
+make_sets(void)
+{
+	struct featureset fs;
+	uint32_t w[NWORDS];
+	int v, s, i;
+
+	for (v = 0; v < NVENDORS; v++)
+		for (s = 0; s < NSETS; s++) {
+			for (i = 0; i < NWORDS; i++) {
+				w[i] = vendors[v].full[i];
+				if (s == SET_OLD_HVM || s == SET_OLD_PV)
+					w[i] &= ~vendors[v].old_clear[i];
+				if (s == SET_FULL_PV || s == SET_OLD_PV)
+					w[i] &= ~pv_clear[i];
+			}
+			if (fs_from_words(&fs, w, NWORDS) == -1)
+				die("fs_from_words");
+			fs_format(&fs, set_text[v][s]);
+		}
+}
+
+struct world {
+	size_t	 nhosts, nvms, npools;
+	char	(*host_id)[UUID_LEN + 1];
+	char	(*pool_id)[UUID_LEN + 1];
+	char	(*vm_id)[UUID_LEN + 1];
+	unsigned char *host_old;
+	unsigned char *vm_full;		/* booted with the full set */
+	size_t	*vm_host;
+};
+
+static int
+host_vendor(size_t h)
+{
+	return (int)((h / POOL_SIZE) % NVENDORS);
+}
+
+static size_t
+pool_first(size_t p)
+{
+	return p * POOL_SIZE;
+}
+
+static size_t
+pool_len(const struct world *w, size_t p)
+{
+	size_t n = w->nhosts - pool_first(p);
+
+	return n < POOL_SIZE ? n : POOL_SIZE;
+}
+
+static void
+world_free(struct world *w)
+{
+	free(w->host_id);
+	free(w->pool_id);
+	free(w->vm_id);
+	free(w->host_old);
+	free(w->vm_full);
+	free(w->vm_host);
+	memset(w, 0, sizeof(*w));
+}
+
+static void
+sql_ok(sqlite3 *db, int rc, int want, const char *what)
+{
+	if (rc != want)
+		die("filling the database: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static void
+bind_text(sqlite3 *db, sqlite3_stmt *st, int col, const char *s)
+{
+	sql_ok(db, s ? sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, col), SQLITE_OK, "bind");
+}
+
+static void
+step_reset(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	sql_ok(db, sqlite3_step(st), SQLITE_DONE, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/*
+ * What featured would have written: pools of POOL_SIZE hosts (the last
+ * one possibly smaller), every third host of a pool "old"; VMs running on
+ * random hosts, 60% of them with the full set of their host's vendor
+ * (booted before an old host joined: always on a full host), the others
+ * with the pool level; one in five PV.
+ */
+static void
+fill_db(const char *path, struct world *w)
+{
+	static const char *const ins_pool = "INSERT INTO pool (id, vendor, "
+	    "features_pv_host, features_hvm_host, features_pv, features_hvm, "
+	    "cpu_count, socket_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char *const ins_host = "INSERT INTO host (id, pool_id, "
+	    "vendor, hvm_capable, cpu_info, features_pv, features_hvm, "
+	    "features_pv_host, features_hvm_host, booted_at) "
+	    "VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, '2026-01-05T08:00:00Z')";
+	static const char *const ins_vm = "INSERT INTO vm (id, host_id, "
+	    "domain_type, power_state, vendor, features, legacy) "
+	    "VALUES (?, ?, ?, 'running', ?, ?, 0)";
+	sqlite3_stmt *sp = NULL, *sh = NULL, *sv = NULL;
+	sqlite3 *db = NULL;
+	char err[512], info[4096];
+	size_t p, h, v, first, n;
+	int vend, pv, set;
+
+	w->npools = (w->nhosts + POOL_SIZE - 1) / POOL_SIZE;
+	w->host_id = xcalloc(w->nhosts, sizeof(*w->host_id));
+	w->pool_id = xcalloc(w->npools, sizeof(*w->pool_id));
+	w->vm_id = xcalloc(w->nvms, sizeof(*w->vm_id));
+	w->host_old = xcalloc(w->nhosts, 1);
+	w->vm_full = xcalloc(w->nvms, 1);
+	w->vm_host = xcalloc(w->nvms, sizeof(*w->vm_host));
+
+	if (db_open(path, DB_READWRITE, &db, err, sizeof(err)) == -1)
+		die("%s", err);
+	if (db_prepare(db, ins_pool, &sp, err, sizeof(err)) == -1 ||
+	    db_prepare(db, ins_host, &sh, err, sizeof(err)) == -1 ||
+	    db_prepare(db, ins_vm, &sv, err, sizeof(err)) == -1 ||
+	    db_begin(db, err, sizeof(err)) == -1)
+		die("%s", err);
+	for (p = 0; p < w->npools; p++) {
+		first = pool_first(p);
+		n = pool_len(w, p);
+		vend = host_vendor(first);
+		make_uuid(w->pool_id[p]);
+		/* With an old member the level is the old set. */
+		set = n > 2 ? SET_OLD_PV : SET_FULL_PV;
+		bind_text(db, sp, 1, w->pool_id[p]);
+		bind_text(db, sp, 2, vendors[vend].vendor);
+		bind_text(db, sp, 3, set_text[vend][set]);
+		bind_text(db, sp, 4, set_text[vend][set - 1]);
+		bind_text(db, sp, 5, set_text[vend][set]);
+		bind_text(db, sp, 6, set_text[vend][set - 1]);
+		sql_ok(db, sqlite3_bind_int64(sp, 7, (sqlite3_int64)n * 64),
+		    SQLITE_OK, "bind");
+		sql_ok(db, sqlite3_bind_int64(sp, 8, (sqlite3_int64)n * 2),
+		    SQLITE_OK, "bind");
+		step_reset(db, sp, "insert pool");
+		for (h = first; h < first + n; h++) {
+			const char *hvm, *pvs;
+
+			make_uuid(w->host_id[h]);
+			w->host_old[h] = (h - first) % 3 == 2;
+			hvm = set_text[vend][w->host_old[h] ? SET_OLD_HVM :
+			    SET_FULL_HVM];
+			pvs = set_text[vend][w->host_old[h] ? SET_OLD_PV :
+			    SET_FULL_PV];
+			/* The cpu_info map as xapi's host.cpu_info has it. */
+			snprintf(info, sizeof(info), "{\"cpu_count\":\"64\","
+			    "\"socket_count\":\"2\",\"vendor\":\"%s\","
+			    "\"speed\":\"2494.140\",\"modelname\":\"%s\","
+			    "\"family\":\"%s\",\"model\":\"%s\","
+			    "\"stepping\":\"%s\",\"flags\":\"fpu de tsc msr "
+			    "pae mce cx8 apic sep mca cmov pat clflush acpi "
+			    "mmx fxsr sse sse2 ht syscall nx lm constant_tsc "
+			    "rep_good nopl nonstop_tsc cpuid pni pclmulqdq "
+			    "monitor est ssse3 fma cx16 sse4_1 sse4_2 movbe "
+			    "popcnt aes xsave avx f16c rdrand hypervisor "
+			    "lahf_lm abm 3dnowprefetch fsgsbase bmi1 avx2 "
+			    "bmi2 erms rdseed adx clflushopt xsaveopt xsavec "
+			    "xgetbv1\",\"features_pv\":\"%s\","
+			    "\"features_hvm\":\"%s\",\"features_pv_host\":"
+			    "\"%s\",\"features_hvm_host\":\"%s\"}",
+			    vendors[vend].vendor, vendors[vend].model,
+			    vend ? "25" : "6", vend ? "1" : "85",
+			    vend ? "1" : "7", pvs, hvm, pvs, hvm);
+			bind_text(db, sh, 1, w->host_id[h]);
+			bind_text(db, sh, 2, w->pool_id[p]);
+			bind_text(db, sh, 3, vendors[vend].vendor);
+			bind_text(db, sh, 4, info);
+			bind_text(db, sh, 5, pvs);
+			bind_text(db, sh, 6, hvm);
+			bind_text(db, sh, 7, pvs);
+			bind_text(db, sh, 8, hvm);
+			step_reset(db, sh, "insert host");
+		}
+	}
+	for (v = 0; v < w->nvms; v++) {
+		make_uuid(w->vm_id[v]);
+		w->vm_full[v] = rng_below(10) < 6;
+		pv = rng_below(5) == 0;
+		do
+			h = rng_below(w->nhosts);
+		while (w->vm_full[v] && w->host_old[h]);
+		w->vm_host[v] = h;
+		vend = host_vendor(h);
+		set = w->vm_full[v] ? (pv ? SET_FULL_PV : SET_FULL_HVM) :
+		    (pv ? SET_OLD_PV : SET_OLD_HVM);
+		bind_text(db, sv, 1, w->vm_id[v]);
+		bind_text(db, sv, 2, w->host_id[h]);
+		bind_text(db, sv, 3, pv ? "pv" : "hvm");
+		bind_text(db, sv, 4, vendors[vend].vendor);
+		bind_text(db, sv, 5, set_text[vend][set]);
+		step_reset(db, sv, "insert vm");
+	}
+	if (db_commit(db, err, sizeof(err)) == -1)
+		die("%s", err);
+	sqlite3_finalize(sp);
+	sqlite3_finalize(sh);
+	sqlite3_finalize(sv);
+	db_close(db);
+}
+
+/* --------------------------------------------------------- requests */
+
+struct reqs {
+	size_t		 n;
+	char		**text;
+	size_t		*len;
+	unsigned char	*incompat;	/* the answer we expect */
+	size_t		*vm, *host;
+	double		 incompat_share;
+};
+
+/*
+ * Random migrations within the pool of the VM's host, formatted once so
+ * that client-side formatting is not measured.
+ */
+static void
+make_reqs(const struct world *w, size_t n, struct reqs *r)
+{
+	char buf[512];
+	size_t i, p, h, v, bad = 0;
+	int len;
+
+	r->n = n;
+	r->text = xcalloc(n, sizeof(*r->text));
+	r->len = xcalloc(n, sizeof(*r->len));
+	r->incompat = xcalloc(n, 1);
+	r->vm = xcalloc(n, sizeof(*r->vm));
+	r->host = xcalloc(n, sizeof(*r->host));
+	for (i = 0; i < n; i++) {
+		v = rng_below(w->nvms);
+		p = w->vm_host[v] / POOL_SIZE;
+		h = pool_first(p) + rng_below(pool_len(w, p));
+		len = snprintf(buf, sizeof(buf), "{\"jsonrpc\":\"2.0\","
+		    "\"id\":%zu,\"method\":\"VM.assert_can_migrate\","
+		    "\"params\":{\"vm\":\"%s\",\"host\":\"%s\"}}", i + 1,
+		    w->vm_id[v], w->host_id[h]);
+		if ((r->text[i] = strdup(buf)) == NULL)
+			die("out of memory");
+		r->len[i] = (size_t)len;
+		r->vm[i] = v;
+		r->host[i] = h;
+		r->incompat[i] = w->vm_full[v] && w->host_old[h];
+		bad += r->incompat[i];
+	}
+	r->incompat_share = n ? (double)bad / (double)n : 0;
+}
+
+static void
+reqs_free(struct reqs *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->text[i]);
+	free(r->text);
+	free(r->len);
+	free(r->incompat);
+	free(r->vm);
+	free(r->host);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ------------------------------------------------- checking replies */
+
+static const char OK_TAIL[] = "\"result\":null}";
+static const char INCOMPAT_MSG[] =
+    "\"message\":\"VM_INCOMPATIBLE_WITH_THIS_HOST\"";
+
+/* Cheap, on every reply: the verdict is the expected one. */
+static int
+quick_check(enum target t, const struct reqs *r, size_t i, const char *buf,
+    size_t len)
+{
+	if (t == T_BARE)
+		return len == r->len[i] && memcmp(buf, r->text[i], len) == 0;
+	if (len < sizeof(OK_TAIL) || memcmp(buf, "{\"jsonrpc\":\"2.0\",", 17))
+		return 0;
+	if (r->incompat[i])
+		return memmem(buf, len, INCOMPAT_MSG,
+		    sizeof(INCOMPAT_MSG) - 1) != NULL;
+	return memcmp(buf + len - (sizeof(OK_TAIL) - 1), OK_TAIL,
+	    sizeof(OK_TAIL) - 1) == 0;
+}
+
+/*
+ * Thorough, on a sample: a well-formed JSON-RPC reply with our id and
+ * either result null or exactly VM_INCOMPATIBLE_WITH_THIS_HOST
+ * [vm, host, reason 2].
+ */
+static int
+full_check(enum target t, const struct world *w, const struct reqs *r,
+    size_t i, const char *buf, size_t len, char *why, size_t whylen)
+{
+	struct json_object *result = NULL, *d;
+	struct rpc_error err;
+	int rc, ok = 0;
+
+	if (t == T_BARE) {
+		if ((ok = quick_check(t, r, i, buf, len)) == 0)
+			snprintf(why, whylen, "request %zu: the echo differs "
+			    "from the request", i + 1);
+		return ok;
+	}
+	rc = rpc_reply_parse(buf, len, (long long)i + 1, &result, &err);
+	if (rc == 0)
+		ok = !r->incompat[i] && result == NULL;
+	else if (rc == 1 && err.code == RPC_API_ERROR &&
+	    strcmp(err.message, "VM_INCOMPATIBLE_WITH_THIS_HOST") == 0 &&
+	    r->incompat[i] && err.data &&
+	    json_object_is_type(err.data, json_type_array) &&
+	    json_object_array_length(err.data) == 3) {
+		d = err.data;
+		ok = strcmp(json_object_get_string(
+		    json_object_array_get_idx(d, 0)), w->vm_id[r->vm[i]]) == 0 &&
+		    strcmp(json_object_get_string(
+		    json_object_array_get_idx(d, 1)),
+		    w->host_id[r->host[i]]) == 0 &&
+		    strcmp(json_object_get_string(
+		    json_object_array_get_idx(d, 2)),
+		    COMPAT_REASON_FEATURES) == 0;
+	}
+	if (!ok)
+		snprintf(why, whylen, "request %zu (expected %s): reply %.*s",
+		    i + 1, r->incompat[i] ? "VM_INCOMPATIBLE_WITH_THIS_HOST" :
+		    "result null", (int)(len > 300 ? 300 : len), buf);
+	json_object_put(result);
+	rpc_error_clear(&err);
+	return ok;
+}
+
+/* ------------------------------------------------------------ servers */
+
+static void
+echo_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+struct echo {
+	int	sock;
+};
+
+/* server.c's loop, without the work: a bounded batch per wake-up. */
+static void
+echo_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct echo *e = arg;
+	struct bus_msg m;
+	int i, rc;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < 64; i++) {
+		if ((rc = bus_recv_request(e->sock, &m)) != 1) {
+			if (rc == -1)
+				fprintf(stderr, "echo: receive: %s\n",
+				    strerror(errno));
+			return;
+		}
+		/* Sent from the received buffer (nanomsg copies it, as it
+		 * copies migcheck's reply); then the message is freed. */
+		if (bus_send_reply(e->sock, &m, m.body, m.len) == -1)
+			fprintf(stderr, "echo: send: %s\n", strerror(errno));
+	}
+}
+
+static void
+echo_main(const char *url)
+{
+	struct event *ev, *st, *si;
+	struct event_base *base;
+	struct echo e;
+	char err[512];
+	int fd;
+
+	if ((e.sock = bus_listen_rep(url, err, sizeof(err))) == -1 ||
+	    (fd = bus_recv_fd(e.sock, err, sizeof(err))) == -1) {
+		fprintf(stderr, "echo: %s\n", err);
+		_exit(1);
+	}
+	if ((base = event_base_new()) == NULL)
+		_exit(1);
+	st = evsignal_new(base, SIGTERM, echo_on_signal, base);
+	si = evsignal_new(base, SIGINT, echo_on_signal, base);
+	ev = event_new(base, fd, EV_READ | EV_PERSIST, echo_readable, &e);
+	if (st == NULL || si == NULL || ev == NULL ||
+	    evsignal_add(st, NULL) == -1 || evsignal_add(si, NULL) == -1 ||
+	    event_add(ev, NULL) == -1)
+		_exit(1);
+	event_base_dispatch(base);
+	event_free(ev);
+	event_free(st);
+	event_free(si);
+	event_base_free(base);
+	bus_close(e.sock);
+	_exit(0);
+}
+
+static pid_t
+spawn_migcheck(const char *path, const char *db, const char *url,
+    const char *log)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) == -1)
+		die("fork: %s", strerror(errno));
+	if (pid > 0) {
+		add_server(pid);
+		return pid;
+	}
+	if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+		_exit(126);
+	close(fd);
+	if ((fd = open("/dev/null", O_RDONLY)) != -1)
+		dup2(fd, 0);
+	execl(path, path, "--db", db, "--rpc", url, (char *)NULL);
+	fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+static pid_t
+spawn_echo(const char *url)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == -1)
+		die("fork: %s", strerror(errno));
+	if (pid == 0)
+		echo_main(url);
+	add_server(pid);
+	return pid;
+}
+
+/* Wait for the server to answer; 0, or -1 with why. */
+static int
+wait_ready(enum target t, const char *url, pid_t server, char *why,
+    size_t whylen)
+{
+	static const char version[] =
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"Service.version\"}";
+	uint64_t deadline = now_ns() + READY_SECONDS * 1000000000ULL;
+	char err[256], *reply;
+	size_t len;
+	pid_t pid;
+	int s, st, ok;
+
+	if ((pid = fork()) == -1)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		while (now_ns() < deadline) {
+			if ((s = bus_connect_req(url, 300, err,
+			    sizeof(err))) == -1) {
+				usleep(20000);
+				continue;
+			}
+			if (bus_call(s, version, &reply, &len, err,
+			    sizeof(err)) == 0) {
+				ok = t == T_BARE ? strcmp(reply, version) == 0 :
+				    strstr(reply, "\"result\":{\"api\":1,") !=
+				    NULL;
+				if (!ok)
+					fprintf(stderr, "bad Service.version "
+					    "reply: %s\n", reply);
+				free(reply);
+				bus_close(s);
+				_exit(ok ? 0 : 1);
+			}
+			bus_close(s);
+		}
+		_exit(2);
+	}
+	if (waitpid(pid, &st, 0) == -1)
+		die("waitpid: %s", strerror(errno));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (waitpid(server, &st, WNOHANG) == server)
+		snprintf(why, whylen, "%s server exited (status 0x%x)",
+		    target_name[t], st);
+	else
+		snprintf(why, whylen, "%s server did not answer "
+		    "Service.version within %d s", target_name[t],
+		    READY_SECONDS);
+	return -1;
+}
+
+static void
+stop_server(pid_t pid, int *status)
+{
+	int i;
+
+	*status = -1;
+	if (pid <= 0)
+		return;
+	if (kill(pid, SIGTERM) == -1 && waitpid(pid, status, WNOHANG) != pid)
+		return;
+	for (i = 0; i < 500; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+}
+
+struct procstat {
+	long	rss_kb, hwm_kb;
+	double	cpu_s;
+};
+
+static void
+read_procstat(pid_t pid, struct procstat *ps)
+{
+	char path[64], line[512], *p;
+	unsigned long ut = 0, stt = 0;
+	FILE *f;
+	int i;
+
+	memset(ps, 0, sizeof(*ps));
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f)) {
+			if (strncmp(line, "VmRSS:", 6) == 0)
+				ps->rss_kb = strtol(line + 6, NULL, 10);
+			else if (strncmp(line, "VmHWM:", 6) == 0)
+				ps->hwm_kb = strtol(line + 6, NULL, 10);
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(line, sizeof(line), f) &&
+		    (p = strrchr(line, ')')) != NULL) {
+			/* After ") ": state is field 3; utime 14, stime 15. */
+			p += 2;
+			for (i = 3; i < 14 && p; i++)
+				if ((p = strchr(p, ' ')) != NULL)
+					p++;
+			if (p)
+				sscanf(p, "%lu %lu", &ut, &stt);
+		}
+		fclose(f);
+	}
+	ps->cpu_s = (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* ------------------------------------------------------------ clients */
+
+struct client_out {
+	uint64_t	end;
+	size_t		done;
+	size_t		bad;
+	char		why[512];
+};
+
+struct shared {
+	uint64_t		t0;
+	struct client_out	c[MAX_CLIENTS];
+	uint64_t		lat[];		/* one per request, in ns */
+};
+
+struct run_result {
+	double	p50_us, p99_us, rps;
+	size_t	n;
+};
+
+/* One request, one reply: 0 with the reply, or -1. */
+static int
+roundtrip(int s, const struct reqs *r, size_t i, char **buf, int *n)
+{
+	if (nn_send(s, r->text[i], r->len[i], 0) < 0)
+		return -1;
+	return (*n = nn_recv(s, buf, NN_MSG, 0)) < 0 ? -1 : 0;
+}
+
+static void
+client_main(enum target t, const char *url, const struct world *w,
+    const struct reqs *r, size_t from, size_t to, struct shared *sh, int c,
+    int ready_fd, int go_fd, double seconds)
+{
+	struct client_out *o = &sh->c[c];
+	uint64_t t0, t1, limit;
+	char err[256], *buf, g;
+	size_t i, k, count = to - from;
+	int s, n;
+
+	if ((s = bus_connect_req(url, 10000, err, sizeof(err))) == -1) {
+		snprintf(o->why, sizeof(o->why), "%s", err);
+		_exit(1);
+	}
+	/* Warm up the connection, the caches and the CPU clocks. */
+	for (k = 0; k < WARMUP_EACH && count > 0; k++) {
+		i = from + k % count;
+		if (roundtrip(s, r, i, &buf, &n) == -1) {
+			snprintf(o->why, sizeof(o->why), "warm-up: %s",
+			    nn_strerror(nn_errno()));
+			_exit(1);
+		}
+		if (!full_check(t, w, r, i, buf, (size_t)n, o->why,
+		    sizeof(o->why)))
+			_exit(1);
+		nn_freemsg(buf);
+	}
+	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &g, 1) != 1) {
+		snprintf(o->why, sizeof(o->why), "never started: another "
+		    "client failed");
+		_exit(1);
+	}
+	limit = seconds > 0 ? sh->t0 + (uint64_t)(seconds * 1e9) : 0;
+	for (i = from; i < to; i++) {
+		t0 = now_ns();
+		if (nn_send(s, r->text[i], r->len[i], 0) < 0 ||
+		    (n = nn_recv(s, &buf, NN_MSG, 0)) < 0) {
+			snprintf(o->why, sizeof(o->why), "request %zu: %s",
+			    i + 1, nn_strerror(nn_errno()));
+			o->bad++;
+			break;
+		}
+		t1 = now_ns();
+		sh->lat[i] = t1 - t0;
+		o->done++;
+		if (!quick_check(t, r, i, buf, (size_t)n) ||
+		    ((i - from) % FULL_CHECK_EVERY == 0 && !full_check(t, w,
+		    r, i, buf, (size_t)n, o->why, sizeof(o->why)))) {
+			if (o->bad++ == 0 && o->why[0] == '\0')
+				snprintf(o->why, sizeof(o->why),
+				    "request %zu: unexpected reply %.*s", i + 1,
+				    n > 300 ? 300 : n, buf);
+		}
+		nn_freemsg(buf);
+		if (limit && t1 > limit)
+			break;
+	}
+	o->end = now_ns();
+	bus_close(s);
+	_exit(o->bad ? 1 : 0);
+}
+
+/*
+ * nclients processes, each with its own REQ socket and an equal share of
+ * the requests, released together; -1 if anything broke.
+ */
+static int
+measure(enum target t, const char *url, const struct world *w,
+    const struct reqs *r, int nclients, double seconds, struct run_result *res)
+{
+	size_t shsize = sizeof(struct shared) + r->n * sizeof(uint64_t);
+	size_t i, k, total = 0, from, to;
+	struct shared *sh;
+	uint64_t *all, end = 0;
+	pid_t pids[MAX_CLIENTS];
+	int ready[2], go[2], status[MAX_CLIENTS], reaped[MAX_CLIENTS];
+	int c, st, rc = 0, dead = 0;
+	char buf[MAX_CLIENTS];
+	struct pollfd pfd;
+	ssize_t got;
+	size_t have = 0;
+
+	sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	memset(sh, 0, sizeof(*sh));
+	if (pipe(ready) == -1 || pipe(go) == -1)
+		die("pipe: %s", strerror(errno));
+	fflush(NULL);
+	for (c = 0; c < nclients; c++) {
+		if ((pids[c] = fork()) == -1)
+			die("fork: %s", strerror(errno));
+		if (pids[c] == 0) {
+			close(ready[0]);
+			close(go[1]);
+			client_main(t, url, w, r, r->n * (size_t)c /
+			    (size_t)nclients, r->n * (size_t)(c + 1) /
+			    (size_t)nclients, sh, c, ready[1], go[0], seconds);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	memset(reaped, 0, sizeof(reaped));
+	/*
+	 * Wait until every client is connected and warm.  One that dies
+	 * first would leave the others waiting at the barrier for ever:
+	 * watch for that, and then release them with EOF instead.
+	 */
+	while (have < (size_t)nclients && !dead) {
+		pfd.fd = ready[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 200) > 0) {
+			if ((got = read(ready[0], buf, sizeof(buf))) <= 0 &&
+			    !(got < 0 && errno == EINTR))
+				break;
+			if (got > 0)
+				have += (size_t)got;
+			continue;
+		}
+		for (c = 0; c < nclients; c++)
+			if (!reaped[c] && waitpid(pids[c], &status[c],
+			    WNOHANG) == pids[c])
+				reaped[c] = dead = 1;
+	}
+	/* All connected and warm (or some died): release them together. */
+	sh->t0 = now_ns();
+	memset(buf, 'g', sizeof(buf));
+	if (have == (size_t)nclients &&
+	    write(go[1], buf, (size_t)nclients) != nclients)
+		have = 0;
+	close(go[1]);
+	close(ready[0]);
+	for (c = 0; c < nclients; c++) {
+		if (reaped[c])
+			st = status[c];
+		else if (waitpid(pids[c], &st, 0) == -1)
+			st = -1;
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(stderr, "bench_migcheck: %s, %d client(s): "
+			    "client %d failed: %s\n", target_name[t],
+			    nclients, c, sh->c[c].why[0] ? sh->c[c].why :
+			    "(no reason given)");
+			rc = -1;
+		}
+	}
+	if (have != (size_t)nclients)
+		rc = -1;
+	all = xcalloc(r->n ? r->n : 1, sizeof(*all));
+	for (c = 0; c < nclients; c++) {
+		from = r->n * (size_t)c / (size_t)nclients;
+		to = from + sh->c[c].done;
+		for (i = from, k = total; i < to; i++)
+			all[k++] = sh->lat[i];
+		total += sh->c[c].done;
+		if (sh->c[c].end > end)
+			end = sh->c[c].end;
+	}
+	memset(res, 0, sizeof(*res));
+	if (total > 0 && rc == 0) {
+		qsort(all, total, sizeof(*all), cmp_u64);
+		res->p50_us = (double)all[(total - 1) * 50 / 100] / 1e3;
+		res->p99_us = (double)all[(total - 1) * 99 / 100] / 1e3;
+		res->rps = (double)total / ((double)(end - sh->t0) / 1e9);
+		res->n = total;
+	} else
+		rc = -1;
+	free(all);
+	munmap(sh, shsize);
+	return rc;
+}
+
+/* ---------------------------------------------------------- the runs */
+
+struct size_result {
+	size_t			hosts, vms;
+	double			fill_s, db_mib, incompat_share;
+	/* [target][client count index], the medians */
+	struct run_result	med[T_N][NCC];
+	/* [target][client count index][p50, p99, req/s][repetition] */
+	double			v[T_N][NCC][3][MAX_REPS];
+	int			reps;
+	struct procstat		ps[T_N];
+	double			cpu_us_per_req[T_N];
+	size_t			log_lines;
+	int			ok;
+};
+
+struct opts {
+	size_t		 requests;
+	int		 reps;
+	double		 seconds;
+	const char	*migcheck;
+	int		 keep;
+	int		 verbose;
+};
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static size_t
+count_lines(const char *path)
+{
+	size_t n = 0;
+	FILE *f;
+	int ch;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while ((ch = getc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+/* One size: its database, requests and servers, alive for the whole run. */
+struct size_run {
+	struct size_result	*sr;
+	char			 dir[128];
+	char			 db[256], log[256], url[T_N][300];
+	struct world		 w;
+	struct reqs		 r;
+	pid_t			 pid[T_N];
+	struct procstat		 before[T_N];
+	size_t			 served[T_N];
+};
+
+static int
+size_measure(const struct opts *o, struct size_run *sz, enum target t,
+    int ci, int rep)
+{
+	struct reqs part = sz->r;
+	struct run_result rr;
+
+	/* A warm-up pass needs fewer requests than a measurement. */
+	if (rep < 0 && part.n > WARMUP_PASS)
+		part.n = WARMUP_PASS;
+	if (measure(t, sz->url[t], &sz->w, &part, client_counts[ci],
+	    o->seconds, &rr) == -1)
+		return -1;
+	sz->served[t] += rr.n + WARMUP_EACH * (size_t)client_counts[ci];
+	if (rep < 0)
+		return 0;
+	sz->sr->v[t][ci][0][rep] = rr.p50_us;
+	sz->sr->v[t][ci][1][rep] = rr.p99_us;
+	sz->sr->v[t][ci][2][rep] = rr.rps;
+	sz->sr->reps = rep + 1;
+	if (o->verbose)
+		fprintf(stderr, "  rep %d %zu x %zu %-8s %d client(s): p50 "
+		    "%.1f p99 %.1f us, %.0f req/s\n", rep + 1, sz->w.nhosts,
+		    sz->w.nvms, target_name[t], client_counts[ci], rr.p50_us,
+		    rr.p99_us, rr.rps);
+	return 0;
+}
+
+/*
+ * Fill the database, start both servers and give each an unmeasured
+ * warm-up pass (1 then 4 clients).  -1 if anything broke.
+ */
+static int
+size_setup(const struct opts *o, size_t hosts, size_t vms,
+    struct size_run *sz, struct size_result *sr)
+{
+	char why[512];
+	uint64_t t;
+	struct stat sb;
+	int ci, tt;
+
+	memset(sz, 0, sizeof(*sz));
+	memset(sr, 0, sizeof(*sr));
+	sz->sr = sr;
+	sr->hosts = sz->w.nhosts = hosts;
+	sr->vms = sz->w.nvms = vms;
+	/* ipc paths are short (108 bytes): a long TMPDIR will not do. */
+	snprintf(sz->dir, sizeof(sz->dir), "%s/bench_migcheck.XXXXXX",
+	    getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(sz->dir) == NULL)
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(sz->db, sizeof(sz->db), "%s/cpulevel.db", sz->dir);
+	snprintf(sz->log, sizeof(sz->log), "%s/migcheck.log", sz->dir);
+	snprintf(sz->url[T_MIGCHECK], sizeof(sz->url[0]),
+	    "ipc://%s/run/m.sock", sz->dir);
+	snprintf(sz->url[T_BARE], sizeof(sz->url[0]), "ipc://%s/run/e.sock",
+	    sz->dir);
+
+	t = now_ns();
+	fill_db(sz->db, &sz->w);
+	sr->fill_s = (double)(now_ns() - t) / 1e9;
+	if (stat(sz->db, &sb) == 0)
+		sr->db_mib = (double)sb.st_size / (1024.0 * 1024.0);
+	make_reqs(&sz->w, o->requests, &sz->r);
+	sr->incompat_share = sz->r.incompat_share;
+	fprintf(stderr, "%zu hosts x %zu VMs: database filled in %.2f s "
+	    "(%.1f MiB), %.1f%% of the requests incompatible\n", hosts, vms,
+	    sr->fill_s, sr->db_mib, 100 * sz->r.incompat_share);
+
+	fflush(NULL);
+	sz->pid[T_MIGCHECK] = spawn_migcheck(o->migcheck, sz->db,
+	    sz->url[T_MIGCHECK], sz->log);
+	sz->pid[T_BARE] = spawn_echo(sz->url[T_BARE]);
+	for (tt = 0; tt < T_N; tt++)
+		if (wait_ready(tt, sz->url[tt], sz->pid[tt], why,
+		    sizeof(why)) == -1) {
+			fprintf(stderr, "bench_migcheck: %s\n", why);
+			return -1;
+		}
+	for (tt = 0; tt < T_N; tt++)
+		read_procstat(sz->pid[tt], &sz->before[tt]);
+	if (o->verbose)
+		fprintf(stderr, "  servers: migcheck pid %d, bare pid %d\n",
+		    (int)sz->pid[T_MIGCHECK], (int)sz->pid[T_BARE]);
+	for (ci = 0; ci < NCC; ci++)
+		for (tt = 0; tt < T_N; tt++)
+			if (size_measure(o, sz, tt, ci, -1) == -1)
+				return -1;
+	return 0;
+}
+
+/* Medians, memory, stop the servers, clean up; -1 if a server broke. */
+static int
+size_finish(const struct opts *o, struct size_run *sz, int broken)
+{
+	struct size_result *sr = sz->sr;
+	double tmp[MAX_REPS];
+	int ci, tt, st;
+
+	for (tt = 0; tt < T_N; tt++) {
+		if (sz->pid[tt] <= 0)
+			continue;
+		read_procstat(sz->pid[tt], &sr->ps[tt]);
+		/* Over every request each server answered, warm-ups too. */
+		sr->cpu_us_per_req[tt] = sz->served[tt] ? (sr->ps[tt].cpu_s -
+		    sz->before[tt].cpu_s) * 1e6 / (double)sz->served[tt] : 0;
+	}
+	if (!broken)
+		for (tt = 0; tt < T_N; tt++)
+			for (ci = 0; ci < NCC; ci++) {
+				sr->med[tt][ci].p50_us =
+				    median(memcpy(tmp, sr->v[tt][ci][0],
+				    sizeof(tmp)), sr->reps);
+				sr->med[tt][ci].p99_us =
+				    median(memcpy(tmp, sr->v[tt][ci][1],
+				    sizeof(tmp)), sr->reps);
+				sr->med[tt][ci].rps =
+				    median(memcpy(tmp, sr->v[tt][ci][2],
+				    sizeof(tmp)), sr->reps);
+			}
+	for (tt = 0; tt < T_N; tt++) {
+		if (sz->pid[tt] <= 0)
+			continue;
+		stop_server(sz->pid[tt], &st);
+		/* -1: it had already gone, which wait_ready() reported. */
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			if (st != -1)
+				fprintf(stderr, "bench_migcheck: %s server "
+				    "ended badly (status 0x%x)\n",
+				    target_name[tt], st);
+			broken = 1;
+		}
+	}
+	sr->log_lines = count_lines(sz->log);
+	if (broken || o->keep)
+		fprintf(stderr, "bench_migcheck: kept %s (migcheck's log: "
+		    "%s)\n", sz->dir, sz->log);
+	else
+		nftw(sz->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	reqs_free(&sz->r);
+	world_free(&sz->w);
+	sr->ok = !broken;
+	return broken ? -1 : 0;
+}
+
+/*
+ * All sizes are set up first and stay up, so that every repetition
+ * measures every size and both servers back to back, alternating the
+ * order: drift of the machine then moves all figures of a repetition
+ * together, and the medians of the ratios (migcheck/bare, large/small)
+ * stay steady.
+ */
+static int
+run_all(const struct opts *o, size_t (*sizes)[2], int nsizes,
+    struct size_result *sr)
+{
+	struct size_run sz[2];
+	int s, rep, ci, k, tt, up = 0, broken = 0;
+
+	for (s = 0; s < nsizes && !broken; s++, up++)
+		broken = size_setup(o, sizes[s][0], sizes[s][1], &sz[s],
+		    &sr[s]) == -1;
+	for (rep = 0; rep < o->reps && !broken; rep++)
+		for (ci = 0; ci < NCC && !broken; ci++)
+			for (s = 0; s < nsizes && !broken; s++)
+				for (k = 0; k < T_N && !broken; k++) {
+					tt = (rep + s + k) % T_N;
+					broken = size_measure(o, &sz[s], tt, ci,
+					    rep) == -1;
+				}
+	for (s = 0; s < up; s++)
+		broken |= size_finish(o, &sz[s], broken) == -1;
+	return broken ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ output */
+
+static double
+ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+static const char *
+verdict(int pass)
+{
+	return pass ? "PASS" : "MISS";
+}
+
+static void
+print_table(const struct size_result *sr, int nsizes)
+{
+	const struct run_result *m, *b;
+	char size[48];
+	int s, ci;
+
+	printf("\n%-20s %3s | %-26s | %-26s | %s\n", "", "",
+	    "      cpulevel-migcheck", "      bare nanomsg echo",
+	    "ratio migcheck/bare");
+	printf("%-20s %3s | %8s %8s %8s | %8s %8s %8s | %5s %5s %6s\n",
+	    "hosts x VMs", "cl", "p50 us", "p99 us", "req/s", "p50 us",
+	    "p99 us", "req/s", "p50", "p99", "req/s");
+	for (s = 0; s < nsizes; s++) {
+		if (!sr[s].ok)
+			continue;
+		snprintf(size, sizeof(size), "%zu x %zu", sr[s].hosts,
+		    sr[s].vms);
+		for (ci = 0; ci < NCC; ci++) {
+			m = &sr[s].med[T_MIGCHECK][ci];
+			b = &sr[s].med[T_BARE][ci];
+			printf("%-20s %3d | %8.1f %8.1f %8.0f | %8.1f %8.1f "
+			    "%8.0f | %5.2f %5.2f %6.2f\n", ci ? "" : size,
+			    client_counts[ci], m->p50_us, m->p99_us, m->rps,
+			    b->p50_us, b->p99_us, b->rps,
+			    ratio(m->p50_us, b->p50_us),
+			    ratio(m->p99_us, b->p99_us), ratio(m->rps, b->rps));
+		}
+	}
+	printf("\n");
+	for (s = 0; s < nsizes; s++)
+		if (sr[s].ok)
+			printf("%zu x %zu: db %.1f MiB, filled in %.2f s; "
+			    "%.1f%% incompatible; server CPU per request "
+			    "(all threads): migcheck %.1f us, bare %.1f us; "
+			    "migcheck VmRSS %ld KiB, VmHWM %ld KiB; "
+			    "%zu log lines\n", sr[s].hosts, sr[s].vms,
+			    sr[s].db_mib, sr[s].fill_s,
+			    100 * sr[s].incompat_share,
+			    sr[s].cpu_us_per_req[T_MIGCHECK],
+			    sr[s].cpu_us_per_req[T_BARE],
+			    sr[s].ps[T_MIGCHECK].rss_kb,
+			    sr[s].ps[T_MIGCHECK].hwm_kb, sr[s].log_lines);
+}
+
+/* The spread of a ratio over the repetitions, each measured back to back. */
+static void
+spread(const struct size_result *a, enum target ta, const struct size_result *b,
+    enum target tb, int ci, int k, double *lo, double *hi)
+{
+	double x;
+	int r, n = a->reps < b->reps ? a->reps : b->reps;
+
+	*lo = *hi = 0;
+	for (r = 0; r < n; r++) {
+		x = ratio(a->v[ta][ci][k][r], b->v[tb][ci][k][r]);
+		if (r == 0 || x < *lo)
+			*lo = x;
+		if (r == 0 || x > *hi)
+			*hi = x;
+	}
+}
+
+/*
+ * (a) on the first (small) size, (b) the last size against the first,
+ * (c) after the last (largest) run.
+ */
+static void
+print_targets(const struct size_result *sr, int nsizes)
+{
+	const struct size_result *sm = &sr[0], *lg = &sr[nsizes - 1];
+	double p, q, plo, phi, qlo, qhi;
+	int ci;
+
+	printf("\nTargets (ratios of the medians; in brackets the range of "
+	    "the ratios of\nthe single repetitions, whose runs are back to "
+	    "back):\n");
+	for (ci = 0; ci < NCC; ci++) {
+		p = ratio(sm->med[T_MIGCHECK][ci].p50_us,
+		    sm->med[T_BARE][ci].p50_us);
+		q = ratio(sm->med[T_MIGCHECK][ci].rps,
+		    sm->med[T_BARE][ci].rps);
+		spread(sm, T_MIGCHECK, sm, T_BARE, ci, 0, &plo, &phi);
+		spread(sm, T_MIGCHECK, sm, T_BARE, ci, 2, &qlo, &qhi);
+		printf("  (a) %zu x %zu, %d client(s): p50 ratio %.2f <= 1.25 "
+		    "%s [%.2f-%.2f]; req/s ratio %.2f >= 0.80 %s [%.2f-%.2f]\n",
+		    sm->hosts, sm->vms, client_counts[ci], p,
+		    verdict(p <= 1.25), plo, phi, q, verdict(q >= 0.80), qlo,
+		    qhi);
+	}
+	if (nsizes > 1)
+		for (ci = 0; ci < NCC; ci++) {
+			p = ratio(lg->med[T_MIGCHECK][ci].p50_us,
+			    sm->med[T_MIGCHECK][ci].p50_us);
+			spread(lg, T_MIGCHECK, sm, T_MIGCHECK, ci, 0, &plo,
+			    &phi);
+			printf("  (b) %zu x %zu vs %zu x %zu, %d client(s): "
+			    "migcheck p50 %.1f / %.1f us = %.2f <= 1.10 %s "
+			    "[%.2f-%.2f]\n", lg->hosts, lg->vms, sm->hosts,
+			    sm->vms, client_counts[ci],
+			    lg->med[T_MIGCHECK][ci].p50_us,
+			    sm->med[T_MIGCHECK][ci].p50_us, p,
+			    verdict(p <= 1.10), plo, phi);
+		}
+	else
+		printf("  (b) needs two sizes: not evaluated\n");
+	printf("  (c) after %zu x %zu: migcheck VmRSS %.1f MiB, VmHWM %.1f "
+	    "MiB < 16 MiB %s\n", lg->hosts, lg->vms,
+	    (double)lg->ps[T_MIGCHECK].rss_kb / 1024,
+	    (double)lg->ps[T_MIGCHECK].hwm_kb / 1024,
+	    verdict(lg->ps[T_MIGCHECK].rss_kb < 16 * 1024 &&
+	    lg->ps[T_MIGCHECK].hwm_kb < 16 * 1024));
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: bench_migcheck [--hosts N] [--vms M] "
+	    "[--requests K] [--reps R]\n"
+	    "                      [--seconds S] [--migcheck PATH] [--keep] "
+	    "[-v]\n\n"
+	    "Without --hosts/--vms: 64 x 10000, then 1000 x 100000.\n"
+	    "--requests: a measurement's requests, shared by its clients "
+	    "(default 20000)\n"
+	    "--reps: repetitions of each measurement; medians are reported "
+	    "(default 7)\n"
+	    "--seconds: a measurement stops after this long (default 20)\n"
+	    "--migcheck: the daemon (default " MIGCHECK_PATH ")\n"
+	    "--keep: keep the temporary directories\n");
+}
+
+static size_t
+parse_size(const char *s, const char *what, size_t min)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > 100000000ULL)
+		die("%s: '%s' is not a number from %zu", what, s, min);
+	return (size_t)v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hosts",	required_argument,	NULL, 'H' },
+		{ "vms",	required_argument,	NULL, 'V' },
+		{ "requests",	required_argument,	NULL, 'k' },
+		{ "reps",	required_argument,	NULL, 'R' },
+		{ "seconds",	required_argument,	NULL, 's' },
+		{ "migcheck",	required_argument,	NULL, 'm' },
+		{ "keep",	no_argument,		NULL, 'K' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct opts o = { 20000, 7, 20, MIGCHECK_PATH, 0, 0 };
+	size_t hosts = 0, vms = 0;
+	size_t sizes[2][2] = { { 64, 10000 }, { 1000, 100000 } };
+	struct size_result sr[2];
+	int c, nsizes = 2;
+	char host[256] = "?";
+	time_t now;
+	char date[64];
+
+	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': hosts = parse_size(optarg, "--hosts", 1); break;
+		case 'V': vms = parse_size(optarg, "--vms", 1); break;
+		case 'k': o.requests = parse_size(optarg, "--requests",
+		    MAX_CLIENTS); break;
+		case 'R': o.reps = (int)parse_size(optarg, "--reps", 1);
+			if (o.reps > MAX_REPS)
+				die("--reps: at most %d", MAX_REPS);
+			break;
+		case 's': o.seconds = atof(optarg); break;
+		case 'm': o.migcheck = optarg; break;
+		case 'K': o.keep = 1; break;
+		case 'v': o.verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (access(o.migcheck, X_OK) == -1)
+		die("%s: %s (build it, or pass --migcheck PATH)", o.migcheck,
+		    strerror(errno));
+	if (hosts || vms) {
+		nsizes = 1;
+		sizes[0][0] = hosts ? hosts : 64;
+		sizes[0][1] = vms ? vms : 10000;
+	}
+	main_pid = getpid();
+	signal(SIGPIPE, SIG_IGN);
+	make_sets();
+	now = time(NULL);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	gethostname(host, sizeof(host) - 1);
+	printf("bench_migcheck: VM.assert_can_migrate over ipc, %zu requests "
+	    "a measurement, median of %d; %s, %ld CPUs\n", o.requests, o.reps,
+	    date, sysconf(_SC_NPROCESSORS_ONLN));
+	fflush(stdout);
+	if (run_all(&o, sizes, nsizes, sr) == -1) {
+		fprintf(stderr, "bench_migcheck: something broke: no figures\n");
+		return 1;
+	}
+	print_table(sr, nsizes);
+	print_targets(sr, nsizes);
+	return 0;
+}
