@@ -449,4 +449,62 @@ CPULEVEL_CLI=$cli CPULEVEL_LOCAL_HOST=h9 CPULEVEL_PROBE=cpuid \
 [ $? -eq 1 ] && grep -q 'gave up' "$T/helper.log"
 ok $? "cpulevel-host-boot gives up after CPULEVEL_REPORT_TIMEOUT"
 
+# --- the mock configurations, loaded as mock loads them ---------------------
+# mock executes a .cfg as Python with config_opts in scope; a build needs a
+# root, an architecture, a chroot setup and package manager configuration
+# whose every repository section has somewhere to fetch from.
+for cfg in "$top"/packaging/rpm/mock/*.cfg; do
+	python3 - "$cfg" >"$T/mock.log" 2>&1 <<'PY'
+import collections, configparser, os, sys
+cfg = sys.argv[1]
+opts = collections.defaultdict(dict)
+opts["macros"] = {}
+unresolved = []
+
+def load(path):
+    exec(compile(open(path).read(), path, "exec"), scope)
+
+def include(name):
+    # mock resolves a relative include against its config directory.
+    path = name if os.path.isabs(name) else os.path.join("/etc/mock", name)
+    if os.path.exists(path):
+        load(path)
+    else:
+        unresolved.append(name)
+
+scope = {"config_opts": opts, "include": include}
+load(cfg)
+assert opts.get("root"), "config_opts['root'] is not set"
+if unresolved:
+    # Built on one of mock's own configurations (mock-core-configs),
+    # which is not installed here: its repositories are mock's.
+    for name in unresolved:
+        assert name.endswith(".cfg") and "/" not in name, \
+            "include(%r) is not one of mock's own configurations" % name
+    print("%s: builds on %s (mock's own; not installed here)"
+          % (cfg, ", ".join(unresolved)))
+    sys.exit(0)
+for key in ("target_arch", "chroot_setup_cmd", "releasever",
+            "package_manager"):
+    assert opts.get(key), "config_opts[%r] is not set" % key
+conf_key = "dnf.conf" if opts["package_manager"].startswith("dnf") \
+    else "yum.conf"
+assert opts.get(conf_key), "config_opts[%r] is not set" % conf_key
+parser = configparser.ConfigParser(interpolation=None, strict=False)
+parser.read_string(opts[conf_key])
+repos = [r for r in parser.sections() if r != "main"]
+assert repos, "no repository in " + conf_key
+for r in repos:
+    sect = parser[r]
+    assert any(k in sect for k in ("baseurl", "mirrorlist", "metalink")), \
+        "repository [%s] has no baseurl, mirrorlist or metalink" % r
+assert "%rhel" in opts["macros"] or "%dist" in opts["macros"], \
+    "no %rhel or %dist macro: the spec branches on them"
+print("%s: %d repositories" % (cfg, len(repos)))
+PY
+	rc=$?
+	ok $rc "mock config $(basename "$cfg") loads as mock loads it, with its root, and arch, setup and fetchable repositories where they are its own"
+	diag <"$T/mock.log"
+done
+
 finish
