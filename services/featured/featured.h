@@ -70,6 +70,17 @@ typedef int txn_fn(struct featured *, struct json_object *params,
     struct json_object **result, struct rpc_error *err);
 void	txn_run(struct featured *f, struct json_object *params,
 	    struct json_object **result, struct rpc_error *err, txn_fn *fn);
+/*
+ * Define the method handler name() as fn() run in a write transaction:
+ * every state-changing method is one of these.
+ */
+#define TXN_HANDLER(name, fn)						\
+void									\
+name(void *f, struct json_object *params, struct json_object **result,	\
+    struct rpc_error *err)						\
+{									\
+	txn_run(f, params, result, err, fn);				\
+}
 /* Store failed: an internal error carrying the store's reason. */
 int	txn_store_error(struct featured *f, struct rpc_error *err);
 

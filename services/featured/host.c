@@ -165,12 +165,7 @@ do_host_boot(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-void
-host_boot(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_host_boot);
-}
+TXN_HANDLER(host_boot, do_host_boot)
 
 void
 host_get_cpu_info(void *arg, struct json_object *params,
@@ -218,9 +213,4 @@ do_host_destroy(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-void
-host_destroy(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_host_destroy);
-}
+TXN_HANDLER(host_destroy, do_host_destroy)

@@ -179,12 +179,7 @@ do_pool_join(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-void
-pool_join(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_pool_join);
-}
+TXN_HANDLER(pool_join, do_pool_join)
 
 static int
 pool_load(struct featured *f, const char *id, struct pool_rec *p,
@@ -227,12 +222,7 @@ do_pool_eject(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-void
-pool_eject(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_pool_eject);
-}
+TXN_HANDLER(pool_eject, do_pool_eject)
 
 static void
 add_fs(struct json_object *o, const char *key, const struct featureset *fs)

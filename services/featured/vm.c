@@ -169,12 +169,7 @@ do_vm_start(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-void
-vm_start(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_vm_start);
-}
+TXN_HANDLER(vm_start, do_vm_start)
 
 static int
 do_vm_reboot(struct featured *f, struct json_object *params,
@@ -193,12 +188,7 @@ do_vm_reboot(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-void
-vm_reboot(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_vm_reboot);
-}
+TXN_HANDLER(vm_reboot, do_vm_reboot)
 
 /* Migrate and resume: the state it must be in, and then running on host. */
 static int
@@ -228,12 +218,7 @@ do_vm_migrate(struct featured *f, struct json_object *params,
 	return vm_move(f, params, "running", err);
 }
 
-void
-vm_migrate(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_vm_migrate);
-}
+TXN_HANDLER(vm_migrate, do_vm_migrate)
 
 static int
 do_vm_resume(struct featured *f, struct json_object *params,
@@ -243,12 +228,7 @@ do_vm_resume(struct featured *f, struct json_object *params,
 	return vm_move(f, params, "suspended", err);
 }
 
-void
-vm_resume(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_vm_resume);
-}
+TXN_HANDLER(vm_resume, do_vm_resume)
 
 static int
 do_vm_suspend(struct featured *f, struct json_object *params,
@@ -264,12 +244,7 @@ do_vm_suspend(struct featured *f, struct json_object *params,
 	return vm_store(f, &vm, err);
 }
 
-void
-vm_suspend(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_vm_suspend);
-}
+TXN_HANDLER(vm_suspend, do_vm_suspend)
 
 static int
 do_vm_shutdown(struct featured *f, struct json_object *params,
@@ -287,12 +262,7 @@ do_vm_shutdown(struct featured *f, struct json_object *params,
 	return vm_store(f, &vm, err);
 }
 
-void
-vm_shutdown(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_vm_shutdown);
-}
+TXN_HANDLER(vm_shutdown, do_vm_shutdown)
 
 /*
  * The set of a VM arriving from an older toolstack.  Words it carries are
@@ -394,12 +364,7 @@ do_vm_import(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-void
-vm_import(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_vm_import);
-}
+TXN_HANDLER(vm_import, do_vm_import)
 
 void
 vm_get_cpu_flags(void *arg, struct json_object *params,
@@ -436,9 +401,4 @@ do_vm_destroy(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-void
-vm_destroy(void *f, struct json_object *params, struct json_object **result,
-    struct rpc_error *err)
-{
-	txn_run(f, params, result, err, do_vm_destroy);
-}
+TXN_HANDLER(vm_destroy, do_vm_destroy)
