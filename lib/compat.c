@@ -89,6 +89,22 @@ compat_check(const char *power_state, const char *vm_vendor,
 	return fs_is_subset(&vm, host_max) ? COMPAT_OK : COMPAT_FEATURES;
 }
 
+enum compat_verdict
+compat_check_host(const char *power_state, const char *domain_type,
+    int host_hvm_capable, const char *vm_vendor,
+    const struct featureset *vm_features, const char *host_vendor,
+    const struct featureset *host_max, struct featureset *missing)
+{
+	enum compat_verdict v;
+
+	v = compat_check(power_state, vm_vendor, vm_features, host_vendor,
+	    host_max, missing);
+	if (strcmp(power_state, "halted") != 0 && domain_is_hvm(domain_type) &&
+	    !host_hvm_capable)
+		return COMPAT_HVM_REQUIRED;
+	return v;
+}
+
 const char *
 compat_reason(enum compat_verdict v)
 {
@@ -97,6 +113,7 @@ compat_reason(enum compat_verdict v)
 		[COMPAT_VENDOR] = COMPAT_REASON_VENDOR,
 		[COMPAT_FEATURES] = COMPAT_REASON_FEATURES,
 		[COMPAT_NO_KEYS] = COMPAT_REASON_NO_KEYS,
+		[COMPAT_HVM_REQUIRED] = COMPAT_REASON_HVM,
 	};
 
 	return reasons[v];

@@ -20,8 +20,12 @@ enum compat_verdict {
 	COMPAT_OK,
 	COMPAT_VENDOR,
 	COMPAT_FEATURES,
-	COMPAT_NO_KEYS
+	COMPAT_NO_KEYS,
+	COMPAT_HVM_REQUIRED	/* not xapi's rule: see compat_check_host() */
 };
+
+/* XenAPI's text for VM_HVM_REQUIRED. */
+#define COMPAT_REASON_HVM	"HVM is required for this operation."
 
 /* pv is its own kind; hvm, pvh and pv_in_pvh all run in HVM containers. */
 int		 domain_is_hvm(const char *domain_type);
@@ -36,6 +40,16 @@ const char	*domain_default_key(const char *domain_type);
  * NULL, receives the VM's features the host lacks.
  */
 enum compat_verdict compat_check(const char *power_state,
+		    const char *vm_vendor, const struct featureset *vm_features,
+		    const char *host_vendor, const struct featureset *host_max,
+		    struct featureset *missing);
+/*
+ * compat_check(), after the question xapi asks before it: can the host
+ * run the VM's kind at all?  A host registered with hvm_capable=false runs
+ * no HVM-container guest, whatever its featuresets say.
+ */
+enum compat_verdict compat_check_host(const char *power_state,
+		    const char *domain_type, int host_hvm_capable,
 		    const char *vm_vendor, const struct featureset *vm_features,
 		    const char *host_vendor, const struct featureset *host_max,
 		    struct featureset *missing);

@@ -31,8 +31,13 @@ parser(void)
 	if (tok == NULL) {
 		if ((tok = json_tokener_new()) == NULL)
 			return NULL;
-		/* JSON, not json-c's lenient superset: no ', no comments. */
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+		/* JSON, not json-c's lenient superset: no ', no comments;
+		 * and UTF-8, where json-c (0.15 on) can check it. */
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT
+#ifdef JSON_TOKENER_VALIDATE_UTF8
+		    | JSON_TOKENER_VALIDATE_UTF8
+#endif
+		    );
 	}
 	json_tokener_reset(tok);
 	return tok;

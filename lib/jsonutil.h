@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #include <json.h>
+/* json-c 0.11's json.h may not include it. */
+#include <json_object_iterator.h>
 
 /*
  * Parse exactly one JSON value from buf[0..len), which need not be

@@ -5,6 +5,7 @@
  * reply naming what was wrong, because a REQ client waits for one.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,22 @@ check_params(const struct rpc_param *spec, struct json_object *params,
 	return 0;
 }
 
+/*
+ * An integer id must come back as it was sent.  json-c clamps an integer
+ * that does not fit 64 bits to the limit, so the limits themselves are
+ * refused: an id of -2^63 or 2^63-1 is far likelier clamped than meant.
+ */
+static int
+valid_int_id(struct json_object *v)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return 0;
+	n = json_object_get_int64(v);
+	return n > INT64_MIN && n < INT64_MAX;
+}
+
 /* The envelope: sets *id (borrowed) as soon as it is known to be valid. */
 static const struct rpc_method *
 check_request(const struct rpc_method *methods, struct json_object *req,
@@ -316,8 +333,7 @@ check_request(const struct rpc_method *methods, struct json_object *req,
 		return NULL;
 	}
 	if (json_object_object_get_ex(req, "id", &v) &&
-	    (json_object_is_type(v, json_type_int) ||
-	    json_clean_string(v) != NULL))
+	    (valid_int_id(v) || json_clean_string(v) != NULL))
 		*id = v;
 	if (*id == NULL) {
 		rpc_error_set(err, RPC_INVALID_REQUEST, "Invalid request",
@@ -325,8 +341,8 @@ check_request(const struct rpc_method *methods, struct json_object *req,
 		return NULL;
 	}
 	if (!json_object_object_get_ex(req, "jsonrpc", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), "2.0") != 0) {
+	    json_clean_string(v) == NULL ||
+	    strcmp(json_clean_string(v), "2.0") != 0) {
 		rpc_error_set(err, RPC_INVALID_REQUEST, "Invalid request",
 		    json_object_new_string("jsonrpc must be \"2.0\""));
 		return NULL;
@@ -391,16 +407,21 @@ reply_text(struct json_object *id, struct json_object *result,
 	return n < 0 ? NULL : text;
 }
 
+/* The dbg id for the log: a control character cannot forge a log line. */
 static void
 copy_param(struct json_object *params, const char *name, char *buf,
     size_t len)
 {
 	struct json_object *v;
+	char *p;
 
 	if (len > 0 && params &&
 	    json_object_object_get_ex(params, name, &v) &&
 	    json_object_is_type(v, json_type_string))
 		snprintf(buf, len, "%s", json_object_get_string(v));
+	for (p = buf; len > 0 && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 char *

@@ -258,6 +258,8 @@ expect_fail 1 "cpulevel: HOSTS_NOT_HOMOGENEOUS: CPUs differ" pool join p1 h4
 expect_fail 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: v1, h4, VM last booted on a host which had a CPU from a different vendor." \
     vm migrate v1 h4
 expect_field pool_level_changed false pool join p1 h4 --force
+# Joining its own pool again is a no-op, even for a host forced in
+expect_field pool_level_changed false pool join p1 h4
 expect_field pool_level_changed false pool eject p1 h4
 expect_ok host destroy h4
 
@@ -324,6 +326,20 @@ expect_fail 1 "cpulevel: HOST_HAS_RESIDENT_VMS: h3" host destroy h3
 expect_ok vm shutdown v5
 expect_ok host destroy h3
 expect_fail 1 "cpulevel: HANDLE_INVALID: host, h3" host show h3
+
+# Counts that are no number of CPUs (or would overflow a sum) count as 0
+cat >"$T/huge.json" <<JSON
+{ "vendor": "GenuineIntel", "cpu_count": "9223372036854775807",
+  "socket_count": "-5", "features_pv": "$STRONG", "features_hvm": "$STRONG" }
+JSON
+expect_ok host boot h5 --probe "file:$T/huge.json"
+expect_ok host boot h6 --probe "file:$T/huge.json"
+expect_field pool_level_changed true pool join p5 h5
+expect_field pool_level_changed false pool join p5 h6
+expect_field cpu_count 0 pool show p5
+expect_field socket_count 0 pool show p5
+expect_field pool_level_changed false pool eject p5 h6
+expect_ok pool eject p5 h5
 
 # The daemon stops on TERM, and says it was fine
 kill -TERM "$pid"

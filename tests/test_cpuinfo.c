@@ -316,7 +316,13 @@ test_json_round_trip(void)
 	text = json_compact(obj);
 	back = json_parse_one(text, strlen(text), err, sizeof(err));
 	ok(back != NULL, "json_compact's text parses with json_parse_one");
+#ifdef JSON_C_TO_STRING_NOSLASHESCAPE
 	ok(strstr(text, "a/b") != NULL, "json_compact leaves '/' alone");
+#else
+	/* json-c before 0.13 always writes '/' as '\/' (still valid JSON). */
+	ok(strstr(text, "a\\/b") != NULL, "json_compact escapes '/', as "
+	    "this old json-c always does");
+#endif
 	ok(back != NULL && cpuinfo_from_json(&b, back, err, sizeof(err)) == 0,
 	    "... and is a cpu_info");
 	for (i = 0; i < NELEM(kv); i++) {

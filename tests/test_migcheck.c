@@ -1139,6 +1139,7 @@ stateless(struct featured *d, const char *ctx)
 	expect_null(r, L("%sthe same %d-character vendor: null", ctx, MAXV));
 	json_object_put(r);
 	v1[MAXV] = 'C';
+	v1[MAXV + 1] = '\0';
 	ci = cpu_info(&H1);
 	json_object_object_add(ci, "vendor", js(v1));
 	r = fc_call(d, "Host.assert_vm_is_compatible", jobj("host_cpu_info",
@@ -1204,6 +1205,61 @@ t_long_vendor(void)
 	json_object_put(r);
 	check_check(&vmlv, &lvb, "long vendors: ");
 	check_pair(&vmlv, &lva, "long vendors: ");
+}
+
+/*
+ * A host registered with hvm_capable=false runs no HVM-container guest:
+ * migcheck says so before featured would refuse the move, and a PV VM is
+ * not concerned.
+ */
+static void
+t_hvm_capable(void)
+{
+	json_object *r, *hosts;
+
+	fdo_put("Host.boot hc", "Host.boot", jobj("host", js("hc"),
+	    "cpu_info", cpu_info(&H1), NULL));
+	fdo_put("Host.boot hn, no HVM", "Host.boot", jobj("host", js("hn"),
+	    "cpu_info", cpu_info(&H1), "hvm_capable",
+	    json_object_new_boolean(0), NULL));
+	fdo_put("Pool.join ph hc", "Pool.join", jobj("pool", js("ph"), "host",
+	    js("hc"), NULL));
+	fdo_put("Pool.join ph hn", "Pool.join", jobj("pool", js("ph"), "host",
+	    js("hn"), NULL));
+	fdo_put("VM.start vh (hvm) on hc", "VM.start", jobj("vm", js("vh"),
+	    "host", js("hc"), "domain_type", js("hvm"), NULL));
+	fdo_put("VM.start vp (pv) on hc", "VM.start", jobj("vm", js("vp"),
+	    "host", js("hc"), "domain_type", js("pv"), NULL));
+
+	r = mcall("VM.assert_can_migrate", jobj("vm", js("vh"), "host",
+	    js("hn"), NULL));
+	expect_error(r, "VM.assert_can_migrate of an HVM VM to a host without "
+	    "HVM: VM_HVM_REQUIRED", 1, "VM_HVM_REQUIRED", "vh");
+	json_object_put(r);
+	r = fcall("VM.migrate", jobj("vm", js("vh"), "host", js("hn"), NULL));
+	expect_error(r, "featured's VM.migrate gives the same answer", 1,
+	    "VM_HVM_REQUIRED", "vh");
+	json_object_put(r);
+	r = mcall("VM.check_migrate", jobj("vm", js("vh"), "host", js("hn"),
+	    NULL));
+	ok(jget(r, "result", NULL) && !jbool(r, "result.compatible") &&
+	    streq(jstr(r, "result.reason"), "HVM is required for this "
+	    "operation.") && !jbool(r, "result.vendor_mismatch"),
+	    "VM.check_migrate vh -> hn: incompatible, HVM required");
+	json_object_put(r);
+	r = mcall("VM.get_possible_hosts", jobj("vm", js("vh"), NULL));
+	hosts = jget(r, "result", NULL);
+	ok(jlen(hosts) == 2 && streq(jstr(jidx(hosts, 0), "host"), "hc") &&
+	    jbool(jidx(hosts, 0), "compatible") &&
+	    streq(jstr(jidx(hosts, 1), "host"), "hn") &&
+	    !jbool(jidx(hosts, 1), "compatible"),
+	    "VM.get_possible_hosts vh: hc yes, hn no");
+	json_object_put(r);
+	r = mcall("VM.assert_can_migrate", jobj("vm", js("vp"), "host",
+	    js("hn"), NULL));
+	expect_null(r, "VM.assert_can_migrate of a PV VM to the host without "
+	    "HVM: null");
+	json_object_put(r);
 }
 
 static void
@@ -1641,6 +1697,7 @@ main(void)
 	fc_run("VM.get_possible_hosts", t_possible_hosts);
 	fc_run("Host.assert_vm_is_compatible", t_stateless);
 	fc_run("long vendors, stored", t_long_vendor);
+	fc_run("hosts that cannot run HVM", t_hvm_capable);
 	fc_run("every VM to every host", t_matrix);
 	fc_run("featured stopped", t_featured_stopped);
 	fc_run("migcheck never writes (and bad input)", t_readonly);

@@ -397,8 +397,26 @@ static const struct {
 	    NULL },
 	/* JSON, not json-c's lenient superset (JSON_TOKENER_STRICT).  Its
 	 * strict mode still reads NaN, which then fails as an id instead. */
+#if JSON_C_VERSION_NUM >= ((0 << 16) | (12 << 8))
+	/* json-c's strict mode refuses comments from 0.12 on. */
 	{ "a comment", "{/* c */ 'id':1}", RPC_PARSE_ERROR, "null", D_STRING,
 	    NULL },
+#endif
+#ifdef JSON_TOKENER_VALIDATE_UTF8
+	/* One JSON text in UTF-8: a byte that is no UTF-8 is a parse error. */
+	{ "invalid UTF-8", "{'jsonrpc':'2.0','id':1,'method':'Test.\xff'}",
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+#endif
+	/* json-c clamps integers past 64 bits: such an id cannot be echoed. */
+	{ "id past 64 bits", "{'jsonrpc':'2.0','id':99999999999999999999999,"
+	    "'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "id below -2^63", "{'jsonrpc':'2.0','id':-9223372036854775809,"
+	    "'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "null", D_STRING, NULL },
+	{ "jsonrpc with a NUL", "{'jsonrpc':'2.0\\u0000x','id':1,"
+	    "'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_INVALID_REQUEST, "1", D_STRING, NULL },
 	{ "a trailing comma", "{'id':1,}", RPC_PARSE_ERROR, "null", D_STRING,
 	    NULL },
 
@@ -985,6 +1003,14 @@ test_outcomes(void)
 	is_str(o.dbg, "task-2", "invalid params: outcome dbg");
 	is_int(o.code, RPC_INVALID_PARAMS, "invalid params: outcome code");
 	is_str(o.message, "Invalid params", "invalid params: outcome message");
+
+	/* A dbg with a newline cannot forge a second log line. */
+	msg = q(ECHO(",'dbg':'a\\nb\\u0001c'"));
+	json_object_put(dispatch("outcome dbg with control characters", msg,
+	    &o));
+	free(msg);
+	is_str(o.dbg, "a?b?c", "dbg control characters: outcome dbg has '?' "
+	    "for each");
 
 	msg = q("{'jsonrpc':'1.0','id':1,'method':'Test.echo'}");
 	json_object_put(dispatch("outcome invalid request", msg, &o));

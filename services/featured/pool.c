@@ -151,7 +151,10 @@ do_pool_join(struct featured *f, struct json_object *params,
 	}
 	if ((found = store_pool_get(f, pool, &p)) == -1)
 		return txn_store_error(f, err);
-	if (found && strcmp(p.vendor, h.vendor) != 0 && !force) {
+	/* A member joining its own pool again is a no-op, even one that
+	 * was forced in with another vendor's CPU. */
+	if (!h.pool[0] && found && strcmp(p.vendor, h.vendor) != 0 &&
+	    !force) {
 		rpc_error_api(err, "HOSTS_NOT_HOMOGENEOUS", 1, "CPUs differ");
 		return -1;
 	}

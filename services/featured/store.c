@@ -4,6 +4,7 @@
  * prepared per call: featured answers a handful of lifecycle events a
  * second at most, and the simplicity is worth more than the microseconds.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,26 @@ utc_now(char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * A count from cpu_info ("32"): what is not a plain number of CPUs counts
+ * as none, and no host has more than COUNT_MAX, so a pool's sum of a few
+ * thousand hosts cannot overflow.
+ */
+#define COUNT_MAX	(1LL << 24)
+
+static long long
+parse_count(const char *s)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < 0 || n > COUNT_MAX)
+		return 0;
+	return n;
+}
+
 #define HOST_COLUMNS \
 	"id, pool_id, vendor, hvm_capable, features_pv, features_hvm, " \
 	"features_pv_host, features_hvm_host, cpu_info"
@@ -147,9 +168,9 @@ host_from_row(sqlite3_stmt *st, struct host_rec *h)
 	ci = text ? json_parse_one(text, strlen(text), why, sizeof(why)) :
 	    NULL;
 	if (ci && json_object_object_get_ex(ci, CI_CPU_COUNT, &v))
-		h->cpu_count = atoll(json_object_get_string(v));
+		h->cpu_count = parse_count(json_object_get_string(v));
 	if (ci && json_object_object_get_ex(ci, CI_SOCKET_COUNT, &v))
-		h->socket_count = atoll(json_object_get_string(v));
+		h->socket_count = parse_count(json_object_get_string(v));
 	json_object_put(ci);
 }
 

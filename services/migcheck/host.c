@@ -37,6 +37,8 @@ cpu_info_into_host(const struct cpuinfo *ci, struct host_view *h)
 	const char *vendor = cpuinfo_get(ci, CI_VENDOR);
 
 	snprintf(h->vendor, sizeof(h->vendor), "%s", vendor ? vendor : "");
+	/* cpu_info does not say; its features_hvm key does the talking. */
+	h->hvm_capable = 1;
 	h->has_pv = cpuinfo_get_fs(ci, CI_FEATURES_PV, &h->pv, why,
 	    sizeof(why)) == 0;
 	h->has_hvm = cpuinfo_get_fs(ci, CI_FEATURES_HVM, &h->hvm, why,

@@ -46,6 +46,7 @@ struct host_view {
 	char		 id[RPC_MAX_ID + 1];
 	char		 pool[RPC_MAX_ID + 1];		/* "" standalone */
 	char		 vendor[CPUINFO_MAX_VENDOR + 1];
+	int		 hvm_capable;
 	int		 has_pv, has_hvm;
 	struct featureset pv, hvm;			/* max sets */
 };

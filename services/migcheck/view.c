@@ -16,14 +16,15 @@ static const char *const view_sql[VIEW_NSTMTS] = {
 	/* No row: no such VM; a NULL host.id: no such host. */
 	[VIEW_PAIR] = "SELECT vm.id, vm.host_id, vm.domain_type, "
 	    "vm.power_state, vm.vendor, vm.features, vm.legacy, host.id, "
-	    "host.pool_id, host.vendor, host.features_pv, host.features_hvm "
-	    "FROM vm LEFT JOIN host ON host.id = ?2 WHERE vm.id = ?1",
+	    "host.pool_id, host.vendor, host.features_pv, host.features_hvm, "
+	    "host.hvm_capable FROM vm LEFT JOIN host ON host.id = ?2 WHERE vm.id = ?1",
 	[VIEW_VM] = "SELECT host_id, domain_type, power_state, vendor, "
 	    "features, legacy FROM vm WHERE id = ?",
-	[VIEW_HOST] = "SELECT pool_id, vendor, features_pv, features_hvm "
-	    "FROM host WHERE id = ?",
+	[VIEW_HOST] = "SELECT pool_id, vendor, features_pv, features_hvm, "
+	    "hvm_capable FROM host WHERE id = ?",
 	[VIEW_POOL_HOSTS] = "SELECT id, pool_id, vendor, features_pv, "
-	    "features_hvm FROM host WHERE pool_id = ? ORDER BY id",
+	    "features_hvm, hvm_capable FROM host WHERE pool_id = ? "
+	    "ORDER BY id",
 };
 
 void
@@ -139,6 +140,7 @@ host_from_row(sqlite3_stmt *st, int first, int sets, struct host_view *h)
 		h->has_pv = db_column_fs(st, first + 2, &h->pv);
 	if (sets & HOST_SET_HVM)
 		h->has_hvm = db_column_fs(st, first + 3, &h->hvm);
+	h->hvm_capable = sqlite3_column_int(st, first + 4);
 }
 
 int

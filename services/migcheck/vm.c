@@ -14,8 +14,8 @@ judge(const struct vm_view *vm, const struct host_view *h,
 	int hvm = domain_is_hvm(vm->domain_type);
 	int has_max = hvm ? h->has_hvm : h->has_pv;
 
-	out->v = compat_check(vm->power_state,
-	    vm->has_vendor ? vm->vendor : NULL,
+	out->v = compat_check_host(vm->power_state, vm->domain_type,
+	    h->hvm_capable, vm->has_vendor ? vm->vendor : NULL,
 	    vm->has_features ? &vm->features : NULL, h->vendor,
 	    has_max ? (hvm ? &h->hvm : &h->pv) : NULL, &out->missing);
 }
@@ -52,7 +52,10 @@ vm_assert_can_migrate(void *arg, struct json_object *params,
 	if (load_pair(arg, params, &vm, &h, err) == -1)
 		return;
 	judge(&vm, &h, &v);
-	if (v.v != COMPAT_OK)
+	/* The error featured's VM.migrate would give. */
+	if (v.v == COMPAT_HVM_REQUIRED)
+		rpc_error_api(err, "VM_HVM_REQUIRED", 1, vm.id);
+	else if (v.v != COMPAT_OK)
 		rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3, vm.id,
 		    h.id, compat_reason(v.v));
 }
