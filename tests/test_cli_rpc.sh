@@ -330,7 +330,7 @@ expect_fail 1 "cpulevel: HANDLE_INVALID: host, h3" host show h3
 # Counts that are no number of CPUs (or would overflow a sum) count as 0
 cat >"$T/huge.json" <<JSON
 { "vendor": "GenuineIntel", "cpu_count": "9223372036854775807",
-  "socket_count": "-5", "features_pv": "$STRONG", "features_hvm": "$STRONG" }
+  "socket_count": "-5", "features_pv": "$STRONG" }
 JSON
 expect_ok host boot h5 --probe "file:$T/huge.json"
 expect_ok host boot h6 --probe "file:$T/huge.json"
@@ -338,6 +338,9 @@ expect_field pool_level_changed true pool join p5 h5
 expect_field pool_level_changed false pool join p5 h6
 expect_field cpu_count 0 pool show p5
 expect_field socket_count 0 pool show p5
+# A pool none of whose members has an HVM set has no HVM level to give
+expect_fail 1 "cpulevel: HOST_MISSING_CPU_INFO: h5, features_hvm_host" \
+    vm start v9 h5 hvm
 expect_field pool_level_changed false pool eject p5 h6
 expect_ok pool eject p5 h5
 

@@ -86,7 +86,12 @@ vm_level(struct featured *f, const struct host_rec *h,
 		if (store_pool_get(f, h->pool, &p) != 1)
 			return txn_store_error(f, err);
 		*level = domain_is_hvm(domain_type) ? p.hvm_host : p.pv_host;
-		return 0;
+		/* No member has a set of this kind: as for a lone host. */
+		if (level->len > 0)
+			return 0;
+		rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h->id,
+		    domain_default_key(domain_type));
+		return -1;
 	}
 	if (!own->present) {
 		rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h->id,
