@@ -340,6 +340,7 @@ do_vm_import(struct featured *f, struct json_object *params,
 		fstr = json_object_get_string(v);
 	vm.has_vendor = 1;
 	snprintf(vm.vendor, sizeof(vm.vendor), "%s", vendor);
+	fs_clear(&carried);
 	if (fstr)
 		fs_parse(fstr, &carried, why, sizeof(why));
 	if (strcmp(vm.power_state, "halted") == 0) {
