@@ -47,7 +47,9 @@
 #include "compat.h"
 #include "db.h"
 #include "featureset.h"
+#include "log.h"
 #include "rpc.h"
+#include "server.h"
 
 #ifndef MIGCHECK_PATH
 #define MIGCHECK_PATH	"cpulevel-migcheck"
@@ -63,8 +65,12 @@
 #define MAX_REPS	16
 #define WARMUP_PASS	5000	/* requests of a server's warm-up pass */
 
-enum target { T_MIGCHECK, T_BARE, T_N };
-static const char *const target_name[T_N] = { "migcheck", "bare" };
+/*
+ * The servers measured: the daemon; the codec floor, which is migcheck
+ * without its database (see codec_main()); and the bare echo.
+ */
+enum target { T_MIGCHECK, T_CODEC, T_BARE, T_N };
+static const char *const target_name[T_N] = { "migcheck", "codec", "bare" };
 
 static const int client_counts[] = { 1, MAX_CLIENTS };
 #define NCC	((int)(sizeof(client_counts) / sizeof(client_counts[0])))
@@ -208,6 +214,15 @@ enum { SET_FULL_HVM, SET_FULL_PV, SET_OLD_HVM, SET_OLD_PV, NSETS };
 
 static char set_text[NVENDORS][NSETS][FS_STRING_MAX];
 
+/* The set a VM carries, or a host offers a VM of its kind. */
+static int
+set_index(int full, int pv)
+{
+	if (full)
+		return pv ? SET_FULL_PV : SET_FULL_HVM;
+	return pv ? SET_OLD_PV : SET_OLD_HVM;
+}
+
 static void
 make_sets(void)
 {
@@ -237,6 +252,7 @@ struct world {
 	char	(*vm_id)[UUID_LEN + 1];
 	unsigned char *host_old;
 	unsigned char *vm_full;		/* booted with the full set */
+	unsigned char *vm_pv;
 	size_t	*vm_host;
 };
 
@@ -268,6 +284,7 @@ world_free(struct world *w)
 	free(w->vm_id);
 	free(w->host_old);
 	free(w->vm_full);
+	free(w->vm_pv);
 	free(w->vm_host);
 	memset(w, 0, sizeof(*w));
 }
@@ -326,6 +343,7 @@ fill_db(const char *path, struct world *w)
 	w->vm_id = xcalloc(w->nvms, sizeof(*w->vm_id));
 	w->host_old = xcalloc(w->nhosts, 1);
 	w->vm_full = xcalloc(w->nvms, 1);
+	w->vm_pv = xcalloc(w->nvms, 1);
 	w->vm_host = xcalloc(w->nvms, sizeof(*w->vm_host));
 
 	if (db_open(path, DB_READWRITE, &db, err, sizeof(err)) == -1)
@@ -358,10 +376,8 @@ fill_db(const char *path, struct world *w)
 
 			make_uuid(w->host_id[h]);
 			w->host_old[h] = (h - first) % 3 == 2;
-			hvm = set_text[vend][w->host_old[h] ? SET_OLD_HVM :
-			    SET_FULL_HVM];
-			pvs = set_text[vend][w->host_old[h] ? SET_OLD_PV :
-			    SET_FULL_PV];
+			hvm = set_text[vend][set_index(!w->host_old[h], 0)];
+			pvs = set_text[vend][set_index(!w->host_old[h], 1)];
 			/* The cpu_info map as xapi's host.cpu_info has it. */
 			snprintf(info, sizeof(info), "{\"cpu_count\":\"64\","
 			    "\"socket_count\":\"2\",\"vendor\":\"%s\","
@@ -395,14 +411,13 @@ fill_db(const char *path, struct world *w)
 	for (v = 0; v < w->nvms; v++) {
 		make_uuid(w->vm_id[v]);
 		w->vm_full[v] = rng_below(10) < 6;
-		pv = rng_below(5) == 0;
+		pv = w->vm_pv[v] = rng_below(5) == 0;
 		do
 			h = rng_below(w->nhosts);
 		while (w->vm_full[v] && w->host_old[h]);
 		w->vm_host[v] = h;
 		vend = host_vendor(h);
-		set = w->vm_full[v] ? (pv ? SET_FULL_PV : SET_FULL_HVM) :
-		    (pv ? SET_OLD_PV : SET_OLD_HVM);
+		set = set_index(w->vm_full[v], pv);
 		bind_text(db, sv, 1, w->vm_id[v]);
 		bind_text(db, sv, 2, w->host_id[h]);
 		bind_text(db, sv, 3, pv ? "pv" : "hvm");
@@ -651,6 +666,152 @@ spawn_echo(const char *url)
 		die("fork: %s", strerror(errno));
 	if (pid == 0)
 		echo_main(url);
+	add_server(pid);
+	return pid;
+}
+
+/*
+ * The codec floor: migcheck without its database.  It is lib/server.c's
+ * loop and lib/rpc.c's dispatch with migcheck's parameter rules, and it
+ * judges with the same compat_check_host() on parsed sets; only it finds
+ * the VM and the host in this program's memory (a binary search of the
+ * ids, as a B-tree's) rather than in sqlite.  So codec/bare is what the
+ * JSON-RPC work costs, and migcheck/codec what the database read does.
+ */
+struct codec {
+	const struct world	*w;
+	size_t			*vm_order, *host_order;	/* sorted by id */
+	struct featureset	 sets[NVENDORS][NSETS];
+};
+
+static const char	(*sort_ids)[UUID_LEN + 1];
+
+static int
+cmp_by_id(const void *a, const void *b)
+{
+	return strcmp(sort_ids[*(const size_t *)a],
+	    sort_ids[*(const size_t *)b]);
+}
+
+static size_t *
+order_by_id(const char (*ids)[UUID_LEN + 1], size_t n)
+{
+	size_t *order = xcalloc(n, sizeof(*order)), i;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	sort_ids = ids;
+	qsort(order, n, sizeof(*order), cmp_by_id);
+	return order;
+}
+
+/* The index of id, or n when there is none. */
+static size_t
+find_id(const char (*ids)[UUID_LEN + 1], const size_t *order, size_t n,
+    const char *id)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(id, ids[order[mid]])) == 0)
+			return order[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return n;
+}
+
+static void
+codec_assert_can_migrate(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	const struct codec *c = arg;
+	const struct world *w = c->w;
+	const char *vid = rpc_param_string(params, "vm");
+	const char *hid = rpc_param_string(params, "host");
+	struct featureset missing;
+	enum compat_verdict v;
+	size_t vm, host;
+	int pv, vv, hv;
+
+	(void)result;
+	if ((vm = find_id(w->vm_id, c->vm_order, w->nvms, vid)) == w->nvms) {
+		rpc_error_api(err, "HANDLE_INVALID", 2, "VM", vid);
+		return;
+	}
+	if ((host = find_id(w->host_id, c->host_order, w->nhosts, hid)) ==
+	    w->nhosts) {
+		rpc_error_api(err, "HANDLE_INVALID", 2, "host", hid);
+		return;
+	}
+	pv = w->vm_pv[vm];
+	vv = host_vendor(w->vm_host[vm]);
+	hv = host_vendor(host);
+	v = compat_check_host("running", pv ? "pv" : "hvm", 1,
+	    vendors[vv].vendor, &c->sets[vv][set_index(w->vm_full[vm], pv)],
+	    vendors[hv].vendor, &c->sets[hv][set_index(!w->host_old[host], pv)],
+	    &missing);
+	if (v == COMPAT_HVM_REQUIRED)
+		rpc_error_api(err, "VM_HVM_REQUIRED", 1, vid);
+	else if (v != COMPAT_OK)
+		rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3, vid,
+		    hid, compat_reason(v));
+}
+
+static const struct rpc_param codec_vm_host[] = {
+	{ "vm", P_ID, 1 }, { "host", P_ID, 1 }, { NULL, 0, 0 } };
+
+static const struct rpc_method codec_methods[] = {
+	{ "VM.assert_can_migrate", codec_assert_can_migrate, codec_vm_host },
+	{ "Service.version", rpc_service_version, rpc_no_params },
+	{ NULL, NULL, NULL }
+};
+
+static void
+codec_main(const char *url, const struct world *w, const char *log)
+{
+	struct codec c;
+	char err[512];
+	int fd, sock, vend, set;
+
+	/* Its log (the loop's start and stop) goes where migcheck's does. */
+	if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    dup2(fd, 2) == -1)
+		_exit(126);
+	close(fd);
+	unsetenv("NOTIFY_SOCKET");
+	log_init("bench-codec", 0, 0);
+	c.w = w;
+	c.vm_order = order_by_id(w->vm_id, w->nvms);
+	c.host_order = order_by_id(w->host_id, w->nhosts);
+	for (vend = 0; vend < NVENDORS; vend++)
+		for (set = 0; set < NSETS; set++)
+			if (fs_parse(set_text[vend][set], &c.sets[vend][set],
+			    err, sizeof(err)) == -1) {
+				fprintf(stderr, "codec: %s\n", err);
+				_exit(1);
+			}
+	if ((sock = bus_listen_rep(url, err, sizeof(err))) == -1) {
+		fprintf(stderr, "codec: %s\n", err);
+		_exit(1);
+	}
+	_exit(server_run(sock, codec_methods, &c, SERVER_LOG_FAULTS) == 0 ?
+	    0 : 1);
+}
+
+static pid_t
+spawn_codec(const char *url, const struct world *w, const char *log)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == -1)
+		die("fork: %s", strerror(errno));
+	if (pid == 0)
+		codec_main(url, w, log);
 	add_server(pid);
 	return pid;
 }
@@ -1022,7 +1183,8 @@ count_lines(const char *path)
 struct size_run {
 	struct size_result	*sr;
 	char			 dir[128];
-	char			 db[256], log[256], url[T_N][300];
+	char			 db[256], log[256], codec_log[256];
+	char			 url[T_N][300];
 	struct world		 w;
 	struct reqs		 r;
 	pid_t			 pid[T_N];
@@ -1083,8 +1245,12 @@ size_setup(const struct opts *o, size_t hosts, size_t vms,
 		die("mkdtemp: %s", strerror(errno));
 	snprintf(sz->db, sizeof(sz->db), "%s/cpulevel.db", sz->dir);
 	snprintf(sz->log, sizeof(sz->log), "%s/migcheck.log", sz->dir);
+	snprintf(sz->codec_log, sizeof(sz->codec_log), "%s/codec.log",
+	    sz->dir);
 	snprintf(sz->url[T_MIGCHECK], sizeof(sz->url[0]),
 	    "ipc://%s/run/m.sock", sz->dir);
+	snprintf(sz->url[T_CODEC], sizeof(sz->url[0]), "ipc://%s/run/c.sock",
+	    sz->dir);
 	snprintf(sz->url[T_BARE], sizeof(sz->url[0]), "ipc://%s/run/e.sock",
 	    sz->dir);
 
@@ -1102,6 +1268,8 @@ size_setup(const struct opts *o, size_t hosts, size_t vms,
 	fflush(NULL);
 	sz->pid[T_MIGCHECK] = spawn_migcheck(o->migcheck, sz->db,
 	    sz->url[T_MIGCHECK], sz->log);
+	sz->pid[T_CODEC] = spawn_codec(sz->url[T_CODEC], &sz->w,
+	    sz->codec_log);
 	sz->pid[T_BARE] = spawn_echo(sz->url[T_BARE]);
 	for (tt = 0; tt < T_N; tt++)
 		if (wait_ready(tt, sz->url[tt], sz->pid[tt], why,
@@ -1112,8 +1280,9 @@ size_setup(const struct opts *o, size_t hosts, size_t vms,
 	for (tt = 0; tt < T_N; tt++)
 		read_procstat(sz->pid[tt], &sz->before[tt]);
 	if (o->verbose)
-		fprintf(stderr, "  servers: migcheck pid %d, bare pid %d\n",
-		    (int)sz->pid[T_MIGCHECK], (int)sz->pid[T_BARE]);
+		fprintf(stderr, "  servers: migcheck pid %d, codec pid %d, "
+		    "bare pid %d\n", (int)sz->pid[T_MIGCHECK],
+		    (int)sz->pid[T_CODEC], (int)sz->pid[T_BARE]);
 	for (ci = 0; ci < NCC; ci++)
 		for (tt = 0; tt < T_N; tt++)
 			if (size_measure(o, sz, tt, ci, -1) == -1)
@@ -1219,46 +1388,52 @@ verdict(int pass)
 	return pass ? "PASS" : "MISS";
 }
 
+/* A row per server, each with its ratios to the bare echo. */
 static void
 print_table(const struct size_result *sr, int nsizes)
 {
+	static const enum target rows[] = { T_MIGCHECK, T_CODEC, T_BARE };
 	const struct run_result *m, *b;
 	char size[48];
-	int s, ci;
+	int s, ci, k;
 
-	printf("\n%-20s %3s | %-26s | %-26s | %s\n", "", "",
-	    "      cpulevel-migcheck", "      bare nanomsg echo",
-	    "ratio migcheck/bare");
-	printf("%-20s %3s | %8s %8s %8s | %8s %8s %8s | %5s %5s %6s\n",
-	    "hosts x VMs", "cl", "p50 us", "p99 us", "req/s", "p50 us",
-	    "p99 us", "req/s", "p50", "p99", "req/s");
+	printf("\n%-14s %2s  %-8s | %8s %8s %8s | %s\n", "hosts x VMs", "cl",
+	    "server", "p50 us", "p99 us", "req/s", "ratio to bare: p50 p99 "
+	    "req/s");
 	for (s = 0; s < nsizes; s++) {
 		if (!sr[s].ok)
 			continue;
 		snprintf(size, sizeof(size), "%zu x %zu", sr[s].hosts,
 		    sr[s].vms);
-		for (ci = 0; ci < NCC; ci++) {
-			m = &sr[s].med[T_MIGCHECK][ci];
-			b = &sr[s].med[T_BARE][ci];
-			printf("%-20s %3d | %8.1f %8.1f %8.0f | %8.1f %8.1f "
-			    "%8.0f | %5.2f %5.2f %6.2f\n", ci ? "" : size,
-			    client_counts[ci], m->p50_us, m->p99_us, m->rps,
-			    b->p50_us, b->p99_us, b->rps,
-			    ratio(m->p50_us, b->p50_us),
-			    ratio(m->p99_us, b->p99_us), ratio(m->rps, b->rps));
-		}
+		for (ci = 0; ci < NCC; ci++)
+			for (k = 0; k < T_N; k++) {
+				m = &sr[s].med[rows[k]][ci];
+				b = &sr[s].med[T_BARE][ci];
+				printf("%-14s %2s  %-8s | %8.1f %8.1f %8.0f |",
+				    ci == 0 && k == 0 ? size : "",
+				    k == 0 ? (ci ? "4" : "1") : "",
+				    target_name[rows[k]], m->p50_us,
+				    m->p99_us, m->rps);
+				if (rows[k] != T_BARE)
+					printf("%19.2f %4.2f %5.2f",
+					    ratio(m->p50_us, b->p50_us),
+					    ratio(m->p99_us, b->p99_us),
+					    ratio(m->rps, b->rps));
+				printf("\n");
+			}
 	}
 	printf("\n");
 	for (s = 0; s < nsizes; s++)
 		if (sr[s].ok)
 			printf("%zu x %zu: db %.1f MiB, filled in %.2f s; "
 			    "%.1f%% incompatible; server CPU per request "
-			    "(all threads): migcheck %.1f us, bare %.1f us; "
-			    "migcheck VmRSS %ld KiB, VmHWM %ld KiB; "
-			    "%zu log lines\n", sr[s].hosts, sr[s].vms,
+			    "(all threads): migcheck %.1f us, codec %.1f us, "
+			    "bare %.1f us; migcheck VmRSS %ld KiB, VmHWM %ld "
+			    "KiB; %zu log lines\n", sr[s].hosts, sr[s].vms,
 			    sr[s].db_mib, sr[s].fill_s,
 			    100 * sr[s].incompat_share,
 			    sr[s].cpu_us_per_req[T_MIGCHECK],
+			    sr[s].cpu_us_per_req[T_CODEC],
 			    sr[s].cpu_us_per_req[T_BARE],
 			    sr[s].ps[T_MIGCHECK].rss_kb,
 			    sr[s].ps[T_MIGCHECK].hwm_kb, sr[s].log_lines);
@@ -1308,6 +1483,18 @@ print_targets(const struct size_result *sr, int nsizes)
 		    sm->hosts, sm->vms, client_counts[ci], p,
 		    verdict(p <= 1.25), plo, phi, q, verdict(q >= 0.80), qlo,
 		    qhi);
+	}
+	/* Not a target: where (a)'s margin goes. */
+	for (ci = 0; ci < NCC; ci++) {
+		spread(sm, T_CODEC, sm, T_BARE, ci, 0, &plo, &phi);
+		spread(sm, T_CODEC, sm, T_BARE, ci, 2, &qlo, &qhi);
+		printf("      the codec floor alone (no database), %d client(s):"
+		    " p50 ratio %.2f [%.2f-%.2f]; req/s ratio %.2f "
+		    "[%.2f-%.2f]\n", client_counts[ci],
+		    ratio(sm->med[T_CODEC][ci].p50_us,
+		    sm->med[T_BARE][ci].p50_us), plo, phi,
+		    ratio(sm->med[T_CODEC][ci].rps, sm->med[T_BARE][ci].rps),
+		    qlo, qhi);
 	}
 	if (nsizes > 1)
 		for (ci = 0; ci < NCC; ci++) {
