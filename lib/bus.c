@@ -12,6 +12,7 @@
 
 #include "bus.h"
 #include "rpc.h"
+#include "strlcpy.h"
 
 #define IPC_PREFIX	"ipc://"
 /* A REQ client adds 4 bytes of request id; each device between, 4 more. */
@@ -32,7 +33,7 @@ ipc_dir_ready(const char *url, char *err, size_t errlen)
 
 	if (strncmp(url, IPC_PREFIX, strlen(IPC_PREFIX)) != 0)
 		return 0;
-	snprintf(dir, sizeof(dir), "%s", url + strlen(IPC_PREFIX));
+	strlcpy(dir, url + strlen(IPC_PREFIX), sizeof(dir));
 	if ((slash = strrchr(dir, '/')) == NULL)
 		snprintf(dir, sizeof(dir), ".");
 	else if (slash == dir)
@@ -224,9 +225,9 @@ bus_call(int sock, const char *req, char **reply, size_t *len, char *err,
 	*reply = NULL;
 	if (nn_send(sock, req, strlen(req), 0) < 0 ||
 	    (n = nn_recv(sock, &buf, NN_MSG, 0)) < 0) {
-		snprintf(err, errlen, "%s", nn_errno() == ETIMEDOUT ?
+		strlcpy(err, nn_errno() == ETIMEDOUT ?
 		    "no answer (is the daemon running?)" :
-		    nn_strerror(nn_errno()));
+		    nn_strerror(nn_errno()), errlen);
 		return -1;
 	}
 	if ((*reply = malloc((size_t)n + 1)) == NULL) {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "strlcpy.h"
 
 /*
  * How long to wait for another connection's lock.  Writes are a few
@@ -87,7 +88,7 @@ query_text(sqlite3 *db, const char *sql, char *buf, size_t len)
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && (s = sqlite3_column_text(st, 0)) != NULL)
-		snprintf(buf, len, "%s", (const char *)s);
+		strlcpy(buf, (const char *)s, len);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "strlcpy.h"
 
 #ifndef JSON_C_TO_STRING_NOSLASHESCAPE
 #define JSON_C_TO_STRING_NOSLASHESCAPE	0
@@ -81,8 +82,8 @@ json_parse_value(const char *buf, size_t len, struct json_object **out,
 	}
 	/* json-c's null is the NULL object, with no error. */
 	if (obj == NULL && jerr != json_tokener_success) {
-		snprintf(err, errlen, "%s", jerr == json_tokener_continue ?
-		    "truncated JSON" : json_tokener_error_desc(jerr));
+		strlcpy(err, jerr == json_tokener_continue ?
+		    "truncated JSON" : json_tokener_error_desc(jerr), errlen);
 		return -1;
 	}
 	for (; end < len && is_space(buf[end]); end++)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probe.h"
+#include "strlcpy.h"
 
 #define FILE_PREFIX	"file:"
 
@@ -19,7 +20,7 @@ probe_auto(struct cpuinfo *out, char *err, size_t errlen)
 	rc = probe_xen(out, why, sizeof(why));
 	if (rc != PROBE_UNAVAILABLE) {
 		if (rc != PROBE_OK)
-			snprintf(err, errlen, "%s", why);
+			strlcpy(err, why, errlen);
 		return rc;
 	}
 	return probe_cpuid(out, err, errlen);

@@ -4,6 +4,7 @@
  * the handler, encode the reply.  Whatever goes wrong, the peer gets one
  * reply naming what was wrong, because a REQ client waits for one.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "cpuinfo.h"
 #include "featureset.h"
 #include "rpc.h"
+#include "strlcpy.h"
 
 void
 rpc_error_clear(struct rpc_error *err)
@@ -28,7 +30,7 @@ rpc_error_set(struct rpc_error *err, int code, const char *message,
 {
 	json_object_put(err->data);
 	err->code = code;
-	snprintf(err->message, sizeof(err->message), "%s", message);
+	strlcpy(err->message, message, sizeof(err->message));
 	err->data = data;
 }
 
@@ -374,6 +376,42 @@ check_request(const struct rpc_method *methods, struct json_object *req,
 	return meth;
 }
 
+#define REPLY_PARTS	9
+
+/* The parts joined into one allocation, or NULL. */
+static char *
+join(const char *const *part, size_t n)
+{
+	size_t len[REPLY_PARTS], total = 1, i;
+	char *text, *p;
+
+	for (i = 0; i < n; i++)
+		total += len[i] = strlen(part[i]);
+	if ((text = malloc(total)) == NULL)
+		return NULL;
+	for (p = text, i = 0; i < n; i++) {
+		memcpy(p, part[i], len[i]);
+		p += len[i];
+	}
+	*p = '\0';
+	return text;
+}
+
+/*
+ * The id as the reply repeats it.  An integer, the usual id, is printed
+ * here: json-c would hang a print buffer on the object to do it.
+ */
+static const char *
+id_text(struct json_object *id, char buf[24])
+{
+	if (id == NULL)
+		return "null";
+	if (!json_object_is_type(id, json_type_int))
+		return json_compact(id);
+	snprintf(buf, 24, "%" PRId64, json_object_get_int64(id));
+	return buf;
+}
+
 /*
  * The reply's text.  Every value is serialised by json-c; only the fixed
  * envelope around them is written here, which spares building and
@@ -384,27 +422,35 @@ static char *
 reply_text(struct json_object *id, struct json_object *result,
     struct rpc_error *err)
 {
-	const char *idtxt = id ? json_compact(id) : "null";
+	char idbuf[24], code[16];
 	struct json_object *msg;
-	char *text = NULL;
-	int n;
+	const char *part[REPLY_PARTS];
+	char *text;
 
-	if (err->code == 0)
-		n = asprintf(&text, "{\"jsonrpc\":\"2.0\",\"id\":%s,"
-		    "\"result\":%s}", idtxt, result ? json_compact(result) :
-		    "null");
-	else {
+	part[0] = "{\"jsonrpc\":\"2.0\",\"id\":";
+	part[1] = id_text(id, idbuf);
+	if (err->code == 0) {
+		part[2] = ",\"result\":";
+		part[3] = result ? json_compact(result) : "null";
+		part[4] = "}";
+		text = join(part, 5);
+	} else {
+		snprintf(code, sizeof(code), "%d", err->code);
 		msg = json_object_new_string(err->message);
-		n = asprintf(&text, "{\"jsonrpc\":\"2.0\",\"id\":%s,"
-		    "\"error\":{\"code\":%d,\"message\":%s%s%s}}", idtxt,
-		    err->code, json_compact(msg), err->data ? ",\"data\":" : "",
-		    err->data ? json_compact(err->data) : "");
+		part[2] = ",\"error\":{\"code\":";
+		part[3] = code;
+		part[4] = ",\"message\":";
+		part[5] = json_compact(msg);
+		part[6] = err->data ? ",\"data\":" : "";
+		part[7] = err->data ? json_compact(err->data) : "";
+		part[8] = "}}";
+		text = join(part, 9);
 		json_object_put(msg);
 		json_object_put(err->data);
 		err->data = NULL;
 	}
 	json_object_put(result);
-	return n < 0 ? NULL : text;
+	return text;
 }
 
 /* The dbg id for the log: a control character cannot forge a log line. */
@@ -418,7 +464,7 @@ copy_param(struct json_object *params, const char *name, char *buf,
 	if (len > 0 && params &&
 	    json_object_object_get_ex(params, name, &v) &&
 	    json_object_is_type(v, json_type_string))
-		snprintf(buf, len, "%s", json_object_get_string(v));
+		strlcpy(buf, json_object_get_string(v), len);
 	for (p = buf; len > 0 && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
@@ -442,7 +488,7 @@ rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
 		rpc_error_set(&err, RPC_PARSE_ERROR, "Parse error",
 		    json_object_new_string(why));
 	else if ((meth = check_request(methods, req, &id, &params, &err))) {
-		snprintf(out->method, sizeof(out->method), "%s", meth->name);
+		strlcpy(out->method, meth->name, sizeof(out->method));
 		if (params == NULL)
 			params = json_object_new_object();
 		else
@@ -453,7 +499,7 @@ rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
 		json_object_put(params);
 	}
 	out->code = err.code;
-	snprintf(out->message, sizeof(out->message), "%s", err.message);
+	strlcpy(out->message, err.message, sizeof(out->message));
 	reply = reply_text(id, result, &err);
 	json_object_put(req);
 	return reply;
@@ -544,8 +590,9 @@ rpc_reply_parse(const char *buf, size_t len, long long id,
 	    json_object_object_get_ex(e, "code", &v)) {
 		err->code = json_object_get_int(v);
 		if (json_object_object_get_ex(e, "message", &v))
-			snprintf(err->message, sizeof(err->message), "%s",
-			    json_object_get_string(v));
+			strlcpy(err->message, json_object_get_string(v) ?
+			    json_object_get_string(v) : "null",
+			    sizeof(err->message));
 		if (json_object_object_get_ex(e, "data", &v))
 			err->data = json_object_get(v);
 		rc = 1;

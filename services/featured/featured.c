@@ -20,6 +20,7 @@
 #include "log.h"
 #include "probe.h"
 #include "server.h"
+#include "strlcpy.h"
 
 #define DEFAULT_DB	"/var/lib/cpulevel/cpulevel.db"
 #define DEFAULT_RPC	"ipc:///run/cpulevel/featured.sock"
@@ -103,7 +104,7 @@ make_state_dir(const char *db)
 {
 	char dir[4096], *slash;
 
-	snprintf(dir, sizeof(dir), "%s", db);
+	strlcpy(dir, db, sizeof(dir));
 	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
 		return;
 	*slash = '\0';

@@ -10,6 +10,7 @@
 #include "compat.h"
 #include "featured.h"
 #include "log.h"
+#include "strlcpy.h"
 
 static int
 vm_load(struct featured *f, const char *id, struct vm_rec *vm,
@@ -132,10 +133,10 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 			return -1;
 	} else
 		fs_parse(override, &level, why, sizeof(why));
-	snprintf(vm->host, sizeof(vm->host), "%s", h->id);
+	strlcpy(vm->host, h->id, sizeof(vm->host));
 	snprintf(vm->power_state, sizeof(vm->power_state), "running");
 	vm->has_vendor = 1;
-	snprintf(vm->vendor, sizeof(vm->vendor), "%s", h->vendor);
+	strlcpy(vm->vendor, h->vendor, sizeof(vm->vendor));
 	vm->features.present = 1;
 	vm->features.fs = level;
 	vm->legacy = 0;
@@ -162,10 +163,10 @@ do_vm_start(struct featured *f, struct json_object *params,
 		return -1;
 	if (!found) {
 		memset(&vm, 0, sizeof(vm));
-		snprintf(vm.id, sizeof(vm.id), "%s", id);
+		strlcpy(vm.id, id, sizeof(vm.id));
 	}
-	snprintf(vm.domain_type, sizeof(vm.domain_type), "%s",
-	    rpc_param_string(params, "domain_type"));
+	strlcpy(vm.domain_type, rpc_param_string(params, "domain_type"),
+	    sizeof(vm.domain_type));
 	if (vm_boot_on(f, &vm, &h, rpc_param_string(params, "featureset"),
 	    err) == -1)
 		return -1;
@@ -208,7 +209,7 @@ vm_move(struct featured *f, struct json_object *params, const char *from,
 	    host_load(f, rpc_param_string(params, "host"), &h, err) == -1 ||
 	    vm_may_run_on(&vm, &h, err) == -1)
 		return -1;
-	snprintf(vm.host, sizeof(vm.host), "%s", h.id);
+	strlcpy(vm.host, h.id, sizeof(vm.host));
 	snprintf(vm.power_state, sizeof(vm.power_state), "running");
 	log_info("VM %s %s on %s", vm.id, strcmp(from, "running") == 0 ?
 	    "migrated" : "resumed", h.id);
@@ -327,19 +328,19 @@ do_vm_import(struct featured *f, struct json_object *params,
 	if (found && vm_in_state(&vm, "halted", err) == -1)
 		return -1;
 	memset(&vm, 0, sizeof(vm));
-	snprintf(vm.id, sizeof(vm.id), "%s", id);
-	snprintf(vm.host, sizeof(vm.host), "%s", h.id);
-	snprintf(vm.domain_type, sizeof(vm.domain_type), "%s",
-	    rpc_param_string(params, "domain_type"));
-	snprintf(vm.power_state, sizeof(vm.power_state), "%s",
-	    rpc_power_state(rpc_param_string(params, "power_state")));
+	strlcpy(vm.id, id, sizeof(vm.id));
+	strlcpy(vm.host, h.id, sizeof(vm.host));
+	strlcpy(vm.domain_type, rpc_param_string(params, "domain_type"),
+	    sizeof(vm.domain_type));
+	strlcpy(vm.power_state, rpc_power_state(rpc_param_string(params,
+	    "power_state")), sizeof(vm.power_state));
 	vendor = h.vendor;
 	if (flags && json_object_object_get_ex(flags, "vendor", &v))
 		vendor = json_object_get_string(v);
 	if (flags && json_object_object_get_ex(flags, "features", &v))
 		fstr = json_object_get_string(v);
 	vm.has_vendor = 1;
-	snprintf(vm.vendor, sizeof(vm.vendor), "%s", vendor);
+	strlcpy(vm.vendor, vendor, sizeof(vm.vendor));
 	fs_clear(&carried);
 	if (fstr)
 		fs_parse(fstr, &carried, why, sizeof(why));

@@ -9,6 +9,7 @@
 #include <json.h>
 
 #include "migcheck.h"
+#include "strlcpy.h"
 
 /* xapi names absent objects so on import; we do likewise. */
 #define NULL_REF	"OpaqueRef:NULL"
@@ -21,8 +22,8 @@ flags_into_vm(struct json_object *flags, struct vm_view *vm)
 
 	if (json_object_object_get_ex(flags, "vendor", &v)) {
 		vm->has_vendor = 1;
-		snprintf(vm->vendor, sizeof(vm->vendor), "%s",
-		    json_object_get_string(v));
+		strlcpy(vm->vendor, json_object_get_string(v),
+		    sizeof(vm->vendor));
 	}
 	/* The dispatcher checked that features parses. */
 	if (json_object_object_get_ex(flags, "features", &v))
@@ -36,7 +37,7 @@ cpu_info_into_host(const struct cpuinfo *ci, struct host_view *h)
 	char why[8];
 	const char *vendor = cpuinfo_get(ci, CI_VENDOR);
 
-	snprintf(h->vendor, sizeof(h->vendor), "%s", vendor ? vendor : "");
+	strlcpy(h->vendor, vendor ? vendor : "", sizeof(h->vendor));
 	/* cpu_info does not say; its features_hvm key does the talking. */
 	h->hvm_capable = 1;
 	h->has_pv = cpuinfo_get_fs(ci, CI_FEATURES_PV, &h->pv, why,
@@ -62,10 +63,10 @@ host_assert_vm_is_compatible(void *arg, struct json_object *params,
 	(void)result;
 	memset(&vm, 0, sizeof(vm));
 	memset(&h, 0, sizeof(h));
-	snprintf(vm.domain_type, sizeof(vm.domain_type), "%s",
-	    rpc_param_string(params, "domain_type"));
-	snprintf(vm.power_state, sizeof(vm.power_state), "%s",
-	    ps ? rpc_power_state(ps) : "running");
+	strlcpy(vm.domain_type, rpc_param_string(params, "domain_type"),
+	    sizeof(vm.domain_type));
+	strlcpy(vm.power_state, ps ? rpc_power_state(ps) : "running",
+	    sizeof(vm.power_state));
 	flags_into_vm(rpc_param_object(params, "vm_cpu_flags"), &vm);
 	if (cpuinfo_from_json(&ci, rpc_param_object(params, "host_cpu_info"),
 	    why, sizeof(why)) == -1) {

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "log.h"
 #include "migcheck.h"
+#include "strlcpy.h"
 
 static const char *const view_sql[VIEW_NSTMTS] = {
 	/* No row: no such VM; a NULL host.id: no such host. */
@@ -152,7 +153,7 @@ view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
 	if ((rc = view_step(m, st)) != 1)
 		return rc;
 	memset(vm, 0, sizeof(*vm));
-	snprintf(vm->id, sizeof(vm->id), "%s", id);
+	strlcpy(vm->id, id, sizeof(vm->id));
 	vm_from_row(st, 0, vm);
 	sqlite3_reset(st);
 	return 1;
@@ -169,11 +170,11 @@ view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
 		return rc;		/* -1, or 0: no such VM */
 	memset(vm, 0, sizeof(*vm));
 	memset(h, 0, sizeof(*h));
-	snprintf(vm->id, sizeof(vm->id), "%s", vm_id);
+	strlcpy(vm->id, vm_id, sizeof(vm->id));
 	vm_from_row(st, 1, vm);
 	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 		found |= VIEW_FOUND_HOST;
-		snprintf(h->id, sizeof(h->id), "%s", host_id);
+		strlcpy(h->id, host_id, sizeof(h->id));
 		host_from_row(st, 8, domain_is_hvm(vm->domain_type) ?
 		    HOST_SET_HVM : HOST_SET_PV, h);
 	}
@@ -190,7 +191,7 @@ view_host(struct migcheck *m, const char *id, struct host_view *h)
 	if ((rc = view_step(m, st)) != 1)
 		return rc;
 	memset(h, 0, sizeof(*h));
-	snprintf(h->id, sizeof(h->id), "%s", id);
+	strlcpy(h->id, id, sizeof(h->id));
 	host_from_row(st, 0, HOST_SET_PV | HOST_SET_HVM, h);
 	sqlite3_reset(st);
 	return 1;
