@@ -65,7 +65,8 @@ void	view_close(struct migcheck *m);
 int	view_vm(struct migcheck *m, const char *id, struct vm_view *vm);
 /*
  * A VM and a host in one read: -1 error, else VIEW_FOUND_VM and/or
- * VIEW_FOUND_HOST.  Only the host set of the VM's kind is read.
+ * VIEW_FOUND_HOST.  Only what a check needs is read: the host set of the
+ * VM's kind, and neither the VM's host nor the host's pool ("" both).
  */
 #define VIEW_FOUND_VM	1
 #define VIEW_FOUND_HOST	2

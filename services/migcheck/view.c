@@ -13,19 +13,28 @@
 #include "migcheck.h"
 #include "strlcpy.h"
 
+/*
+ * The columns a check reads come first, in the order vm_from_row() and
+ * host_from_row() take them; a statement adds what only it needs after
+ * them.  A check selects nothing it does not use: sqlite copies every
+ * text column of a row into memory it allocates, and frees it again at
+ * the reset.
+ */
+#define VM_COLS		"domain_type, power_state, vendor, features, legacy"
+#define VM_NCOLS	5
+#define HOST_COLS	"vendor, features_pv, features_hvm, hvm_capable"
+#define HOST_NCOLS	4
+
 static const char *const view_sql[VIEW_NSTMTS] = {
-	/* No row: no such VM; a NULL host.id: no such host. */
-	[VIEW_PAIR] = "SELECT vm.id, vm.host_id, vm.domain_type, "
-	    "vm.power_state, vm.vendor, vm.features, vm.legacy, host.id, "
-	    "host.pool_id, host.vendor, host.features_pv, host.features_hvm, "
-	    "host.hvm_capable FROM vm LEFT JOIN host ON host.id = ?2 WHERE vm.id = ?1",
-	[VIEW_VM] = "SELECT host_id, domain_type, power_state, vendor, "
-	    "features, legacy FROM vm WHERE id = ?",
-	[VIEW_HOST] = "SELECT pool_id, vendor, features_pv, features_hvm, "
-	    "hvm_capable FROM host WHERE id = ?",
-	[VIEW_POOL_HOSTS] = "SELECT id, pool_id, vendor, features_pv, "
-	    "features_hvm, hvm_capable FROM host WHERE pool_id = ? "
-	    "ORDER BY id",
+	/* No row: no such VM; a NULL host.rowid: no such host. */
+	[VIEW_PAIR] = "SELECT vm.domain_type, vm.power_state, vm.vendor, "
+	    "vm.features, vm.legacy, host.vendor, host.features_pv, "
+	    "host.features_hvm, host.hvm_capable, host.rowid "
+	    "FROM vm LEFT JOIN host ON host.id = ?2 WHERE vm.id = ?1",
+	[VIEW_VM] = "SELECT " VM_COLS ", host_id FROM vm WHERE id = ?",
+	[VIEW_HOST] = "SELECT " HOST_COLS ", pool_id FROM host WHERE id = ?",
+	[VIEW_POOL_HOSTS] = "SELECT " HOST_COLS ", pool_id, id FROM host "
+	    "WHERE pool_id = ? ORDER BY id",
 };
 
 void
@@ -114,34 +123,32 @@ view_step(struct migcheck *m, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* VM_COLS from column 0. */
 static void
-vm_from_row(sqlite3_stmt *st, int first, struct vm_view *vm)
+vm_from_row(sqlite3_stmt *st, struct vm_view *vm)
 {
-	db_column_text(st, first, vm->host, sizeof(vm->host));
-	db_column_text(st, first + 1, vm->domain_type,
-	    sizeof(vm->domain_type));
-	db_column_text(st, first + 2, vm->power_state,
-	    sizeof(vm->power_state));
-	vm->has_vendor = sqlite3_column_type(st, first + 3) != SQLITE_NULL;
-	db_column_text(st, first + 3, vm->vendor, sizeof(vm->vendor));
-	vm->has_features = db_column_fs(st, first + 4, &vm->features);
-	vm->legacy = sqlite3_column_int(st, first + 5);
+	db_column_text(st, 0, vm->domain_type, sizeof(vm->domain_type));
+	db_column_text(st, 1, vm->power_state, sizeof(vm->power_state));
+	vm->has_vendor = sqlite3_column_type(st, 2) != SQLITE_NULL;
+	db_column_text(st, 2, vm->vendor, sizeof(vm->vendor));
+	vm->has_features = db_column_fs(st, 3, &vm->features);
+	vm->legacy = sqlite3_column_int(st, 4);
 }
 
 /* Which of a host's max sets to parse: a check needs one kind only. */
 #define HOST_SET_PV	1
 #define HOST_SET_HVM	2
 
+/* HOST_COLS from column first. */
 static void
 host_from_row(sqlite3_stmt *st, int first, int sets, struct host_view *h)
 {
-	db_column_text(st, first, h->pool, sizeof(h->pool));
-	db_column_text(st, first + 1, h->vendor, sizeof(h->vendor));
+	db_column_text(st, first, h->vendor, sizeof(h->vendor));
 	if (sets & HOST_SET_PV)
-		h->has_pv = db_column_fs(st, first + 2, &h->pv);
+		h->has_pv = db_column_fs(st, first + 1, &h->pv);
 	if (sets & HOST_SET_HVM)
-		h->has_hvm = db_column_fs(st, first + 3, &h->hvm);
-	h->hvm_capable = sqlite3_column_int(st, first + 4);
+		h->has_hvm = db_column_fs(st, first + 2, &h->hvm);
+	h->hvm_capable = sqlite3_column_int(st, first + 3);
 }
 
 int
@@ -154,7 +161,8 @@ view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
 		return rc;
 	memset(vm, 0, sizeof(*vm));
 	strlcpy(vm->id, id, sizeof(vm->id));
-	vm_from_row(st, 0, vm);
+	vm_from_row(st, vm);
+	db_column_text(st, VM_NCOLS, vm->host, sizeof(vm->host));
 	sqlite3_reset(st);
 	return 1;
 }
@@ -171,11 +179,11 @@ view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
 	memset(vm, 0, sizeof(*vm));
 	memset(h, 0, sizeof(*h));
 	strlcpy(vm->id, vm_id, sizeof(vm->id));
-	vm_from_row(st, 1, vm);
-	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+	vm_from_row(st, vm);
+	if (sqlite3_column_type(st, VM_NCOLS + HOST_NCOLS) != SQLITE_NULL) {
 		found |= VIEW_FOUND_HOST;
 		strlcpy(h->id, host_id, sizeof(h->id));
-		host_from_row(st, 8, domain_is_hvm(vm->domain_type) ?
+		host_from_row(st, VM_NCOLS, domain_is_hvm(vm->domain_type) ?
 		    HOST_SET_HVM : HOST_SET_PV, h);
 	}
 	sqlite3_reset(st);
@@ -193,6 +201,7 @@ view_host(struct migcheck *m, const char *id, struct host_view *h)
 	memset(h, 0, sizeof(*h));
 	strlcpy(h->id, id, sizeof(h->id));
 	host_from_row(st, 0, HOST_SET_PV | HOST_SET_HVM, h);
+	db_column_text(st, HOST_NCOLS, h->pool, sizeof(h->pool));
 	sqlite3_reset(st);
 	return 1;
 }
@@ -207,8 +216,9 @@ view_pool_hosts(struct migcheck *m, const char *pool,
 
 	while ((rc = view_step(m, st)) == 1) {
 		memset(&h, 0, sizeof(h));
-		db_column_text(st, 0, h.id, sizeof(h.id));
-		host_from_row(st, 1, HOST_SET_PV | HOST_SET_HVM, &h);
+		host_from_row(st, 0, HOST_SET_PV | HOST_SET_HVM, &h);
+		db_column_text(st, HOST_NCOLS, h.pool, sizeof(h.pool));
+		db_column_text(st, HOST_NCOLS + 1, h.id, sizeof(h.id));
 		fn(&h, arg);
 	}
 	return rc;
