@@ -6,13 +6,14 @@
  * was wrong).
  *
  * For each size it fills a fresh database the way featured would leave it,
- * starts the real daemon on it, and starts a bare echo server that has the
- * daemon's transport and loop (raw REP socket, NN_RCVFD watched
- * level-triggered by libevent, drained with NN_DONTWAIT) but does no work.
- * The same pre-formatted requests go to both, from the same client code,
- * with 1 and with 4 concurrent client processes.  Runs alternate between
- * the two servers and are repeated; each figure is the median of the
- * repetitions.
+ * starts the real daemon on it, and starts two servers to compare it with:
+ * a bare echo that has the daemon's transport and loop (raw REP socket,
+ * NN_RCVFD watched level-triggered by libevent, drained with NN_DONTWAIT)
+ * but does no work, and the codec floor, migcheck without its database
+ * (codec_main()).  The same pre-formatted requests go to all three, from
+ * the same client code, with 1 and with 4 concurrent client processes.
+ * Runs rotate between the servers and are repeated; each figure is the
+ * median of the repetitions.
  *
  * Every nanomsg socket lives in a forked child: the parent never touches
  * nanomsg, so forking it is safe (nanomsg's worker threads do not survive
