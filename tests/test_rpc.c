@@ -784,6 +784,21 @@ test_results(void)
 	    "'params':{'host':'h1'}}",
 	    "9007199254740993", &res, NULL);
 	json_object_put(r);
+	/* The extremes an id may take, printed by the codec itself. */
+	r = expect_result("id 2^63-2", "{'jsonrpc':'2.0',"
+	    "'id':9223372036854775806,'method':'Test.echo',"
+	    "'params':{'host':'h1'}}", "9223372036854775806", &res, NULL);
+	json_object_put(r);
+	r = expect_result("id -2^63+1", "{'jsonrpc':'2.0',"
+	    "'id':-9223372036854775807,'method':'Test.echo',"
+	    "'params':{'host':'h1'}}", "-9223372036854775807", &res, NULL);
+	json_object_put(r);
+	/* A string id that needs escaping comes back escaped. */
+	r = expect_result("string id with a quote and a backslash",
+	    "{'jsonrpc':'2.0','id':'a\\\"b\\\\c\\u00e9',"
+	    "'method':'Test.echo','params':{'host':'h1'}}",
+	    "\"a\\\"b\\\\c\u00e9\"", &res, NULL);
+	json_object_put(r);
 	/* Key order does not matter; white space around is fine. */
 	r = expect_result("members in another order", " \n{'params':{'host':"
 	    "'h1'},'method':'Test.echo','id':11,'jsonrpc':'2.0'}\r\n\t ", "11",
