@@ -27,7 +27,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -798,15 +797,6 @@ struct opts {
 	int		 verbose;
 };
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static size_t
 count_lines(const char *path)
 {
@@ -882,10 +872,7 @@ size_setup(const struct opts *o, size_t hosts, size_t vms,
 	sr->hosts = sz->w.nhosts = hosts;
 	sr->vms = sz->w.nvms = vms;
 	/* ipc paths are short (108 bytes): a long TMPDIR will not do. */
-	snprintf(sz->dir, sizeof(sz->dir), "%s/bench_migcheck.XXXXXX",
-	    getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(sz->dir) == NULL)
-		die("mkdtemp: %s", strerror(errno));
+	make_tmpdir(sz->dir, sizeof(sz->dir), "bench_migcheck");
 	snprintf(sz->db, sizeof(sz->db), "%s/cpulevel.db", sz->dir);
 	snprintf(sz->log, sizeof(sz->log), "%s/migcheck.log", sz->dir);
 	snprintf(sz->codec_log, sizeof(sz->codec_log), "%s/codec.log",
@@ -980,7 +967,7 @@ size_finish(const struct opts *o, struct size_run *sz, int broken)
 		fprintf(stderr, "bench_migcheck: kept %s (migcheck's log: "
 		    "%s)\n", sz->dir, sz->log);
 	else
-		nftw(sz->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		remove_tree(sz->dir);
 	reqs_free(&sz->r);
 	world_free(&sz->w);
 	sr->ok = !broken;
@@ -1178,19 +1165,6 @@ usage(FILE *f)
 	    "--seconds: a measurement stops after this long (default 20)\n"
 	    "--migcheck: the daemon (default " MIGCHECK_PATH ")\n"
 	    "--keep: keep the temporary directories\n");
-}
-
-static size_t
-parse_size(const char *s, const char *what, size_t min)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > 100000000ULL)
-		die("%s: '%s' is not a number from %zu", what, s, min);
-	return (size_t)v;
 }
 
 int

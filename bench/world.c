@@ -2,6 +2,10 @@
  * The benchmarks' world (world.h): its generator, its featuresets, its
  * database and its requests.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +55,44 @@ xcalloc(size_t n, size_t size)
 	if (p == NULL)
 		die("out of memory");
 	return p;
+}
+
+size_t
+parse_size(const char *s, const char *what, size_t min)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > 100000000ULL)
+		die("%s: '%s' is not a number from %zu", what, s, min);
+	return (size_t)v;
+}
+
+void
+make_tmpdir(char *dir, size_t len, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, len, "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp %s: %s", dir, strerror(errno));
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+remove_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ------------------------------------------------------- the database */

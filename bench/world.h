@@ -1,7 +1,8 @@
 /*
  * The benchmarks' world: pools of hosts and running VMs as featured would
- * have stored them, their database, and random migration requests.  Both
- * bench_migcheck and bench_dispatch measure the same world.  Everything
+ * have stored them, their database, and random migration requests, with
+ * the few helpers both bench_migcheck and bench_dispatch need.  Both
+ * measure the same world.  Everything
  * is deterministic (a seeded generator), so two runs measure the same
  * requests.
  */
@@ -24,6 +25,12 @@ void	die(const char *fmt, ...)
 void	*xcalloc(size_t n, size_t size);
 size_t	 rng_below(size_t n);
 void	 make_uuid(char out[UUID_LEN + 1]);
+/* A command-line count from min to 10^8, or die() naming the option. */
+size_t	 parse_size(const char *s, const char *what, size_t min);
+/* A fresh directory $TMPDIR/name.XXXXXX (/tmp by default), or die(). */
+void	 make_tmpdir(char *dir, size_t len, const char *name);
+/* dir and all below it; what cannot go stays. */
+void	 remove_tree(const char *dir);
 
 struct vendor_sets {
 	const char	*vendor;

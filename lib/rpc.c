@@ -388,15 +388,21 @@ check_request(const struct rpc_method *methods, struct json_object *req,
 
 #define REPLY_PARTS	9
 
-/* The parts joined into one allocation, or NULL. */
+/*
+ * The parts joined into one allocation, or NULL.  A NULL part is json-c
+ * out of memory serialising a value: the reply is lost as a whole.
+ */
 static char *
 join(const char *const *part, size_t n)
 {
 	size_t len[REPLY_PARTS], total = 1, i;
 	char *text, *p;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (part[i] == NULL)
+			return NULL;
 		total += len[i] = strlen(part[i]);
+	}
 	if ((text = malloc(total)) == NULL)
 		return NULL;
 	for (p = text, i = 0; i < n; i++) {
