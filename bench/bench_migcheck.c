@@ -1140,7 +1140,17 @@ print_targets(const struct size_result *sr, int nsizes)
 			    sm->med[T_MIGCHECK][ci].p50_us, p,
 			    verdict(p <= 1.10), plo, phi);
 		}
-	else
+	/* Not a target: how much of (b) the machine does to any server. */
+	for (ci = 0; nsizes > 1 && ci < NCC; ci++) {
+		spread(lg, T_CODEC, sm, T_CODEC, ci, 0, &plo, &phi);
+		printf("      the codec floor (an in-memory binary search), %d "
+		    "client(s): p50 %.1f / %.1f us = %.2f [%.2f-%.2f]\n",
+		    client_counts[ci], lg->med[T_CODEC][ci].p50_us,
+		    sm->med[T_CODEC][ci].p50_us,
+		    ratio(lg->med[T_CODEC][ci].p50_us,
+		    sm->med[T_CODEC][ci].p50_us), plo, phi);
+	}
+	if (nsizes == 1)
 		printf("  (b) needs two sizes: not evaluated\n");
 	printf("  (c) after %zu x %zu: migcheck VmRSS %.1f MiB, VmHWM %.1f "
 	    "MiB < 16 MiB %s\n", lg->hosts, lg->vms,
