@@ -52,6 +52,8 @@ struct featured {
 	long		 log_mark;		/* log bytes already shown */
 	char		*last_raw;		/* text of the last reply */
 	json_object	*evbuf;			/* events received, in order */
+	/* featured only: --probe (NULL: none) and --local-host (NULL: no) */
+	const char	*probe, *local_host;
 };
 
 /* A daemon not started yet: no process, no sockets. */
@@ -606,9 +608,14 @@ fc_start(struct featured *f, long timeout_ms, char *why, size_t whylen)
 	}
 	if (pid == 0) {
 		char *argv[] = { (char *)f->bin, "--db", f->db, "--rpc",
-		    f->rpc, "--events", f->events, "--probe", "none", NULL };
+		    f->rpc, "--events", f->events, "--probe",
+		    (char *)(f->probe ? f->probe : "none"), NULL, NULL, NULL };
 		int nul = open("/dev/null", O_RDONLY);
 
+		if (f->local_host) {
+			argv[9] = "--local-host";
+			argv[10] = (char *)f->local_host;
+		}
 		if (f->events[0] == '\0')
 			argv[5] = NULL;		/* migcheck: --db, --rpc */
 

@@ -716,12 +716,25 @@ step8_import(void)
 	json_object_put(r);
 	check_vm("vm11", "suspended", "h2", "hvm", H2.vendor, &want, 1);
 
-	/* A longer set than the host's: kept. */
+	/*
+	 * A longer set than the host's, with features in the words past
+	 * the host's: the host cannot run it, and a running VM may not land.
+	 */
 	given = H3.fs[PV];
 	require(given.len + 2 <= FS_MAX_WORDS && given.len == H2.fs[PV].len,
 	    "data: room for two more words");
 	given.w[given.len++] = 0x1;
 	given.w[given.len++] = 0x2;
+	r = call("VM.import", jobj("vm", js("vm12"), "host", js("h2"),
+	    "domain_type", js("pv"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js("GenuineIntel"),
+	    "features", js(fmt(&given)), NULL), NULL));
+	expect_error(r, "VM.import vm12 running with bits past h2's words: "
+	    "refused", 1, "VM_INCOMPATIBLE_WITH_THIS_HOST", "vm12", "h2",
+	    R_FEATURES);
+	json_object_put(r);
+	/* Longer only by words of zeros: it fits, and is kept. */
+	given.w[given.len - 2] = given.w[given.len - 1] = 0;
 	r = call("VM.import", jobj("vm", js("vm12"), "host", js("h2"),
 	    "domain_type", js("pv"), "power_state", js("running"),
 	    "last_boot_CPU_flags", jobj("vendor", js("GenuineIntel"),
@@ -1299,8 +1312,170 @@ step13_bad_input(void)
 }
 
 /* 14. SIGTERM: a clean exit. */
+/*
+ * 14. Placements the rules forbid, which an independent review found let
+ * through: each is refused with a clear error and changes nothing.  New
+ * hosts, pools and VMs, apart from the story's.
+ */
 static void
-step14_stop(void)
+step14_forbidden(void)
+{
+	struct host full = H1, nokeys = H1, amd = A1, intel = H3, gone = H1;
+	json_object *r, *res, *before, *ev, *sets;
+	int k;
+
+	/* A pool member without HVM keys cannot start the pool's level. */
+	full.id = "fx";
+	nokeys.id = "fn";
+	nokeys.has[HVM] = nokeys.has[HVM_HOST] = 0;
+	host_boot(&full, NULL, 0);
+	host_boot(&nokeys, NULL, 0);
+	pool_join("px", "fx", 1);
+	pool_join("px", "fn", 0);
+	r = call("VM.start", jobj("vm", js("vx1"), "host", js("fn"),
+	    "domain_type", js("hvm"), NULL));
+	expect_error(r, "VM.start hvm on a member without HVM keys: refused",
+	    1, "VM_INCOMPATIBLE_WITH_THIS_HOST", "vx1", "fn", R_NOKEYS);
+	json_object_put(r);
+	r = call("VM.get_cpu_flags", jobj("vm", js("vx1"), NULL));
+	expect_error(r, "the refused VM was not recorded", 1, "HANDLE_INVALID",
+	    "VM", "vx1");
+	json_object_put(r);
+	vm_start("vx1", "fx", "hvm", H1.vendor, &H1.fs[HVM_HOST],
+	    "on the member with keys: the level");
+
+	/* A member that boots with the other vendor's CPU: refused. */
+	amd.id = "fn";
+	before = call("Host.get_cpu_info", jobj("host", js("fn"), NULL));
+	r = call("Host.boot", jobj("host", js("fn"), "cpu_info",
+	    cpu_info(&amd), NULL));
+	expect_error(r, "Host.boot of px's member fn with an AMD CPU: refused",
+	    1, "HOSTS_NOT_HOMOGENEOUS", "CPUs differ");
+	json_object_put(r);
+	r = call("Host.get_cpu_info", jobj("host", js("fn"), NULL));
+	ok(jequal(r, before) || (jget(r, "result", NULL) && jequal(jget(r,
+	    "result", NULL), jget(before, "result", NULL))),
+	    "fn's stored cpu_info is unchanged");
+	json_object_put(r);
+	json_object_put(before);
+
+	/* A pool's vendor is its members', not its founder's. */
+	intel.id = "qi";
+	amd.id = "qa";
+	host_boot(&intel, NULL, 0);
+	host_boot(&amd, NULL, 0);
+	pool_join("pq", "qi", 1);
+	r = call("Pool.join", jobj("pool", js("pq"), "host", js("qa"),
+	    "force", jb(1), NULL));
+	expect_result(r, "Pool.join pq qa (AMD) with force", NULL);
+	json_object_put(r);
+	r = call("Pool.eject", jobj("pool", js("pq"), "host", js("qi"), NULL));
+	expect_result(r, "Pool.eject pq qi: only the AMD host is left", NULL);
+	json_object_put(r);
+	r = call("Pool.get_cpu_info", jobj("pool", js("pq"), NULL));
+	if (expect_result(r, "Pool.get_cpu_info pq", &res))
+		is_str(jstr(res, "vendor"), A1.vendor,
+		    "pq's vendor is its AMD member's");
+	json_object_put(r);
+	r = call("Pool.join", jobj("pool", js("pq"), "host", js("qi"), NULL));
+	expect_error(r, "Pool.join pq qi (Intel) without force: refused", 1,
+	    "HOSTS_NOT_HOMOGENEOUS", "CPUs differ");
+	json_object_put(r);
+
+	/* A set that vanishes at a boot is reported lost, all of it. */
+	gone.id = "fg";
+	host_boot(&gone, NULL, 0);
+	gone.has[HVM] = gone.has[HVM_HOST] = 0;
+	fc_events_reset(&F);
+	host_boot(&gone, NULL, 0);
+	ev = fc_event_wait(&F, "host.features_lost", "fg", 3000);
+	if (ok(ev != NULL, "a host.features_lost event for fg arrives")) {
+		sets = jpath(ev, "msg.params.sets", NULL);
+		for (k = HVM; k <= HVM_HOST; k += HVM_HOST - HVM) {
+			is_fs(jstr(sets, L("%s.old", keys[k])), &H1.fs[k],
+			    L("fg: %s.old", keys[k]));
+			is_str(jstr(sets, L("%s.new", keys[k])), "",
+			    L("fg: %s.new is empty", keys[k]));
+			is_names(jpath(sets, L("%s.lost", keys[k]), NULL),
+			    &H1.fs[k], L("fg: all of %s is lost", keys[k]));
+		}
+		is_int(jkeys(sets), 2, "fg: only the two HVM sets");
+	} else
+		fc_events_show(&F);
+
+	/* A host must name its vendor; a VM's empty vendor is its host's. */
+	{
+		struct host novendor = H1;
+
+		novendor.id = "fv";
+		novendor.vendor = "";
+		r = call("Host.boot", jobj("host", js("fv"), "cpu_info",
+		    cpu_info(&novendor), NULL));
+		expect_invalid_params(r, "Host.boot with vendor \"\"",
+		    "cpu_info");
+		json_object_put(r);
+	}
+	r = call("VM.import", jobj("vm", js("vx2"), "host", js("fx"),
+	    "domain_type", js("hvm"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js(""), NULL), NULL));
+	if (expect_result(r, "VM.import vx2 with vendor \"\"", &res))
+		is_str(jstr(res, "vendor"), H1.vendor,
+		    "vx2: an empty vendor is the landing host's");
+	json_object_put(r);
+
+	/* A running VM from another vendor may not land. */
+	r = call("VM.import", jobj("vm", js("vx3"), "host", js("fx"),
+	    "domain_type", js("hvm"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js(A1.vendor), "features",
+	    js(fmt(&A1.fs[HVM])), NULL), NULL));
+	expect_error(r, "VM.import vx3 running from an AMD host onto fx: "
+	    "refused", 1, "VM_INCOMPATIBLE_WITH_THIS_HOST", "vx3", "fx",
+	    R_VENDOR);
+	json_object_put(r);
+}
+
+/*
+ * 15. --local-host on a host that runs no HVM guest (a CPU without VT-x
+ * or SVM: Xen offers empty HVM sets): it registers itself so, and an HVM
+ * VM is refused there rather than given an empty set.
+ */
+static struct featured F2 = FC_INIT;
+
+static void
+step15_local_no_hvm(void)
+{
+	struct host h = H1;
+	char path[FC_PATH_MAX];
+	json_object *r;
+	FILE *fp;
+	int k;
+
+	for (k = 0; k < NKEYS; k++)
+		if (k == HVM || k == HVM_HOST)
+			fs_clear(&h.fs[k]);
+	snprintf(path, sizeof(path), "%s/nohvm.json", F.dir);
+	if ((fp = fopen(path, "w")) == NULL ||
+	    fputs(jtext(cpu_info(&h)), fp) == EOF || fclose(fp) == EOF) {
+		ok(0, L("write %s", path));
+		return;
+	}
+	F2.probe = L("file:%s", path);
+	F2.local_host = "lh";
+	fc_start_checked(&F2, "a second daemon with --local-host lh");
+	r = fc_call(&F2, "VM.start", jobj("vm", js("vl"), "host", js("lh"),
+	    "domain_type", js("hvm"), NULL));
+	expect_error(r, "VM.start hvm on the local host without HVM: "
+	    "VM_HVM_REQUIRED", 1, "VM_HVM_REQUIRED", "vl");
+	json_object_put(r);
+	r = fc_call(&F2, "VM.start", jobj("vm", js("vl"), "host", js("lh"),
+	    "domain_type", js("pv"), NULL));
+	expect_result(r, "VM.start pv on the local host: fine", NULL);
+	json_object_put(r);
+	fc_stop_checked(&F2, "the second daemon");
+}
+
+static void
+step16_stop(void)
 {
 	fc_stop_checked(&F, "the daemon (final)");
 }
@@ -1315,6 +1490,8 @@ main(void)
 	fc_begin("cpulevel-featured");
 	fc_add_daemon(&F, "featured", bin, "featured.db", "featured.sock",
 	    "featured-events.sock", "featured.log");
+	fc_add_daemon(&F2, "featured 2", bin, "featured2.db", "featured2.sock",
+	    "featured2-events.sock", "featured2.log");
 
 	fc_run("0. start", step0_start);
 	fc_run("1. two hosts form p1", step1_pool);
@@ -1330,6 +1507,8 @@ main(void)
 	fc_run("11. level history", step11_history);
 	fc_run("12. durability", step12_durability);
 	fc_run("13. bad input", step13_bad_input);
-	fc_run("14. stop", step14_stop);
+	fc_run("14. placements the rules forbid", step14_forbidden);
+	fc_run("15. --local-host without HVM", step15_local_no_hvm);
+	fc_run("16. stop", step16_stop);
 	return done_testing();
 }

@@ -620,8 +620,33 @@ t_setup(void)
 	    js(fmt(&want)), NULL), &want, 0);
 	xbit = (unsigned int)(want.len - 1) * 32 + 7;
 	set_bit(&want, xbit);
-	vm_import(&VMX1, jobj("vendor", js("GenuineIntel"), "features",
-	    js(fmt(&want)), NULL), &want, 0);
+	/* featured lands no running VM on a host that lacks what it uses, */
+	{
+		json_object *r = fcall("VM.import", jobj("vm", js("vmx1"),
+		    "host", js("h3"), "domain_type", js("hvm"),
+		    "power_state", js("running"), "last_boot_CPU_flags",
+		    jobj("vendor", js("GenuineIntel"), "features",
+		    js(fmt(&want)), NULL), NULL));
+
+		expect_error(r, "featured: VM.import vmx1 (a bit past h3's "
+		    "set) on h3: refused", 1, "VM_INCOMPATIBLE_WITH_THIS_HOST",
+		    "vmx1", "h3", R_FEATURES);
+		json_object_put(r);
+	}
+	/*
+	 * so vmx1 lands while h3 runs a Xen that offers the longer set;
+	 * h3 then boots back into the older one, and vmx1 keeps its set.
+	 */
+	{
+		struct host h3x = H3;
+
+		h3x.model = "Haswell with a longer HVM max set";
+		h3x.fs[HVM] = want;
+		boot(&h3x);
+		vm_import(&VMX1, jobj("vendor", js("GenuineIntel"),
+		    "features", js(fmt(&want)), NULL), &want, 0);
+		boot(&H3);
+	}
 
 	/* Shorter than any host's: two words of h3's. */
 	fs_from_words(&want, H3.fs[HVM].w, 2);

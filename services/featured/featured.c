@@ -120,9 +120,11 @@ static int
 boot_local_host(struct featured *f, const struct options *o)
 {
 	struct json_object *params, *ci;
+	struct featureset hvm;
 	struct cpuinfo info;
 	struct rpc_outcome out;
 	char err[512], *req, *reply;
+	int hvm_capable;
 
 	if (strcmp(o->probe, "none") == 0) {
 		log_warnx("--local-host needs a probe, not --probe none");
@@ -132,12 +134,21 @@ boot_local_host(struct featured *f, const struct options *o)
 		log_warnx("probe of the local host: %s", err);
 		return -1;
 	}
+	/*
+	 * A Xen built without HVM offers no HVM set, and one on a CPU
+	 * without VT-x or SVM an empty one: such a host runs no HVM guest,
+	 * and says so as xapi would (its capabilities lack hvm).
+	 */
+	hvm_capable = cpuinfo_get_fs(&info, CI_FEATURES_HVM, &hvm, err,
+	    sizeof(err)) == 0 && !fs_is_zero(&hvm);
 	ci = cpuinfo_to_json(&info);
 	cpuinfo_free(&info);
 	params = json_object_new_object();
 	json_object_object_add(params, "host",
 	    json_object_new_string(o->local_host));
 	json_object_object_add(params, "cpu_info", ci);
+	json_object_object_add(params, "hvm_capable",
+	    json_object_new_boolean(hvm_capable));
 	json_object_object_add(params, "dbg",
 	    json_object_new_string("featured-start"));
 	req = rpc_request_new(0, "Host.boot", params);

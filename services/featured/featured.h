@@ -145,6 +145,9 @@ void	pool_get_level_history(void *, struct json_object *,
 int	pool_recalc(struct featured *f, const char *pool, const char *event,
 	    const char *host, int *changed, struct rpc_error *err);
 /* Take host out of its pool (deleting an emptied pool). */
+/* 1 if a member of pool other than host has a vendor other than vendor. */
+int	pool_other_vendor(struct featured *f, const char *pool,
+	    const char *host, const char *vendor);
 int	pool_leave(struct featured *f, const struct host_rec *h,
 	    const char *event, int *changed, struct rpc_error *err);
 

@@ -66,7 +66,8 @@ host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
 /*
  * Which of the host's featuresets lost bits since its last boot: a
  * microcode or firmware update can take features away (TSX), and the
- * operator should hear about it by name.
+ * operator should hear about it by name.  A set that is gone altogether
+ * (a Xen now built without HVM, say) lost all it had: it counts as "".
  */
 static struct json_object *
 host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
@@ -76,13 +77,14 @@ host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
 	char why[8];
 	size_t i;
 
-	for (i = 0; i < new->n; i++) {
-		const char *k = new->kv[i].key;
+	for (i = 0; i < old->n; i++) {
+		const char *k = old->kv[i].key;
 
 		if (strncmp(k, "features", 8) != 0 ||
-		    cpuinfo_get_fs(old, k, &a, why, sizeof(why)) != 0 ||
-		    cpuinfo_get_fs(new, k, &b, why, sizeof(why)) != 0)
+		    cpuinfo_get_fs(old, k, &a, why, sizeof(why)) != 0)
 			continue;
+		if (cpuinfo_get_fs(new, k, &b, why, sizeof(why)) != 0)
+			fs_clear(&b);
 		fs_diff(&a, &b, &d);
 		if (fs_is_zero(&d))
 			continue;
@@ -118,16 +120,16 @@ do_host_boot(struct featured *f, struct json_object *params,
 	struct json_object *lost = NULL;
 	const char *id = rpc_param_string(params, "host"), *vendor;
 	char why[128];
-	int found, changed = 0;
+	int found, other, changed = 0;
 
 	if (cpuinfo_from_json(&ci, cij, why, sizeof(why)) == -1) {
 		rpc_error_param(err, "cpu_info", "%s", why);
 		return -1;
 	}
 	/* The dispatcher bounded its length. */
-	if ((vendor = cpuinfo_get(&ci, CI_VENDOR)) == NULL) {
+	if ((vendor = cpuinfo_get(&ci, CI_VENDOR)) == NULL || *vendor == '\0') {
 		cpuinfo_free(&ci);
-		rpc_error_param(err, "cpu_info", "needs the key 'vendor'");
+		rpc_error_param(err, "cpu_info", "needs a non-empty 'vendor'");
 		return -1;
 	}
 	if ((found = store_host_get(f, id, &h)) == -1 ||
@@ -138,6 +140,15 @@ do_host_boot(struct featured *f, struct json_object *params,
 	if (!found) {
 		memset(&h, 0, sizeof(h));
 		strcpy(h.id, id);
+	} else if (h.pool[0] && strcmp(h.vendor, vendor) != 0 &&
+	    (other = pool_other_vendor(f, h.pool, h.id, vendor)) != 0) {
+		cpuinfo_free(&old);
+		cpuinfo_free(&ci);
+		if (other == -1)
+			return txn_store_error(f, err);
+		/* As Pool.join would have said: eject it first. */
+		rpc_error_api(err, "HOSTS_NOT_HOMOGENEOUS", 1, "CPUs differ");
+		return -1;
 	} else {
 		lost = host_lost_sets(&old, &ci);
 		cpuinfo_free(&old);

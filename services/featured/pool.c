@@ -9,11 +9,14 @@
 #include "compat.h"
 #include "featured.h"
 #include "log.h"
+#include "strlcpy.h"
 
 /* Folds the members into a new pool record. */
 struct fold {
 	struct pool_rec		*p;
 	struct featureset	 acc[4];	/* accumulated bits per set */
+	char			 vendor[CPUINFO_MAX_VENDOR + 1];
+	int			 members, mixed;
 };
 
 static void
@@ -38,6 +41,10 @@ fold_member(const struct host_rec *h, void *arg)
 	}
 	p->cpu_count += h->cpu_count;
 	p->socket_count += h->socket_count;
+	if (fo->members++ == 0)
+		strlcpy(fo->vendor, h->vendor, sizeof(fo->vendor));
+	else if (strcmp(fo->vendor, h->vendor) != 0)
+		fo->mixed = 1;
 	return 0;
 }
 
@@ -78,6 +85,12 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	level_finish(&new.pv, &fo.acc[1]);
 	level_finish(&new.hvm_host, &fo.acc[2]);
 	level_finish(&new.hvm, &fo.acc[3]);
+	/*
+	 * The pool's vendor is its members': the founder may have left.  A
+	 * pool forced to mix vendors keeps the one it had.
+	 */
+	if (fo.members > 0 && !fo.mixed)
+		strlcpy(new.vendor, fo.vendor, sizeof(new.vendor));
 	if (store_pool_put(f, &new) == -1)
 		return txn_store_error(f, err);
 	if (fs_is_equal(&old.pv_host, &new.pv_host) &&
@@ -91,6 +104,32 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	log_info("pool %s level changed by %s of %s", pool, event, host);
 	*changed = 1;
 	return 0;
+}
+
+struct vendor_probe {
+	const char	*host, *vendor;
+	int		 other;
+};
+
+static int
+probe_member(const struct host_rec *h, void *arg)
+{
+	struct vendor_probe *vp = arg;
+
+	if (strcmp(h->id, vp->host) != 0 && strcmp(h->vendor, vp->vendor) != 0)
+		vp->other = 1;
+	return 0;
+}
+
+int
+pool_other_vendor(struct featured *f, const char *pool, const char *host,
+    const char *vendor)
+{
+	struct vendor_probe vp = { host, vendor, 0 };
+
+	if (store_pool_members(f, pool, probe_member, &vp) == -1)
+		return -1;
+	return vp.other;
 }
 
 static int

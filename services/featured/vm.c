@@ -140,8 +140,12 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	vm->features.present = 1;
 	vm->features.fs = level;
 	vm->legacy = 0;
-	/* An explicit featureset must still fit the host it starts on. */
-	if (override && vm_may_run_on(vm, h, err) == -1)
+	/*
+	 * The set must fit the host it starts on: an explicit one may not,
+	 * and neither may the pool level on a member whose max set of the
+	 * kind is missing (a host the level was not folded from).
+	 */
+	if (vm_may_run_on(vm, h, err) == -1)
 		return -1;
 	return vm_store(f, vm, err);
 }
@@ -334,8 +338,10 @@ do_vm_import(struct featured *f, struct json_object *params,
 	    sizeof(vm.domain_type));
 	strlcpy(vm.power_state, rpc_power_state(rpc_param_string(params,
 	    "power_state")), sizeof(vm.power_state));
+	/* No vendor, or an empty one, is the landing host's. */
 	vendor = h.vendor;
-	if (flags && json_object_object_get_ex(flags, "vendor", &v))
+	if (flags && json_object_object_get_ex(flags, "vendor", &v) &&
+	    *json_object_get_string(v) != '\0')
 		vendor = json_object_get_string(v);
 	if (flags && json_object_object_get_ex(flags, "features", &v))
 		fstr = json_object_get_string(v);
@@ -360,6 +366,12 @@ do_vm_import(struct featured *f, struct json_object *params,
 		vm.features.present = 1;
 		vm.legacy = vm_import_features(&carried, fstr != NULL,
 		    &max->fs, &vm.features.fs);
+		/*
+		 * A running or suspended VM lands with the set it carries:
+		 * the host must be able to run it, as for a migration.
+		 */
+		if (vm_may_run_on(&vm, &h, err) == -1)
+			return -1;
 	}
 	if (vm_store(f, &vm, err) == -1)
 		return -1;
