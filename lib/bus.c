@@ -22,8 +22,8 @@
  * Any process that can connect to an ipc socket is trusted, and nanomsg
  * aborts the whole process on some malformed frames: so the directory of
  * the socket must let nobody else in.  We create it 0700; one that exists
- * must be ours and closed to others (systemd's RuntimeDirectory may grant
- * the group, which is the operator's choice).
+ * must be ours and owner-only, group included (the units ask systemd for
+ * RuntimeDirectoryMode=0700).
  */
 static int
 ipc_dir_ready(const char *url, char *err, size_t errlen)
@@ -51,10 +51,11 @@ ipc_dir_ready(const char *url, char *err, size_t errlen)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & S_IRWXO) != 0) {
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		snprintf(err, errlen, "socket directory '%s' must be a "
-		    "directory of ours that others cannot enter (mode %03o, "
-		    "owner %u)", dir, (unsigned int)(st.st_mode & 0777),
+		    "directory of ours that nobody else can enter (mode %03o, "
+		    "owner %u; want 0700)", dir,
+		    (unsigned int)(st.st_mode & 0777),
 		    (unsigned int)st.st_uid);
 		return -1;
 	}

@@ -69,9 +69,11 @@ compat_check(const char *power_state, const char *vm_vendor,
 	/*
 	 * What the host lacks is worth naming even when the vendor decides:
 	 * it is what a restart on that host would cost the VM.  An empty
-	 * set stays empty: xapi's is_subset([], h) is false.
+	 * set stays empty: xapi's is_subset([], h) is false.  An empty host
+	 * set lacks nothing: to xapi it constrains nothing (is_subset(v, [])
+	 * is true), and the names must agree with the verdict.
 	 */
-	if (vm_features && host_max) {
+	if (vm_features && host_max && host_max->len > 0) {
 		vm = *vm_features;
 		if (vm.len > 0)
 			fs_diff(vm_features, accumulate_mask(), &vm);

@@ -32,13 +32,9 @@ parser(void)
 	if (tok == NULL) {
 		if ((tok = json_tokener_new()) == NULL)
 			return NULL;
-		/* JSON, not json-c's lenient superset: no ', no comments;
-		 * and UTF-8, where json-c (0.15 on) can check it. */
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT
-#ifdef JSON_TOKENER_VALIDATE_UTF8
-		    | JSON_TOKENER_VALIDATE_UTF8
-#endif
-		    );
+		/* JSON, not json-c's lenient superset: no ', no comments.
+		 * UTF-8 is checked before (text_ok()). */
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	}
 	json_tokener_reset(tok);
 	return tok;
@@ -48,6 +44,81 @@ static int
 is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The length of the well-formed UTF-8 sequence at s (RFC 3629, Unicode's
+ * table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF), or
+ * 0.  json-c checks less (0.15 on) or nothing (before), and a daemon must
+ * not store and hand back text that no client can decode.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t left)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, k;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 1;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 2;
+		lo = s[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = s[0] == 0xed ? 0x9f : 0xbf;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 3;
+		lo = s[0] == 0xf0 ? 0x90 : 0x80;
+		hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (n >= left || s[1] < lo || s[1] > hi)
+		return 0;
+	for (k = 2; k <= n; k++)
+		if (s[k] < 0x80 || s[k] > 0xbf)
+			return 0;
+	return n + 1;
+}
+
+/*
+ * What json-c cannot be trusted with: text that is not UTF-8, and a
+ * member name holding \u0000.  json-c keeps names as C strings, so such
+ * a name would reach us cut short, as another member's ("vendor\u0000x"
+ * read as "vendor").  A string is a name when a ':' follows it.  One
+ * pass; json-c then judges the rest of the syntax.
+ */
+static int
+text_ok(const char *buf, size_t len, char *err, size_t errlen)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = 0, j, n;
+	int in = 0, nul = 0;
+
+	while (i < len) {
+		if ((n = utf8_seq(s + i, len - i)) == 0) {
+			snprintf(err, errlen, "invalid UTF-8 at byte %zu", i);
+			return -1;
+		}
+		if (!in) {
+			in = s[i] == '"';
+			nul = 0;
+		} else if (s[i] == '\\' && i + 1 < len) {
+			if (i + 5 < len && memcmp(s + i + 1, "u0000", 5) == 0)
+				nul = 1;
+			n = 2;		/* the escaped character too */
+		} else if (s[i] == '"') {
+			in = 0;
+			for (j = i + 1; nul && j < len && is_space(buf[j]); j++)
+				;
+			if (nul && j < len && buf[j] == ':') {
+				snprintf(err, errlen, "a member name holds "
+				    "\\u0000");
+				return -1;
+			}
+		}
+		i += n;
+	}
+	return 0;
 }
 
 int
@@ -64,6 +135,8 @@ json_parse_value(const char *buf, size_t len, struct json_object **out,
 		snprintf(err, errlen, "JSON text too large");
 		return -1;
 	}
+	if (text_ok(buf, len, err, errlen) == -1)
+		return -1;
 	if ((tok = parser()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

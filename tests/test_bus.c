@@ -291,6 +291,8 @@ test_socket_dir(void)
 		{ "open", 0777 },
 		{ "others-rx", 0705 },
 		{ "others-x", 0701 },
+		{ "group-rx", 0750 },
+		{ "group-x", 0710 },
 	};
 	struct stat st;
 	char err[512];

@@ -402,11 +402,33 @@ static const struct {
 	{ "a comment", "{/* c */ 'id':1}", RPC_PARSE_ERROR, "null", D_STRING,
 	    NULL },
 #endif
-#ifdef JSON_TOKENER_VALIDATE_UTF8
-	/* One JSON text in UTF-8: a byte that is no UTF-8 is a parse error. */
+	/*
+	 * One JSON text in well-formed UTF-8 (RFC 3629), whatever json-c
+	 * checks: a byte that is no UTF-8, an overlong form, a surrogate, a
+	 * code point past U+10FFFF and a cut sequence are parse errors.
+	 */
 	{ "invalid UTF-8", "{'jsonrpc':'2.0','id':1,'method':'Test.\xff'}",
+	    RPC_PARSE_ERROR, "null", D_STRING, "invalid UTF-8 at byte 39" },
+	{ "overlong UTF-8 '/'", ECHO(",'s':'\xc0\xaf'"), RPC_PARSE_ERROR,
+	    "null", D_STRING, NULL },
+	{ "overlong UTF-8 in three bytes", ECHO(",'s':'\xe0\x80\xaf'"),
 	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
-#endif
+	{ "UTF-8 surrogate", ECHO(",'s':'\xed\xa0\x80'"), RPC_PARSE_ERROR,
+	    "null", D_STRING, NULL },
+	{ "UTF-8 past U+10FFFF", ECHO(",'s':'\xf4\x90\x80\x80'"),
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "UTF-8 cut short", ECHO(",'s':'\xe2\x82'"), RPC_PARSE_ERROR,
+	    "null", D_STRING, NULL },
+	{ "UTF-8 continuation byte alone", ECHO(",'s':'a\x80'"),
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	/* json-c would read a name cut at its NUL: as another member's. */
+	{ "a member name with a NUL", "{'jsonrpc':'2.0','id':1,"
+	    "'method':'Test.echo','params':{'host':'h1','host\\u0000x':'h2'}}",
+	    RPC_PARSE_ERROR, "null", D_STRING,
+	    "a member name holds \\u0000" },
+	{ "a NUL in a name, space before the colon", "{'jsonrpc':'2.0','id':1,"
+	    "'method':'Test.echo','params':{'ho\\u0000st' \t: 'h1'}}",
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
 	/* json-c clamps integers past 64 bits: such an id cannot be echoed. */
 	{ "id past 64 bits", "{'jsonrpc':'2.0','id':99999999999999999999999,"
 	    "'method':'Test.echo','params':{'host':'h1'}}",
@@ -798,6 +820,20 @@ test_results(void)
 	    "{'jsonrpc':'2.0','id':'a\\\"b\\\\c\\u00e9',"
 	    "'method':'Test.echo','params':{'host':'h1'}}",
 	    "\"a\\\"b\\\\c\u00e9\"", &res, NULL);
+	json_object_put(r);
+	/* Well-formed UTF-8 of every length passes, byte for byte. */
+	r = expect_result("UTF-8 of 2, 3 and 4 bytes", ECHO(",'s':'"
+	    "\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e\xf4\x8f\xbf\xbf'"),
+	    "1", &res, NULL);
+	is_str(res && json_object_object_get_ex(res, "s", &v) ?
+	    json_object_get_string(v) : "(none)",
+	    "\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e\xf4\x8f\xbf\xbf",
+	    "UTF-8 of 2, 3 and 4 bytes: the handler saw it unchanged");
+	json_object_put(r);
+	/* An escaped backslash, then "u0000" as text: no NUL in that name. */
+	r = expect_result("a name with \\\\u0000 as text",
+	    "{'jsonrpc':'2.0','id':1,'method':'Test.echo','params':{"
+	    "'host':'h1','obj':{'a\\\\u0000':'v'}}}", "1", &res, NULL);
 	json_object_put(r);
 	/* Key order does not matter; white space around is fine. */
 	r = expect_result("members in another order", " \n{'params':{'host':"

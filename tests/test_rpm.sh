@@ -313,7 +313,7 @@ unit_has() {
 unit_has cpulevel-featured.service \
     'Type=notify' 'Restart=on-failure' \
     'EnvironmentFile=-/etc/cpulevel/cpulevel.conf' \
-    'RuntimeDirectory=cpulevel' 'RuntimeDirectoryMode=0750' \
+    'RuntimeDirectory=cpulevel' 'RuntimeDirectoryMode=0700' \
     'RuntimeDirectoryPreserve=yes' 'ReadWritePaths=/var/lib/cpulevel' \
     'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
     'NoNewPrivileges=yes' 'DevicePolicy=closed' \
@@ -323,7 +323,7 @@ ok $? "cpulevel-featured.service: notify, restart on failure, shared runtime dir
 unit_has cpulevel-migcheck.service \
     'Type=notify' 'Restart=on-failure' \
     'EnvironmentFile=-/etc/cpulevel/cpulevel.conf' \
-    'RuntimeDirectory=cpulevel' 'RuntimeDirectoryMode=0750' \
+    'RuntimeDirectory=cpulevel' 'RuntimeDirectoryMode=0700' \
     'RuntimeDirectoryPreserve=yes' 'ReadWritePaths=/var/lib/cpulevel' \
     'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
     'NoNewPrivileges=yes' 'PrivateDevices=yes' 'CapabilityBoundingSet=' \
@@ -373,7 +373,7 @@ fi
 
 # The daemons, started as their units start them: the ExecStart= line,
 # with the settings of the packaged config file, only the paths moved
-# under $T, and the runtime directory made as systemd makes it (0750).
+# under $T, and the runtime directory made as systemd makes it (0700).
 set -a
 # shellcheck disable=SC1090
 . "$conf"
@@ -386,7 +386,7 @@ set +a
 ok $? "the config file reads as the documented defaults"
 
 mkdir -p "$T/state" "$T/run"
-chmod 0750 "$T/run"
+chmod 0700 "$T/run"
 CPULEVEL_DB=$T/state/cpulevel.db
 CPULEVEL_FEATURED_RPC=ipc://$T/run/featured.sock
 CPULEVEL_FEATURED_EVENTS=ipc://$T/run/featured-events.sock

@@ -4,7 +4,6 @@
  * prepared per call: featured answers a handful of lifecycle events a
  * second at most, and the simplicity is worth more than the microseconds.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,14 +133,15 @@ utc_now(char buf[32])
 static long long
 parse_count(const char *s)
 {
-	char *end;
-	long long n;
+	long long n = 0;
 
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || n < 0 || n > COUNT_MAX)
+	/* Digits only: strtoll would take " 8" and "+8" too. */
+	if (*s == '\0')
 		return 0;
-	return n;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (*s - '0')) > COUNT_MAX)
+			return 0;
+	return *s == '\0' ? n : 0;
 }
 
 #define HOST_COLUMNS \

@@ -94,7 +94,8 @@ vm_level(struct featured *f, const struct host_rec *h,
 		    domain_default_key(domain_type));
 		return -1;
 	}
-	if (!own->present) {
+	/* An empty set is none, as it is in a pool's level. */
+	if (!own->present || own->fs.len == 0) {
 		rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h->id,
 		    domain_default_key(domain_type));
 		return -1;
