@@ -73,11 +73,12 @@ compat_check(const char *power_state, const char *vm_vendor,
 	 * set lacks nothing: to xapi it constrains nothing (is_subset(v, [])
 	 * is true), and the names must agree with the verdict.
 	 */
-	if (vm_features && host_max && host_max->len > 0) {
+	if (vm_features) {
 		vm = *vm_features;
 		if (vm.len > 0)
 			fs_diff(vm_features, accumulate_mask(), &vm);
-		fs_diff(&vm, host_max, &lack);
+		if (host_max && host_max->len > 0)
+			fs_diff(&vm, host_max, &lack);
 	}
 	if (missing)
 		*missing = lack;

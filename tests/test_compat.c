@@ -135,6 +135,18 @@ static const struct {
 	{ "top bit missing", "running", NULL, "80000000", NULL, "7fffffff",
 	    COMPAT_FEATURES, "80000000" },
 
+	/*
+	 * The empty set, xapi's way: as a host's max set it constrains
+	 * nothing, so nothing is missing either; as a VM's it fits only an
+	 * empty host set (is_subset([], h) is false), with nothing to name.
+	 */
+	{ "host max empty", "running", "GenuineIntel", "1fc9cbf5-f6b82203",
+	    "GenuineIntel", "", COMPAT_OK, NULL },
+	{ "VM set empty, host not", "running", "GenuineIntel", "",
+	    "GenuineIntel", "1fc9cbf5", COMPAT_FEATURES, NULL },
+	{ "both empty", "running", "GenuineIntel", "", "GenuineIntel", "",
+	    COMPAT_OK, NULL },
+
 	/* Zero-extension. */
 	{ "VM shorter than host", "running", "GenuineIntel", "00000001",
 	    "GenuineIntel", "00000001-ffffffff", COMPAT_OK, NULL },

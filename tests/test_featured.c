@@ -1423,6 +1423,44 @@ step14_forbidden(void)
 		    "vx2: an empty vendor is the landing host's");
 	json_object_put(r);
 
+	/* An empty default set is none, standalone as in a pool. */
+	{
+		struct host e = H1;
+
+		e.id = "fe";
+		fs_clear(&e.fs[HVM_HOST]);
+		host_boot(&e, NULL, 0);
+		r = call("VM.start", jobj("vm", js("vx4"), "host", js("fe"),
+		    "domain_type", js("hvm"), NULL));
+		expect_error(r, "VM.start hvm on a host whose default HVM set "
+		    "is \"\"", 1, "HOST_MISSING_CPU_INFO", "fe",
+		    "features_hvm_host");
+		json_object_put(r);
+	}
+
+	/* A count is digits only: " 8" and "+8" count as none. */
+	{
+		struct host c1 = H1, c2 = H1, c3 = H1;
+
+		c1.id = "fc1";
+		c1.cpu_count = "+8";
+		c2.id = "fc2";
+		c2.cpu_count = " 8";
+		c3.id = "fc3";
+		c3.cpu_count = "16";
+		host_boot(&c1, NULL, 0);
+		host_boot(&c2, NULL, 0);
+		host_boot(&c3, NULL, 0);
+		pool_join("pc", "fc1", 1);
+		pool_join("pc", "fc2", 0);
+		pool_join("pc", "fc3", 0);
+		r = call("Pool.get_cpu_info", jobj("pool", js("pc"), NULL));
+		if (expect_result(r, "Pool.get_cpu_info pc", &res))
+			is_str(jstr(res, "cpu_count"), "16",
+			    "pc's cpu_count: \"+8\" and \" 8\" count as 0");
+		json_object_put(r);
+	}
+
 	/* A running VM from another vendor may not land. */
 	r = call("VM.import", jobj("vm", js("vx3"), "host", js("fx"),
 	    "domain_type", js("hvm"), "power_state", js("running"),
