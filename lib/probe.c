@@ -11,6 +11,28 @@
 
 #define FILE_PREFIX	"file:"
 
+/* Where Linux names the hypervisor it runs on ("xen", "kvm", ...). */
+#define HYPERVISOR_TYPE	"/sys/hypervisor/type"
+
+int
+probe_on_xen(const char *path)
+{
+	char buf[16] = "";
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return strcmp(buf, "xen\n") == 0 || strcmp(buf, "xen") == 0;
+}
+
+/*
+ * Without Xen, CPUID describes the machine.  On Xen it describes only
+ * this domain's view (dom0's is filtered): a Xen probe that cannot run
+ * there (not root, say) must fail, not be replaced by the wrong answer.
+ */
 static int
 probe_auto(struct cpuinfo *out, char *err, size_t errlen)
 {
@@ -18,6 +40,12 @@ probe_auto(struct cpuinfo *out, char *err, size_t errlen)
 	int rc;
 
 	rc = probe_xen(out, why, sizeof(why));
+	if (rc == PROBE_UNAVAILABLE && probe_on_xen(HYPERVISOR_TYPE)) {
+		snprintf(err, errlen, "%s; this runs on Xen, where CPUID shows "
+		    "only this domain's view, so auto will not use it "
+		    "(--probe cpuid to insist)", why);
+		return PROBE_ERROR;
+	}
 	if (rc != PROBE_UNAVAILABLE) {
 		if (rc != PROBE_OK)
 			strlcpy(err, why, errlen);

@@ -16,10 +16,14 @@
 
 /*
  * spec is "auto", "xen", "cpuid" or "file:PATH".  "auto" is xen where Xen
- * answers, else cpuid.  On failure err holds one line saying why.
+ * answers, else cpuid, but never cpuid on Xen (where it would describe a
+ * domain, not the host).  On failure err holds one line saying why.
  */
 int	probe_host(const char *spec, struct cpuinfo *out, char *err,
 	    size_t errlen);
+
+/* Whether the file (/sys/hypervisor/type) says this runs on Xen. */
+int	probe_on_xen(const char *path);
 
 /* The backends; each leaves out empty unless it returns PROBE_OK. */
 int	probe_xen(struct cpuinfo *out, char *err, size_t errlen);

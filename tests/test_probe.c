@@ -378,6 +378,42 @@ test_auto(void)
 	cpuinfo_free(&ci);
 }
 
+/* auto's guard: which hypervisor /sys/hypervisor/type names. */
+static void
+test_on_xen(void)
+{
+	static const struct {
+		const char	*text;		/* NULL: no file */
+		int		 want;
+	} cases[] = {
+		{ "xen\n", 1 }, { "xen", 1 }, { "kvm\n", 0 }, { "", 0 },
+		{ "xenish\n", 0 }, { NULL, 0 },
+	};
+	char dir[] = "/tmp/test_probe.XXXXXX", path[64], label[96];
+	size_t i;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/type", dir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unlink(path);
+		if (cases[i].text && ((f = fopen(path, "w")) == NULL ||
+		    fputs(cases[i].text, f) == EOF || fclose(f) == EOF)) {
+			ok(0, "write the hypervisor type file");
+			continue;
+		}
+		snprintf(label, sizeof(label), "probe_on_xen with %s%s%s: %d",
+		    cases[i].text ? "'" : "", cases[i].text ? cases[i].text :
+		    "no file", cases[i].text ? "'" : "", cases[i].want);
+		is_int(probe_on_xen(path), cases[i].want, label);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_bogus(void)
 {
@@ -400,6 +436,7 @@ main(void)
 	test_cpuid();
 	test_xen_unavailable();
 	test_auto();
+	test_on_xen();
 	test_bogus();
 	return done_testing();
 }
