@@ -84,8 +84,12 @@ utf8_seq(const unsigned char *s, size_t left)
  * What json-c cannot be trusted with: text that is not UTF-8, and a
  * member name holding \u0000.  json-c keeps names as C strings, so such
  * a name would reach us cut short, as another member's ("vendor\u0000x"
- * read as "vendor").  A string is a name when a ':' follows it.  One
- * pass; json-c then judges the rest of the syntax.
+ * read as "vendor").  A string is a name when a ':' follows it across
+ * JSON white space.  That holds only if nothing else may stand between:
+ * older json-c also skips \v and \f, comments, and reads 'names', so the
+ * bytes JSON never has outside strings (', /, control characters but its
+ * white space) are refused here, whatever json-c would do.  One pass;
+ * json-c then judges the rest of the syntax.
  */
 static int
 text_ok(const char *buf, size_t len, char *err, size_t errlen)
@@ -100,6 +104,12 @@ text_ok(const char *buf, size_t len, char *err, size_t errlen)
 			return -1;
 		}
 		if (!in) {
+			if (s[i] == '\'' || s[i] == '/' ||
+			    (s[i] < 0x20 && !is_space(buf[i]))) {
+				snprintf(err, errlen, "not JSON: byte %zu "
+				    "(0x%02x) outside a string", i, s[i]);
+				return -1;
+			}
 			in = s[i] == '"';
 			nul = 0;
 		} else if (s[i] == '\\' && i + 1 < len) {
@@ -121,8 +131,8 @@ text_ok(const char *buf, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
-int
-json_parse_value(const char *buf, size_t len, struct json_object **out,
+static int
+parse(const char *buf, size_t len, int check, struct json_object **out,
     char *err, size_t errlen)
 {
 	struct json_tokener *tok;
@@ -135,7 +145,7 @@ json_parse_value(const char *buf, size_t len, struct json_object **out,
 		snprintf(err, errlen, "JSON text too large");
 		return -1;
 	}
-	if (text_ok(buf, len, err, errlen) == -1)
+	if (check && text_ok(buf, len, err, errlen) == -1)
 		return -1;
 	if ((tok = parser()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -170,16 +180,35 @@ json_parse_value(const char *buf, size_t len, struct json_object **out,
 	return 0;
 }
 
-struct json_object *
-json_parse_one(const char *buf, size_t len, char *err, size_t errlen)
+int
+json_parse_value(const char *buf, size_t len, struct json_object **out,
+    char *err, size_t errlen)
+{
+	return parse(buf, len, 1, out, err, errlen);
+}
+
+static struct json_object *
+parse_one(const char *buf, size_t len, int check, char *err, size_t errlen)
 {
 	struct json_object *obj;
 
-	if (json_parse_value(buf, len, &obj, err, errlen) == -1)
+	if (parse(buf, len, check, &obj, err, errlen) == -1)
 		return NULL;
 	if (obj == NULL)
 		snprintf(err, errlen, "null where a value is needed");
 	return obj;
+}
+
+struct json_object *
+json_parse_one(const char *buf, size_t len, char *err, size_t errlen)
+{
+	return parse_one(buf, len, 1, err, errlen);
+}
+
+struct json_object *
+json_parse_stored(const char *buf, size_t len, char *err, size_t errlen)
+{
+	return parse_one(buf, len, 0, err, errlen);
 }
 
 const char *

@@ -26,6 +26,14 @@ struct json_object *json_parse_one(const char *buf, size_t len, char *err,
 int		 json_parse_value(const char *buf, size_t len,
 		    struct json_object **out, char *err, size_t errlen);
 /*
+ * json_parse_one for text this program stored itself, read back from its
+ * database: without the UTF-8 and member-name check that a peer's text
+ * gets, which an older build (json-c before 0.15) did not make, so that
+ * what it stored still reads.
+ */
+struct json_object *json_parse_stored(const char *buf, size_t len,
+		    char *err, size_t errlen);
+/*
  * The text of a JSON string, or NULL if v is not a string or holds a NUL:
  * a C string would silently end there ("VM.start\u0000x" is not
  * "VM.start"), so such strings are refused wherever a peer's text is read.

@@ -397,11 +397,21 @@ static const struct {
 	    NULL },
 	/* JSON, not json-c's lenient superset (JSON_TOKENER_STRICT).  Its
 	 * strict mode still reads NaN, which then fails as an id instead. */
-#if JSON_C_VERSION_NUM >= ((0 << 16) | (12 << 8))
-	/* json-c's strict mode refuses comments from 0.12 on. */
+	/* Comments, whatever json-c (whose strict mode took them until
+	 * 0.12), and the white space JSON does not have. */
 	{ "a comment", "{/* c */ 'id':1}", RPC_PARSE_ERROR, "null", D_STRING,
 	    NULL },
-#endif
+	{ "a line comment", "{'id':1 // c\n}", RPC_PARSE_ERROR, "null",
+	    D_STRING, NULL },
+	{ "a form feed between members", "{'id':1,\f'jsonrpc':'2.0'}",
+	    RPC_PARSE_ERROR, "null", D_STRING,
+	    "not JSON: byte 8 (0x0c) outside a string" },
+	{ "a NUL name, then a form feed", "{'jsonrpc':'2.0','id':1,"
+	    "'method':'Test.echo','params':{'host':'h1','host\\u0000x'\f:"
+	    "'h2'}}", RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "a NUL name, then a comment", "{'jsonrpc':'2.0','id':1,"
+	    "'method':'Test.echo','params':{'host':'h1','host\\u0000x'/**/:"
+	    "'h2'}}", RPC_PARSE_ERROR, "null", D_STRING, NULL },
 	/*
 	 * One JSON text in well-formed UTF-8 (RFC 3629), whatever json-c
 	 * checks: a byte that is no UTF-8, an overlong form, a surrogate, a
@@ -1305,6 +1315,31 @@ test_client(void)
 	}
 }
 
+/*
+ * What the daemon stored itself reads back even where a peer's text
+ * would now be refused (a database an older build filled).
+ */
+static void
+test_stored(void)
+{
+	static const char text[] = "{\"vendor\":\"x\xc0\xafy\"}";
+	struct json_object *o, *v;
+	char why[128];
+
+	o = json_parse_one(text, sizeof(text) - 1, why, sizeof(why));
+	ok(o == NULL, "json_parse_one refuses an overlong UTF-8 form");
+	json_object_put(o);
+	o = json_parse_stored(text, sizeof(text) - 1, why, sizeof(why));
+	ok(o != NULL && json_object_object_get_ex(o, "vendor", &v) &&
+	    strcmp(json_object_get_string(v), "x\xc0\xafy") == 0,
+	    "json_parse_stored reads it back as it was stored");
+	json_object_put(o);
+	o = json_parse_stored("{", 1, why, sizeof(why));
+	ok(o == NULL && why[0] != '\0', "json_parse_stored still refuses "
+	    "what is not JSON");
+	json_object_put(o);
+}
+
 int
 main(void)
 {
@@ -1315,5 +1350,6 @@ main(void)
 	test_outcomes();
 	test_lengths();
 	test_client();
+	test_stored();
 	return done_testing();
 }

@@ -153,6 +153,8 @@ boot_local_host(struct featured *f, const struct options *o)
 	    json_object_new_string("featured-start"));
 	req = rpc_request_new(0, "Host.boot", params);
 	json_object_put(params);
+	memset(&out, 0, sizeof(out));
+	out.code = RPC_INTERNAL_ERROR;	/* if there is no reply at all */
 	reply = req ? rpc_dispatch(featured_methods, f, req, strlen(req),
 	    &out) : NULL;
 	free(req);

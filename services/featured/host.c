@@ -69,6 +69,14 @@ host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
  * operator should hear about it by name.  A set that is gone altogether
  * (a Xen now built without HVM, say) lost all it had: it counts as "".
  */
+static int
+is_levelling_key(const char *k)
+{
+	return strcmp(k, CI_FEATURES_PV) == 0 || strcmp(k, CI_FEATURES_HVM) == 0 ||
+	    strcmp(k, CI_FEATURES_PV_HOST) == 0 ||
+	    strcmp(k, CI_FEATURES_HVM_HOST) == 0;
+}
+
 static struct json_object *
 host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
 {
@@ -83,8 +91,13 @@ host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
 		if (strncmp(k, "features", 8) != 0 ||
 		    cpuinfo_get_fs(old, k, &a, why, sizeof(why)) != 0)
 			continue;
-		if (cpuinfo_get_fs(new, k, &b, why, sizeof(why)) != 0)
+		/* Of the sets that vanish, only the levelling ones matter:
+		 * a raw or host set left out of a cpu_info lost nothing. */
+		if (cpuinfo_get_fs(new, k, &b, why, sizeof(why)) != 0) {
+			if (!is_levelling_key(k))
+				continue;
 			fs_clear(&b);
+		}
 		fs_diff(&a, &b, &d);
 		if (fs_is_zero(&d))
 			continue;
@@ -140,18 +153,26 @@ do_host_boot(struct featured *f, struct json_object *params,
 	if (!found) {
 		memset(&h, 0, sizeof(h));
 		strcpy(h.id, id);
-	} else if (h.pool[0] && strcmp(h.vendor, vendor) != 0 &&
-	    (other = pool_other_vendor(f, h.pool, h.id, vendor)) != 0) {
-		cpuinfo_free(&old);
-		cpuinfo_free(&ci);
-		if (other == -1)
-			return txn_store_error(f, err);
-		/* As Pool.join would have said: eject it first. */
-		rpc_error_api(err, "HOSTS_NOT_HOMOGENEOUS", 1, "CPUs differ");
-		return -1;
 	} else {
 		lost = host_lost_sets(&old, &ci);
 		cpuinfo_free(&old);
+	}
+	/*
+	 * A boot is a fact: what the host now has is recorded, whatever it
+	 * does to its pool (refusing would leave the old CPU's record in
+	 * use).  A member that comes back with another vendor's CPU makes
+	 * the pool mixed, as a forced join would; the operator hears of it.
+	 */
+	if (found && h.pool[0] && strcmp(h.vendor, vendor) != 0) {
+		if ((other = pool_other_vendor(f, h.pool, h.id, vendor)) == -1) {
+			cpuinfo_free(&ci);
+			json_object_put(lost);
+			return txn_store_error(f, err);
+		}
+		if (other)
+			log_warnx("host %s of pool %s now has a %s CPU, unlike "
+			    "other members: the pool mixes vendors", id,
+			    h.pool, vendor);
 	}
 	strcpy(h.vendor, vendor);
 	h.hvm_capable = rpc_param_bool(params, "hvm_capable", 1);

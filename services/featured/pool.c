@@ -16,7 +16,8 @@ struct fold {
 	struct pool_rec		*p;
 	struct featureset	 acc[4];	/* accumulated bits per set */
 	char			 vendor[CPUINFO_MAX_VENDOR + 1];
-	int			 members, mixed;
+	const char		*old_vendor;
+	int			 members, mixed, has_old;
 };
 
 static void
@@ -45,6 +46,8 @@ fold_member(const struct host_rec *h, void *arg)
 		strlcpy(fo->vendor, h->vendor, sizeof(fo->vendor));
 	else if (strcmp(fo->vendor, h->vendor) != 0)
 		fo->mixed = 1;
+	if (strcmp(fo->old_vendor, h->vendor) == 0)
+		fo->has_old = 1;
 	return 0;
 }
 
@@ -79,6 +82,7 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	strcpy(new.vendor, old.vendor);
 	memset(&fo, 0, sizeof(fo));
 	fo.p = &new;
+	fo.old_vendor = old.vendor;
 	if (store_pool_members(f, pool, fold_member, &fo) == -1)
 		return txn_store_error(f, err);
 	level_finish(&new.pv_host, &fo.acc[0]);
@@ -87,10 +91,14 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	level_finish(&new.hvm, &fo.acc[3]);
 	/*
 	 * The pool's vendor is its members': the founder may have left.  A
-	 * pool forced to mix vendors keeps the one it had.
+	 * pool forced to mix vendors keeps the one it had while a member
+	 * still has it, else takes the first member's.
 	 */
-	if (fo.members > 0 && !fo.mixed)
+	if (fo.members > 0 && (!fo.mixed || !fo.has_old))
 		strlcpy(new.vendor, fo.vendor, sizeof(new.vendor));
+	if (strcmp(old.vendor, new.vendor) != 0)
+		log_info("pool %s is now %s (was %s)", pool, new.vendor,
+		    old.vendor);
 	if (store_pool_put(f, &new) == -1)
 		return txn_store_error(f, err);
 	if (fs_is_equal(&old.pv_host, &new.pv_host) &&

@@ -165,7 +165,7 @@ host_from_row(sqlite3_stmt *st, struct host_rec *h)
 	col_optfs(st, 6, &h->pv_host);
 	col_optfs(st, 7, &h->hvm_host);
 	text = (const char *)sqlite3_column_text(st, 8);
-	ci = text ? json_parse_one(text, strlen(text), why, sizeof(why)) :
+	ci = text ? json_parse_stored(text, strlen(text), why, sizeof(why)) :
 	    NULL;
 	if (ci && json_object_object_get_ex(ci, CI_CPU_COUNT, &v))
 		h->cpu_count = parse_count(json_object_get_string(v));
@@ -203,7 +203,7 @@ store_host_cpu_info(struct featured *f, const char *id, struct cpuinfo *ci)
 	if ((rc = store_row(f, st, "host cpu_info")) != 1)
 		return rc;
 	text = (const char *)sqlite3_column_text(st, 0);
-	o = json_parse_one(text, strlen(text), why, sizeof(why));
+	o = json_parse_stored(text, strlen(text), why, sizeof(why));
 	rc = o ? cpuinfo_from_json(ci, o, why, sizeof(why)) : -1;
 	json_object_put(o);
 	sqlite3_finalize(st);
