@@ -1118,8 +1118,8 @@ print_targets(const struct size_result *sr, int nsizes)
 	for (ci = 0; ci < NCC; ci++) {
 		spread(sm, T_CODEC, sm, T_BARE, ci, 0, &plo, &phi);
 		spread(sm, T_CODEC, sm, T_BARE, ci, 2, &qlo, &qhi);
-		printf("      the codec floor alone (no database), %d client(s):"
-		    " p50 ratio %.2f [%.2f-%.2f]; req/s ratio %.2f "
+		printf("      the codec floor alone (no database), %d "
+		    "client(s): p50 ratio %.2f [%.2f-%.2f]; req/s ratio %.2f "
 		    "[%.2f-%.2f]\n", client_counts[ci],
 		    ratio(sm->med[T_CODEC][ci].p50_us,
 		    sm->med[T_BARE][ci].p50_us), plo, phi,

@@ -72,7 +72,8 @@ host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
 static int
 is_levelling_key(const char *k)
 {
-	return strcmp(k, CI_FEATURES_PV) == 0 || strcmp(k, CI_FEATURES_HVM) == 0 ||
+	return strcmp(k, CI_FEATURES_PV) == 0 ||
+	    strcmp(k, CI_FEATURES_HVM) == 0 ||
 	    strcmp(k, CI_FEATURES_PV_HOST) == 0 ||
 	    strcmp(k, CI_FEATURES_HVM_HOST) == 0;
 }
@@ -164,7 +165,8 @@ do_host_boot(struct featured *f, struct json_object *params,
 	 * the pool mixed, as a forced join would; the operator hears of it.
 	 */
 	if (found && h.pool[0] && strcmp(h.vendor, vendor) != 0) {
-		if ((other = pool_other_vendor(f, h.pool, h.id, vendor)) == -1) {
+		other = pool_other_vendor(f, h.pool, h.id, vendor);
+		if (other == -1) {
 			cpuinfo_free(&ci);
 			json_object_put(lost);
 			return txn_store_error(f, err);
