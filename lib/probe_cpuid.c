@@ -184,7 +184,12 @@ cpuid_brand(char brand[49])
 	*end = '\0';
 }
 
-/* The keys CPUID knows; they win over /proc/cpuinfo's. */
+/*
+ * The keys CPUID knows; they win over /proc/cpuinfo's, but for the model
+ * name: xapi takes that from /proc/cpuinfo, and a hypervisor may show a
+ * brand string other than the one the kernel read at boot (seen on a VM
+ * whose CPUID said "Virtual ... Processor" where Linux said "AMD EPYC").
+ */
 static int
 cpuid_describe(struct cpuinfo *out)
 {
@@ -199,7 +204,8 @@ cpuid_describe(struct cpuinfo *out)
 	    cpuinfo_setf(out, CI_MODEL, "%u", model) == -1 ||
 	    cpuinfo_setf(out, CI_STEPPING, "%u", stepping) == -1)
 		return -1;
-	if (brand[0] != '\0' && cpuinfo_set(out, CI_MODELNAME, brand) == -1)
+	if (brand[0] != '\0' && cpuinfo_get(out, CI_MODELNAME) == NULL &&
+	    cpuinfo_set(out, CI_MODELNAME, brand) == -1)
 		return -1;
 	return 0;
 }
