@@ -375,8 +375,9 @@ codec_assert_can_migrate(void *arg, struct json_object *params,
 	const struct world *w = c->w;
 	const char *vid = rpc_param_string(params, "vm");
 	const char *hid = rpc_param_string(params, "host");
-	struct featureset missing;
-	enum compat_verdict v;
+	struct compat_verdict v;
+	struct compat_host ch;
+	struct compat_vm cv;
 	size_t vm, host;
 	int pv, vv, hv;
 
@@ -393,15 +394,15 @@ codec_assert_can_migrate(void *arg, struct json_object *params,
 	pv = w->vm_pv[vm];
 	vv = host_vendor(w->vm_host[vm]);
 	hv = host_vendor(host);
-	v = compat_check_host("running", pv ? "pv" : "hvm", 1,
-	    vendors[vv].vendor, &c->sets[vv][set_index(w->vm_full[vm], pv)],
-	    vendors[hv].vendor, &c->sets[hv][set_index(!w->host_old[host], pv)],
-	    &missing);
-	if (v == COMPAT_HVM_REQUIRED)
-		rpc_error_api(err, "VM_HVM_REQUIRED", 1, vid);
-	else if (v != COMPAT_OK)
-		rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3, vid,
-		    hid, compat_reason(v));
+	cv.power = POWER_RUNNING;
+	cv.domain = pv ? DOMAIN_PV : DOMAIN_HVM;
+	cv.vendor = vendors[vv].vendor;
+	cv.features = &c->sets[vv][set_index(w->vm_full[vm], pv)];
+	ch.vendor = vendors[hv].vendor;
+	ch.hvm_capable = 1;
+	ch.pv = ch.hvm = &c->sets[hv][set_index(!w->host_old[host], pv)];
+	compat_judge(&cv, &ch, &v);
+	compat_error(&v, vid, hid, err);
 }
 
 static const struct rpc_param codec_vm_host[] = {

@@ -1,115 +1,50 @@
+/*
+ * The levelling rules of compat.h.  The order of the checks in
+ * compat_judge() is xapi's (xen-api ocaml/xapi/cpuid_helpers.ml,
+ * assert_vm_is_compatible), and it decides which reason an operator
+ * reads; proto/README.md lists where the answer deliberately differs.
+ */
 #include <string.h>
 
+#include "combine.h"
 #include "compat.h"
-#include "cpuinfo.h"
-#include "featurenames.h"
+#include "rpc.h"
 
-int
-domain_is_hvm(const char *domain_type)
+void
+compat_judge(const struct compat_vm *vm, const struct compat_host *host,
+    struct compat_verdict *out)
 {
-	return strcmp(domain_type, "pv") != 0;
+	const struct featureset *max = domain_is_hvm(vm->domain) ?
+	    host->hvm : host->pv;
+	int fits = 1;
+
+	fs_clear(&out->missing);
+	out->code = COMPAT_OK;
+	if (vm->power == POWER_HALTED)
+		return;
+	if (vm->features && max)
+		fits = fs_compatible(vm->features, max, &out->missing);
+	if (host->vendor == NULL || max == NULL)
+		out->code = COMPAT_NO_KEYS;
+	else if (vm->vendor && strcmp(vm->vendor, host->vendor) != 0)
+		out->code = COMPAT_VENDOR;
+	else if (!fits)
+		out->code = COMPAT_FEATURES;
+	else if (domain_is_hvm(vm->domain) && !host->hvm_capable)
+		out->code = COMPAT_HVM_REQUIRED;
+}
+
+void
+compat_judge_boot(const struct compat_vm *vm, const struct compat_host *host,
+    struct compat_verdict *out)
+{
+	fs_clear(&out->missing);
+	out->code = domain_is_hvm(vm->domain) && !host->hvm_capable ?
+	    COMPAT_HVM_REQUIRED : COMPAT_OK;
 }
 
 const char *
-domain_max_key(const char *domain_type)
-{
-	return domain_is_hvm(domain_type) ? CI_FEATURES_HVM : CI_FEATURES_PV;
-}
-
-const char *
-domain_default_key(const char *domain_type)
-{
-	return domain_is_hvm(domain_type) ? CI_FEATURES_HVM_HOST :
-	    CI_FEATURES_PV_HOST;
-}
-
-/*
- * Bits marked '|' in Xen's header (MD_CLEAR and friends in newer Xen) say
- * "a guest may be told this although some host lacks it": they are
- * accumulated across a pool and never make a migration unsafe.
- */
-static const struct featureset *
-accumulate_mask(void)
-{
-	static struct featureset mask;
-	static int done;
-	size_t i;
-
-	if (!done) {
-		fs_clear(&mask);
-		for (i = 0; i < feature_table_len; i++) {
-			unsigned int b = feature_table[i].index;
-
-			if (!(feature_table[i].flags & FEAT_ACCUMULATE) ||
-			    b / 32 >= FS_MAX_WORDS)
-				continue;
-			mask.w[b / 32] |= 1u << (b % 32);
-			if (mask.len < b / 32 + 1)
-				mask.len = b / 32 + 1;
-		}
-		done = 1;
-	}
-	return &mask;
-}
-
-enum compat_verdict
-compat_check(const char *power_state, const char *vm_vendor,
-    const struct featureset *vm_features, const char *host_vendor,
-    const struct featureset *host_max, struct featureset *missing)
-{
-	struct featureset vm, lack;
-
-	fs_clear(&lack);
-	if (strcmp(power_state, "halted") == 0) {
-		/* A halted VM uses no features: nothing stands in its way. */
-		if (missing)
-			*missing = lack;
-		return COMPAT_OK;
-	}
-	/*
-	 * What the host lacks is worth naming even when the vendor decides:
-	 * it is what a restart on that host would cost the VM.  An empty
-	 * set stays empty: xapi's is_subset([], h) is false.  An empty host
-	 * set lacks nothing: to xapi it constrains nothing (is_subset(v, [])
-	 * is true), and the names must agree with the verdict.
-	 */
-	if (vm_features) {
-		vm = *vm_features;
-		if (vm.len > 0)
-			fs_diff(vm_features, accumulate_mask(), &vm);
-		if (host_max && host_max->len > 0)
-			fs_diff(&vm, host_max, &lack);
-	}
-	if (missing)
-		*missing = lack;
-	if (vm_vendor && (host_vendor == NULL ||
-	    strcmp(vm_vendor, host_vendor) != 0))
-		return COMPAT_VENDOR;
-	if (vm_features == NULL)
-		return COMPAT_OK;
-	if (host_max == NULL)
-		return COMPAT_NO_KEYS;
-	return fs_is_subset(&vm, host_max) ? COMPAT_OK : COMPAT_FEATURES;
-}
-
-enum compat_verdict
-compat_check_host(const char *power_state, const char *domain_type,
-    int host_hvm_capable, const char *vm_vendor,
-    const struct featureset *vm_features, const char *host_vendor,
-    const struct featureset *host_max, struct featureset *missing)
-{
-	enum compat_verdict v;
-
-	v = compat_check(power_state, vm_vendor, vm_features, host_vendor,
-	    host_max, missing);
-	if (strcmp(power_state, "halted") != 0 && domain_is_hvm(domain_type) &&
-	    !host_hvm_capable)
-		return COMPAT_HVM_REQUIRED;
-	return v;
-}
-
-const char *
-compat_reason(enum compat_verdict v)
+compat_reason(enum compat_code code)
 {
 	static const char *const reasons[] = {
 		[COMPAT_OK] = "",
@@ -119,28 +54,35 @@ compat_reason(enum compat_verdict v)
 		[COMPAT_HVM_REQUIRED] = COMPAT_REASON_HVM,
 	};
 
-	return reasons[v];
+	return (size_t)code < sizeof(reasons) / sizeof(reasons[0]) ?
+	    reasons[code] : "";
+}
+
+int
+compat_error(const struct compat_verdict *v, const char *vm,
+    const char *host, struct rpc_error *err)
+{
+	switch (v->code) {
+	case COMPAT_OK:
+		return 0;
+	case COMPAT_HVM_REQUIRED:
+		rpc_error_api(err, "VM_HVM_REQUIRED", 1, vm);
+		return -1;
+	default:
+		rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3, vm,
+		    host, compat_reason(v->code));
+		return -1;
+	}
 }
 
 void
-level_fold(struct featureset *acc, const struct featureset *member,
-    struct featureset *accumulated)
+level_merge(struct featureset *level, const struct featureset *member)
 {
-	fs_intersect(acc, member, acc);
-	fs_union(accumulated, member, accumulated);
-}
-
-void
-level_finish(struct featureset *acc, const struct featureset *accumulated)
-{
-	struct featureset extra;
-	const struct featureset *mask = accumulate_mask();
-	size_t i;
-
-	fs_clear(&extra);
-	extra.len = acc->len;
-	for (i = 0; i < extra.len; i++)
-		extra.w[i] = fs_word(accumulated, i) & fs_word(mask, i);
-	if (!fs_is_zero(&extra))
-		fs_union(acc, &extra, acc);
+	if (member->len == 0)
+		return;
+	if (level->len == 0) {
+		*level = *member;
+		return;
+	}
+	fs_combine(member, level, level);
 }

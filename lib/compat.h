@@ -1,12 +1,17 @@
 /*
- * The rules of levelling that both daemons apply: which featureset of a
- * host a VM of a given kind is measured against, whether a VM may run on
- * a host, and how a pool level is folded from its members.
+ * The rules of levelling that both daemons apply, each in one place: may
+ * this VM run on this host (compat_judge), and how a pool level is made
+ * of its members' sets (level_merge).  Neither daemon keeps rule logic of
+ * its own: featured's VM.start/migrate/resume/import and every migcheck
+ * method describe the VM and the host and ask compat_judge.
  */
 #ifndef CPULEVEL_COMPAT_H
 #define CPULEVEL_COMPAT_H
 
 #include "featureset.h"
+#include "vmtypes.h"
+
+struct rpc_error;
 
 /* xapi's reasons for VM_INCOMPATIBLE_WITH_THIS_HOST, byte-exact. */
 #define COMPAT_REASON_VENDOR \
@@ -15,54 +20,74 @@
 	"VM last booted on a CPU with features this host's CPU does not have."
 #define COMPAT_REASON_NO_KEYS \
 	"Host does not have new leveling feature keys - not comparing VM's flags"
-
-enum compat_verdict {
-	COMPAT_OK,
-	COMPAT_VENDOR,
-	COMPAT_FEATURES,
-	COMPAT_NO_KEYS,
-	COMPAT_HVM_REQUIRED	/* not xapi's rule: see compat_check_host() */
-};
-
 /* XenAPI's text for VM_HVM_REQUIRED. */
 #define COMPAT_REASON_HVM	"HVM is required for this operation."
 
-/* pv is its own kind; hvm, pvh and pv_in_pvh all run in HVM containers. */
-int		 domain_is_hvm(const char *domain_type);
-/* cpu_info keys of the kind: max (migration) and default (level) sets. */
-const char	*domain_max_key(const char *domain_type);
-const char	*domain_default_key(const char *domain_type);
+enum compat_code {
+	COMPAT_OK,
+	COMPAT_VENDOR,		/* reason 1 */
+	COMPAT_FEATURES,	/* reason 2 */
+	COMPAT_NO_KEYS,		/* reason 3 */
+	COMPAT_HVM_REQUIRED	/* VM_HVM_REQUIRED */
+};
+
+/* A VM as the rule sees it: its state and its last_boot_CPU_flags. */
+struct compat_vm {
+	enum power_state	 power;
+	enum domain_type	 domain;
+	const char		*vendor;	/* NULL: the flags have none */
+	const struct featureset	*features;	/* NULL: the flags have none */
+};
+
+/* A host as the rule sees it: what its cpu_info offers arriving VMs. */
+struct compat_host {
+	const char		*vendor;	/* NULL: cpu_info has none */
+	int			 hvm_capable;
+	const struct featureset	*pv, *hvm;	/* max sets; NULL: no key */
+};
+
+struct compat_verdict {
+	enum compat_code	code;
+	/*
+	 * The VM's features the host lacks, whatever decided the verdict:
+	 * what a restart on that host would cost the VM.  Empty for a
+	 * halted VM and where either set is unknown.
+	 */
+	struct featureset	missing;
+};
 
 /*
- * May a VM with these flags run on a host with this vendor and max set of
- * the VM's kind?  vm_vendor/vm_features NULL: the VM has none (not
- * compared).  host_max NULL: the host lacks the key.  missing, if not
- * NULL, receives the VM's features the host lacks.
+ * xapi's order: a halted VM is always compatible; then the host is looked
+ * up (no vendor, or no max set of the VM's kind: reason 3, whatever the
+ * VM carries); then the vendor, where the VM's flags name one (reason 1);
+ * then the features, where they carry some (reason 2, by fs_compatible);
+ * and only then whether the host runs HVM guests at all.
  */
-enum compat_verdict compat_check(const char *power_state,
-		    const char *vm_vendor, const struct featureset *vm_features,
-		    const char *host_vendor, const struct featureset *host_max,
-		    struct featureset *missing);
+void		 compat_judge(const struct compat_vm *vm,
+		    const struct compat_host *host, struct compat_verdict *out);
 /*
- * compat_check(), after the question xapi asks before it: can the host
- * run the VM's kind at all?  A host registered with hvm_capable=false runs
- * no HVM-container guest, whatever its featuresets say.
+ * Before a start, when the VM has no flags to compare yet: can the host
+ * run the VM's kind at all (VM_HVM_REQUIRED)?  The set the start gives
+ * is then judged by compat_judge() like any arrival.
  */
-enum compat_verdict compat_check_host(const char *power_state,
-		    const char *domain_type, int host_hvm_capable,
-		    const char *vm_vendor, const struct featureset *vm_features,
-		    const char *host_vendor, const struct featureset *host_max,
-		    struct featureset *missing);
-const char	*compat_reason(enum compat_verdict v);
+void		 compat_judge_boot(const struct compat_vm *vm,
+		    const struct compat_host *host, struct compat_verdict *out);
+const char	*compat_reason(enum compat_code code);
+/*
+ * The XenAPI error a refusal is: VM_INCOMPATIBLE_WITH_THIS_HOST [vm, host,
+ * reason], or VM_HVM_REQUIRED [vm].  0 (err untouched) for COMPAT_OK,
+ * else -1.
+ */
+int		 compat_error(const struct compat_verdict *v, const char *vm,
+		    const char *host, struct rpc_error *err);
 
 /*
- * Fold one member's set into a pool level (start from an empty acc):
- * intersection, except for bits Xen marks to be accumulated, which are
- * the union.
+ * Fold one member's default set into a pool level, as xapi's
+ * create_pool_cpuinfo does: an empty set on either side is the identity
+ * (a member that reported nothing does not level the pool to nothing),
+ * otherwise Xen's combine (combine.h).  Start from an empty level.
  */
-void		 level_fold(struct featureset *acc, const struct featureset *member,
-		    struct featureset *accumulated);
-void		 level_finish(struct featureset *acc,
-		    const struct featureset *accumulated);
+void		 level_merge(struct featureset *level,
+		    const struct featureset *member);
 
 #endif

@@ -47,6 +47,16 @@ extern const struct word_source word_sources[];
 /* The number of words the header knows, not what a running Xen reports. */
 extern const size_t featureset_nr_words;
 
+/* Xen's deep dependencies (gen-cpuid.py): when the feature `index` is absent, every bit of `mask` must be absent too. */
+struct feature_deep_dep {
+	unsigned int	index;
+	uint32_t	mask[FS_MAX_WORDS];
+};
+extern const struct feature_deep_dep feature_deep_deps[];
+extern const size_t feature_deep_deps_len;
+/* The Xen version the dependency table was built for, "4.17" say. */
+extern const char feature_deps_xen_version[];
+
 const struct feature_desc *feature_by_index(unsigned int index);
 const struct feature_desc *feature_by_name(const char *name);
 /* Name of a bit, or "wNbM" for a bit the header does not name. */

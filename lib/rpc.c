@@ -16,6 +16,7 @@
 #include "featureset.h"
 #include "rpc.h"
 #include "strlcpy.h"
+#include "vmtypes.h"
 
 void
 rpc_error_clear(struct rpc_error *err)
@@ -90,37 +91,6 @@ rpc_valid_id(const char *s)
 		if (n == RPC_MAX_ID || !is_id_char((unsigned char)s[n]))
 			return 0;
 	return n >= 1;
-}
-
-/* Canonical spellings first; XenAPI's capitalised ones map onto them. */
-static const char *const power_states[][2] = {
-	{ "running", "running" }, { "suspended", "suspended" },
-	{ "halted", "halted" }, { "Running", "running" },
-	{ "Suspended", "suspended" }, { "Halted", "halted" },
-};
-static const char *const domain_types[] = { "pv", "hvm", "pvh", "pv_in_pvh" };
-
-const char *
-rpc_power_state(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s && i < sizeof(power_states) / sizeof(power_states[0]);
-	    i++)
-		if (strcmp(s, power_states[i][0]) == 0)
-			return power_states[i][1];
-	return NULL;
-}
-
-static int
-is_domain_type(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(domain_types) / sizeof(domain_types[0]); i++)
-		if (strcmp(s, domain_types[i]) == 0)
-			return 1;
-	return 0;
 }
 
 /* A featureset param or map value: INVALID_FEATURE_STRING if it is bad. */
@@ -198,7 +168,7 @@ static const char *const type_names[] = {
 	[P_STRING] = "a string", [P_BOOL] = "a boolean",
 	[P_INT] = "an integer", [P_FEATURESET] = "a featureset string",
 	[P_CPUINFO] = "an object of strings",
-	[P_POWER_STATE] = "one of running, suspended, halted",
+	[P_POWER_STATE] = "one of running, paused, suspended, halted",
 	[P_DOMAIN_TYPE] = "one of pv, hvm, pvh, pv_in_pvh",
 	[P_FLAGS] = "an object {vendor, features} of strings",
 	[P_ANY_OBJECT] = "an object of strings",
@@ -225,6 +195,8 @@ static int
 check_param(const struct rpc_param *p, struct json_object *v,
     struct rpc_error *err)
 {
+	enum power_state ps;
+	enum domain_type dt;
 	const char *s;
 
 	if (!json_type_fits(p->type, v)) {
@@ -252,11 +224,11 @@ check_param(const struct rpc_param *p, struct json_object *v,
 	case P_FEATURESET:
 		return check_featureset(s, err);
 	case P_POWER_STATE:
-		if (rpc_power_state(s))
+		if (power_state_parse(s, &ps) == 0)
 			return 0;
 		break;
 	case P_DOMAIN_TYPE:
-		if (is_domain_type(s))
+		if (domain_type_parse(s, &dt) == 0)
 			return 0;
 		break;
 	case P_CPUINFO:
@@ -561,6 +533,26 @@ rpc_param_object(struct json_object *params, const char *name)
 	    !json_object_is_type(v, json_type_object))
 		return NULL;
 	return v;
+}
+
+enum power_state
+rpc_param_power_state(struct json_object *params, const char *name,
+    enum power_state dflt)
+{
+	enum power_state ps;
+
+	return power_state_parse(rpc_param_string(params, name), &ps) == 0 ?
+	    ps : dflt;
+}
+
+enum domain_type
+rpc_param_domain_type(struct json_object *params, const char *name,
+    enum domain_type dflt)
+{
+	enum domain_type dt;
+
+	return domain_type_parse(rpc_param_string(params, name), &dt) == 0 ?
+	    dt : dflt;
 }
 
 char *

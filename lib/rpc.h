@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "jsonutil.h"
+#include "vmtypes.h"
 
 #define RPC_API_VERSION		1
 #define RPC_MAX_MESSAGE		(1024 * 1024)	/* NN_RCVMAXSIZE */
@@ -38,7 +39,7 @@ enum rpc_param_type {
 	P_INT,
 	P_FEATURESET,	/* checked to parse: INVALID_FEATURE_STRING */
 	P_CPUINFO,	/* object of strings within cpuinfo.h's bounds */
-	P_POWER_STATE,	/* running/suspended/halted, or capitalised */
+	P_POWER_STATE,	/* running/paused/suspended/halted, or capitalised */
 	P_DOMAIN_TYPE,	/* pv/hvm/pvh/pv_in_pvh */
 	P_FLAGS,	/* {vendor?, features?}: last_boot_CPU_flags */
 	P_ANY_OBJECT	/* an object of strings, bounded like P_CPUINFO */
@@ -99,8 +100,11 @@ long long	 rpc_param_int(struct json_object *params, const char *name,
 		    long long dflt);
 struct json_object *rpc_param_object(struct json_object *params,
 		    const char *name);
-/* "running" for "Running": the canonical spelling of a P_POWER_STATE. */
-const char	*rpc_power_state(const char *s);
+/* A P_POWER_STATE or P_DOMAIN_TYPE param as its enum; dflt if absent. */
+enum power_state rpc_param_power_state(struct json_object *params,
+		    const char *name, enum power_state dflt);
+enum domain_type rpc_param_domain_type(struct json_object *params,
+		    const char *name, enum domain_type dflt);
 int		 rpc_valid_id(const char *s);
 
 /* Client side. */

@@ -109,20 +109,6 @@ mask_flags(const struct featureset *in, unsigned int flags,
 			set_bit(out, i);
 }
 
-/* The bits the compatibility rule compares: not the '|' ones. */
-static void
-comparable(const struct featureset *in, struct featureset *out)
-{
-	const struct feature_desc *d;
-	unsigned int i;
-
-	*out = *in;
-	for (i = 0; i < in->len * 32; i++)
-		if ((d = feature_by_index(i)) != NULL &&
-		    (d->flags & FEAT_ACCUMULATE))
-			clear_bit(out, i);
-}
-
 /* The featureset string s is want (zero-extension aside). */
 static int
 fs_str_equal(const char *s, const struct featureset *want)
@@ -180,9 +166,136 @@ names_to_set(json_object *arr, int strict, struct featureset *out,
 	return 1;
 }
 
+/* ---- the pool level, as Xen combines it -------------------------------- */
+
+/*
+ * Xen's deep dependencies as xen-deep-deps.json records them (for the
+ * Xen line the build targets): the test's own copy of the closure, read
+ * from the shared data rather than from the library's generated table.
+ */
+static struct {
+	int			 loaded;
+	size_t			 n;
+	unsigned int		 index[128];
+	struct featureset	 mask[128];
+} ref_deps;
+
+static unsigned int
+ref_bit(const char *xen_name)
+{
+	size_t i;
+
+	for (i = 0; i < feature_table_len; i++)
+		if (strcmp(feature_table[i].xen_name, xen_name) == 0)
+			return feature_table[i].index;
+	printf("Bail out! Xen's header names no %s\n", xen_name);
+	exit(1);
+}
+
+static void
+ref_deps_load(void)
+{
+	const char *dir = getenv("CPULEVEL_SHARED_DATA");
+	json_object *root, *masks, *m;
+	char path[1024];
+	const char *set;
+	size_t w;
+
+	if (ref_deps.loaded)
+		return;
+	set = strncmp(feature_deps_xen_version, "4.17", 4) == 0 ?
+	    "xen_4_17_7" : "head";
+	snprintf(path, sizeof(path), "%s/xen-deep-deps.json", dir ? dir : ".");
+	if ((root = json_object_from_file(path)) == NULL) {
+		printf("Bail out! %s does not parse\n", path);
+		exit(1);
+	}
+	masks = jpath(root, set, NULL);
+	masks = masks ? jget(masks, "deep_masks", NULL) : NULL;
+	if (masks == NULL) {
+		printf("Bail out! %s: no %s.deep_masks\n", path, set);
+		exit(1);
+	}
+	json_object_object_foreach(masks, name, val) {
+		const struct feature_desc *d;
+		size_t i;
+
+		/* Only what the header the build used defines. */
+		for (i = 0, d = NULL; i < feature_table_len; i++)
+			if (strcmp(feature_table[i].xen_name, name) == 0)
+				d = &feature_table[i];
+		if (d == NULL || ref_deps.n == 128)
+			continue;
+		ref_deps.index[ref_deps.n] = d->index;
+		fs_clear(&ref_deps.mask[ref_deps.n]);
+		for (w = 0; w < jlen(val) && w < FS_MAX_WORDS; w++) {
+			m = jidx(val, w);
+			ref_deps.mask[ref_deps.n].w[w] = (uint32_t)strtoul(
+			    json_object_get_string(m), NULL, 16);
+		}
+		ref_deps.mask[ref_deps.n].len = w;
+		ref_deps.n++;
+	}
+	json_object_put(root);
+	ref_deps.loaded = 1;
+}
+
+/*
+ * XenServer's xc_combine_cpu_featuresets as proto/README.md states it:
+ * AND ('|' bits OR-ed), deep dependencies cleared, then RSBA/RRSBA.
+ */
+static void
+ref_combine(const struct featureset *a, const struct featureset *b,
+    struct featureset *out)
+{
+	unsigned int caps = ref_bit("ARCH_CAPS"), eibrs = ref_bit("EIBRS");
+	unsigned int rsba = ref_bit("RSBA"), rrsba = ref_bit("RRSBA");
+	struct featureset r;
+	size_t i, w;
+
+	ref_deps_load();
+	fs_clear(&r);
+	r.len = a->len > b->len ? a->len : b->len;
+	for (i = 0; i < r.len * 32; i++) {
+		const struct feature_desc *d = feature_by_index((unsigned)i);
+		int acc = d && (d->flags & FEAT_ACCUMULATE);
+
+		if (acc ? fs_test_bit(a, i) || fs_test_bit(b, i) :
+		    fs_test_bit(a, i) && fs_test_bit(b, i))
+			set_bit(&r, (unsigned)i);
+	}
+	for (i = 0; i < ref_deps.n; i++)
+		if (!fs_test_bit(&r, ref_deps.index[i]))
+			for (w = 0; w < r.len; w++)
+				r.w[w] &= ~fs_word(&ref_deps.mask[i], w);
+	if (fs_test_bit(&r, caps) && (fs_test_bit(a, rsba) ||
+	    fs_test_bit(a, rrsba) || fs_test_bit(b, rsba) ||
+	    fs_test_bit(b, rrsba))) {
+		int e = fs_test_bit(&r, eibrs);
+
+		clear_bit(&r, rsba);
+		clear_bit(&r, rrsba);
+		if (r.len > rsba / 32)
+			set_bit(&r, e ? rrsba : rsba);
+	}
+	*out = r;
+}
+
+/* xapi's merge: an empty set on either side is the identity. */
+static void
+ref_merge(struct featureset *level, const struct featureset *member)
+{
+	if (member->len == 0)
+		return;
+	if (level->len == 0)
+		*level = *member;
+	else
+		ref_combine(member, level, level);
+}
+
 /* ---- hosts ------------------------------------------------------------ */
 
-/* The level of the n hosts m: sets intersected, counts summed. */
+/* The level of the n hosts m: sets combined, counts summed. */
 static void
 level_of(const struct host *const *m, size_t n, struct level *out)
 {
@@ -192,7 +305,7 @@ level_of(const struct host *const *m, size_t n, struct level *out)
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < NKEYS; k++)
-			fs_intersect(&out->fs[k], &m[i]->fs[k], &out->fs[k]);
+			ref_merge(&out->fs[k], &m[i]->fs[k]);
 		out->cpus += atol(m[i]->cpu_count);
 		out->sockets += atol(m[i]->socket_count);
 	}

@@ -54,15 +54,17 @@ clear_named(struct featureset *fs, const char *name)
 	clear_bit(fs, bit_of(name));
 }
 
-/* The compatibility rule's feature part: vm's set within host's max. */
+/*
+ * The compatibility rule's feature part: every bit of vm's set is in the
+ * host's max set, both zero-extended (no bit is exempt).
+ */
 static int
 compatible(const struct featureset *vm, const struct featureset *hostmax)
 {
-	struct featureset a, b;
+	struct featureset d;
 
-	comparable(vm, &a);
-	comparable(hostmax, &b);
-	return fs_is_subset(&a, &b);
+	fs_diff(vm, hostmax, &d);
+	return fs_is_zero(&d);
 }
 
 static int
@@ -693,15 +695,16 @@ step8_import(void)
 	    "vm10");
 	json_object_put(r);
 
-	/* A shorter (not 4-word) set: extended with h2's words. */
+	/*
+	 * A shorter v2 set (more than 4 words): zero-extended, nothing taken
+	 * from h2, not legacy (xenopsd's upgrade_featureset zero-pads).
+	 */
 	fs_from_words(&given, h3max->w, 8);
-	want = *h2max;
-	for (i = 0; i < 8; i++)
-		want.w[i] = h3max->w[i];
+	want = given;
 	for (i = 8; i < h2max->len && h2max->w[i] == 0; i++)
 		;
 	require(i < h2max->len, "data: h2's set has non-zero words past the "
-	    "eighth (zero-extending would show)");
+	    "eighth (filling from the host would show)");
 	r = call("VM.import", jobj("vm", js("vm11"), "host", js("h2"),
 	    "domain_type", js("hvm"), "power_state", js("Suspended"),
 	    "last_boot_CPU_flags", jobj("features", js(fmt(&given)), NULL),
@@ -710,11 +713,11 @@ step8_import(void)
 		is_str(jstr(res, "vendor"), H2.vendor,
 		    "vm11: missing vendor taken from h2");
 		is_fs(jstr(res, "features"), &want,
-		    "vm11: 8 words, then h2's from the ninth");
-		is_int(jbool(res, "legacy"), 1, "vm11: legacy true");
+		    "vm11: its 8 words, nothing of h2's");
+		is_int(jbool(res, "legacy"), 0, "vm11: legacy false");
 	}
 	json_object_put(r);
-	check_vm("vm11", "suspended", "h2", "hvm", H2.vendor, &want, 1);
+	check_vm("vm11", "suspended", "h2", "hvm", H2.vendor, &want, 0);
 
 	/*
 	 * A longer set than the host's, with features in the words past
@@ -828,17 +831,19 @@ step9_vendor(void)
 	json_object_put(r);
 	check_vm("vm1", "running", "h3", "hvm", H1.vendor, &vm1_set, 0);
 
-	/* A standalone host gives its own default set. */
+	/*
+	 * Its own pool (joined before a VM runs there: xapi refuses a
+	 * joining host that runs VMs); a pool of one gives its member's own
+	 * default set.  Not ejected (nor destroyed) while vm5 runs.
+	 */
+	pool_join("p2", "a1", -1);
+	check_pool("p2", ma, 1);
 	vm_start("vm5", "a1", "hvm", A1.vendor, &A1.fs[HVM_HOST],
 	    "is a1's own default HVM set");
 	r = call("VM.migrate", jobj("vm", js("vm5"), "host", js("h1"), NULL));
 	expect_error(r, "VM.migrate AMD vm5 to Intel h1: refused", 1,
 	    "VM_INCOMPATIBLE_WITH_THIS_HOST", "vm5", "h1", R_VENDOR);
 	json_object_put(r);
-
-	/* Its own pool; not ejected (nor destroyed) while vm5 runs. */
-	pool_join("p2", "a1", -1);
-	check_pool("p2", ma, 1);
 	r = call("Pool.eject", jobj("pool", js("p2"), "host", js("a1"), NULL));
 	expect_error(r, "Pool.eject p2 a1 while vm5 runs there", 1,
 	    "HOST_HAS_RESIDENT_VMS", "a1");
@@ -1212,8 +1217,8 @@ step13_bad_input(void)
 	expect_invalid_params(r, "domain_type 'xen'", "domain_type");
 	json_object_put(r);
 	r = call("VM.import", jobj("vm", js("vm30"), "host", js("h1"),
-	    "domain_type", js("hvm"), "power_state", js("paused"), NULL));
-	expect_invalid_params(r, "power_state 'paused'", "power_state");
+	    "domain_type", js("hvm"), "power_state", js("PAUSED"), NULL));
+	expect_invalid_params(r, "power_state 'PAUSED'", "power_state");
 	json_object_put(r);
 	r = call("VM.start", jobj("vm", js("vm30"), "host", js("h1"),
 	    "domain_type", js("hvm"), "featureset", js("123456789"), NULL));
@@ -1444,12 +1449,12 @@ step14_forbidden(void)
 		    "cpu_info");
 		json_object_put(r);
 	}
+	/* An empty vendor is copied as it is, and judged (xapi's import). */
 	r = call("VM.import", jobj("vm", js("vx2"), "host", js("fx"),
 	    "domain_type", js("hvm"), "power_state", js("running"),
 	    "last_boot_CPU_flags", jobj("vendor", js(""), NULL), NULL));
-	if (expect_result(r, "VM.import vx2 with vendor \"\"", &res))
-		is_str(jstr(res, "vendor"), H1.vendor,
-		    "vx2: an empty vendor is the landing host's");
+	expect_error(r, "VM.import vx2 running with vendor \"\": reason 1", 1,
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST", "vx2", "fx", R_VENDOR);
 	json_object_put(r);
 
 	/* An empty default set is none, standalone as in a pool. */
@@ -1501,6 +1506,326 @@ step14_forbidden(void)
 	json_object_put(r);
 }
 
+/* ---- 16. levelling exactly as xapi and XCP-ng ------------------------ */
+
+/* h's four sets with the named feature set (on) or cleared (off). */
+static void
+host_set_named(struct host *h, const char *name, int on)
+{
+	int k;
+
+	for (k = 0; k < NKEYS; k++) {
+		if (on)
+			set_bit(&h->fs[k], bit_of(name));
+		else
+			clear_named(&h->fs[k], name);
+	}
+}
+
+/* Host.boot h with hvm_capable as given. */
+static void
+host_boot_hvm(const struct host *h, int hvm_capable)
+{
+	json_object *r = call("Host.boot", jobj("host", js(h->id), "cpu_info",
+	    cpu_info(h), "hvm_capable", jb(hvm_capable), NULL));
+
+	expect_result(r, L("Host.boot %s hvm_capable=%d", h->id, hvm_capable),
+	    NULL);
+	json_object_put(r);
+}
+
+/*
+ * The pool level is Xen's combine: a pool whose members both have
+ * ARCH_CAPS and EIBRS, one of them RRSBA, keeps RRSBA in its level (its
+ * VMs must be told retpoline is unsafe somewhere in the pool); a member
+ * without EIBRS turns it into RSBA.  The expectation is the rule as
+ * proto/README.md states it, by ref_combine (models.h).
+ */
+static void
+levelling_rsba(void)
+{
+	struct host r1 = H1, r2 = H1, r3 = H1;
+	const struct host *m[3] = { &r1, &r2, &r3 };
+	struct featureset and;
+	struct level lv;
+	unsigned int rrsba = bit_of("rrsba"), rsba = bit_of("rsba");
+	size_t i;
+
+	r1.id = "xr1";
+	r2.id = "xr2";
+	r3.id = "xr3";
+	for (i = 0; i < 3; i++) {
+		struct host *h = (struct host *)m[i];
+
+		host_set_named(h, "arch-caps", 1);
+		host_set_named(h, "ibrsb", 1);
+		host_set_named(h, "eibrs", 1);
+		/*
+		 * As libxenguest fakes up an Intel host's HVM max set: any VM
+		 * that saw RSBA or RRSBA elsewhere may arrive.
+		 */
+		set_bit(&h->fs[HVM], rsba);
+		set_bit(&h->fs[HVM], rrsba);
+	}
+	set_bit(&r1.fs[HVM_HOST], rrsba);
+	set_bit(&r1.fs[PV_HOST], rrsba);
+	host_boot(&r1, NULL, 0);
+	host_boot(&r2, NULL, 0);
+	pool_join("xr", "xr1", 1);
+	pool_join("xr", "xr2", -1);
+	level_of(m, 2, &lv);
+	ok(fs_test_bit(&lv.fs[HVM_HOST], rrsba) &&
+	    !fs_test_bit(&lv.fs[HVM_HOST], rsba), "ref: EIBRS everywhere, "
+	    "one RRSBA member: the level has RRSBA");
+	fs_intersect(&r1.fs[HVM_HOST], &r2.fs[HVM_HOST], &and);
+	ok(!fs_test_bit(&and, rrsba), "a plain intersection would have "
+	    "lost RRSBA (the bug this guards against)");
+	check_pool("xr", m, 2);
+	vm_start("xrv", "xr2", "hvm", H1.vendor, &lv.fs[HVM_HOST],
+	    "the combined level, RRSBA included");
+	call_null("VM.shutdown", jobj("vm", js("xrv"), NULL),
+	    "VM.shutdown xrv");
+	/* A member without EIBRS: the level says RSBA instead. */
+	host_set_named(&r3, "eibrs", 0);
+	host_boot(&r3, NULL, 0);
+	pool_join("xr", "xr3", -1);
+	level_of(m, 3, &lv);
+	ok(fs_test_bit(&lv.fs[HVM_HOST], rsba) &&
+	    !fs_test_bit(&lv.fs[HVM_HOST], rrsba), "ref: a member without "
+	    "EIBRS: the level has RSBA, not RRSBA");
+	check_pool("xr", m, 3);
+}
+
+/*
+ * Deep dependencies: a member that lacks AVX (but, inconsistently,
+ * reports AVX2 and AVX-512) takes them all out of the level.
+ */
+static void
+levelling_deep_deps(void)
+{
+	struct host d1 = H1, d2 = H1;
+	const struct host *m[2] = { &d1, &d2 };
+	struct level lv;
+
+	d1.id = "xd1";
+	d2.id = "xd2";
+	host_set_named(&d1, "avx", 0);
+	host_boot(&d1, NULL, 0);
+	host_boot(&d2, NULL, 0);
+	pool_join("xd", "xd1", 1);
+	pool_join("xd", "xd2", -1);
+	level_of(m, 2, &lv);
+	ok(fs_test_bit(&H1.fs[HVM_HOST], bit_of("avx2")) &&
+	    fs_test_bit(&d1.fs[HVM_HOST], bit_of("avx2")) &&
+	    !fs_test_bit(&lv.fs[HVM_HOST], bit_of("avx2")) &&
+	    !fs_test_bit(&lv.fs[HVM_HOST], bit_of("fma")) &&
+	    !fs_test_bit(&lv.fs[HVM_HOST], bit_of("avx512f")),
+	    "ref: both report AVX2, one lacks AVX: no AVX2, FMA, AVX512F");
+	check_pool("xd", m, 2);
+}
+
+/* Edge case 1: the host is looked up first (reason 3, whatever the VM). */
+static void
+levelling_host_first(void)
+{
+	struct host nk = H1;
+	json_object *r;
+
+	nk.id = "xk";
+	nk.has[HVM] = 0;
+	host_boot(&nk, NULL, 0);
+	/* A VM without flags, from another vendor: still reason 3. */
+	r = call("VM.import", jobj("vm", js("xk1"), "host", js("xk"),
+	    "domain_type", js("hvm"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js(A1.vendor), NULL),
+	    NULL));
+	expect_error(r, "VM.import onto a host without features_hvm, another "
+	    "vendor: reason 3 first", 1, "VM_INCOMPATIBLE_WITH_THIS_HOST",
+	    "xk1", "xk", R_NOKEYS);
+	json_object_put(r);
+	r = call("VM.import", jobj("vm", js("xk2"), "host", js("xk"),
+	    "domain_type", js("hvm"), "power_state", js("suspended"), NULL));
+	expect_error(r, "VM.import of a VM with no flags onto a host without "
+	    "features_hvm: reason 3", 1, "VM_INCOMPATIBLE_WITH_THIS_HOST",
+	    "xk2", "xk", R_NOKEYS);
+	json_object_put(r);
+}
+
+/* Edge case 2: a present but empty set is compatible anywhere. */
+static void
+levelling_empty_set(void)
+{
+	struct featureset none;
+	json_object *r, *res;
+
+	fs_clear(&none);
+	r = call("VM.start", jobj("vm", js("xe1"), "host", js("h3"),
+	    "domain_type", js("hvm"), "featureset", js(""), NULL));
+	if (expect_result(r, "VM.start with the empty featureset", &res))
+		is_str(jstr(res, "features"), "", "xe1: features \"\"");
+	json_object_put(r);
+	call_null("VM.migrate", jobj("vm", js("xe1"), "host", js("h1"), NULL),
+	    "VM.migrate xe1 (empty set) to h1: compatible");
+	check_vm("xe1", "running", "h1", "hvm", H1.vendor, &none, 0);
+	call_null("VM.shutdown", jobj("vm", js("xe1"), NULL),
+	    "VM.shutdown xe1");
+}
+
+/*
+ * Edge case 3: a v2 set shorter than the host's is zero-extended, not
+ * filled from the host; only a missing or <= 4-word set inherits.
+ */
+static void
+levelling_short_import(void)
+{
+	struct featureset nine = H1.fs[HVM], four, want;
+	json_object *r, *res;
+	size_t i;
+
+	nine.len = 9;
+	r = call("VM.import", jobj("vm", js("xs9"), "host", js("h1"),
+	    "domain_type", js("hvm"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js(H1.vendor), "features",
+	    js(fmt(&nine)), NULL), NULL));
+	if (expect_result(r, "VM.import of a 9-word set", &res)) {
+		is_fs(jstr(res, "features"), &nine, "xs9: its 9 words, "
+		    "nothing taken from the host");
+		is_int(jbool(res, "legacy"), 0, "xs9: not legacy");
+	}
+	json_object_put(r);
+	/* 5 words: v2 already. */
+	four = H1.fs[HVM];
+	four.len = 5;
+	r = call("VM.import", jobj("vm", js("xs5"), "host", js("h1"),
+	    "domain_type", js("hvm"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js(H1.vendor), "features",
+	    js(fmt(&four)), NULL), NULL));
+	if (expect_result(r, "VM.import of a 5-word set", &res)) {
+		is_fs(jstr(res, "features"), &four, "xs5: its 5 words");
+		is_int(jbool(res, "legacy"), 0, "xs5: not legacy");
+	}
+	json_object_put(r);
+	/* 3 words: pre-Dundee, the rest from the host. */
+	four.len = 3;
+	want = H1.fs[HVM];
+	for (i = 0; i < 3; i++)
+		want.w[i] = four.w[i];
+	r = call("VM.import", jobj("vm", js("xs3"), "host", js("h1"),
+	    "domain_type", js("hvm"), "power_state", js("running"),
+	    "last_boot_CPU_flags", jobj("vendor", js(H1.vendor), "features",
+	    js(fmt(&four)), NULL), NULL));
+	if (expect_result(r, "VM.import of a 3-word set", &res)) {
+		is_fs(jstr(res, "features"), &want, "xs3: its 3 words, the "
+		    "host's from the fourth on");
+		is_int(jbool(res, "legacy"), 1, "xs3: legacy");
+	}
+	json_object_put(r);
+	for (i = 0; i < 3; i++) {
+		const char *vm = i == 0 ? "xs9" : i == 1 ? "xs5" : "xs3";
+
+		call_null("VM.shutdown", jobj("vm", js(vm), NULL),
+		    L("VM.shutdown %s", vm));
+	}
+}
+
+/*
+ * Edge case 4: the CPU check comes before the HVM check.  A host that
+ * runs no HVM guest and lacks the VM's features: reason 2; one that has
+ * them: VM_HVM_REQUIRED.
+ */
+static void
+levelling_cpu_before_hvm(void)
+{
+	struct host weak = H3, strong = H1, home = H1;
+	json_object *r;
+
+	weak.id = "xw";
+	strong.id = "xst";
+	home.id = "xhome";
+	host_boot_hvm(&weak, 0);
+	host_boot_hvm(&strong, 0);
+	host_boot(&home, NULL, 0);
+	vm_start("xh1", "xhome", "hvm", H1.vendor, &H1.fs[HVM_HOST],
+	    "standalone xhome's own set");
+	ok(!compatible(&H1.fs[HVM_HOST], &H3.fs[HVM]), "data: h1's set does "
+	    "not fit a Haswell");
+	r = call("VM.migrate", jobj("vm", js("xh1"), "host", js("xw"), NULL));
+	expect_error(r, "VM.migrate to a non-HVM host lacking its features: "
+	    "reason 2, not VM_HVM_REQUIRED", 1,
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST", "xh1", "xw", R_FEATURES);
+	json_object_put(r);
+	r = call("VM.migrate", jobj("vm", js("xh1"), "host", js("xst"),
+	    NULL));
+	expect_error(r, "VM.migrate to a non-HVM host with its features: "
+	    "VM_HVM_REQUIRED", 1, "VM_HVM_REQUIRED", "xh1");
+	json_object_put(r);
+	call_null("VM.shutdown", jobj("vm", js("xh1"), NULL),
+	    "VM.shutdown xh1");
+}
+
+/*
+ * Edge cases 6 and 7: a joining host may not run VMs; a suspended VM is
+ * resident nowhere, so it blocks neither a join, an eject nor a destroy,
+ * and its fixed set goes with it.
+ */
+static void
+levelling_resident(void)
+{
+	struct host j = H1, k = H1;
+	json_object *r;
+
+	j.id = "xj";
+	k.id = "xj2";
+	host_boot(&j, NULL, 0);
+	host_boot(&k, NULL, 0);
+	pool_join("xjp", "xj2", 1);
+	vm_start("xjv", "xj", "hvm", H1.vendor, &H1.fs[HVM_HOST],
+	    "standalone xj's own set");
+	r = call("Pool.join", jobj("pool", js("xjp"), "host", js("xj"),
+	    NULL));
+	expect_error(r, "Pool.join of a host running a VM: refused", 1,
+	    "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS");
+	json_object_put(r);
+	call_null("VM.suspend", jobj("vm", js("xjv"), NULL),
+	    "VM.suspend xjv");
+	pool_join("xjp", "xj", -1);
+	r = call("Pool.eject", jobj("pool", js("xjp"), "host", js("xj"),
+	    NULL));
+	expect_result(r, "Pool.eject of a host with only a suspended VM",
+	    NULL);
+	json_object_put(r);
+	call_null("Host.destroy", jobj("host", js("xj"), NULL),
+	    "Host.destroy of a host with only a suspended VM");
+	call_null("VM.resume", jobj("vm", js("xjv"), "host", js("xj2"),
+	    NULL), "VM.resume xjv elsewhere");
+	check_vm("xjv", "running", "xj2", "hvm", H1.vendor, &H1.fs[HVM_HOST],
+	    0);
+	r = call("VM.import", jobj("vm", js("xjp1"), "host", js("xj2"),
+	    "domain_type", js("hvm"), "power_state", js("Paused"),
+	    "last_boot_CPU_flags", jobj("vendor", js(H1.vendor), "features",
+	    js(fmt(&H1.fs[HVM_HOST])), NULL), NULL));
+	expect_result(r, "VM.import of a Paused VM", NULL);
+	json_object_put(r);
+	check_vm("xjp1", "running", "xj2", "hvm", H1.vendor, NULL, 0);
+	r = call("Pool.eject", jobj("pool", js("xjp"), "host", js("xj2"),
+	    NULL));
+	expect_error(r, "Pool.eject of a host running VMs: refused", 1,
+	    "HOST_HAS_RESIDENT_VMS", "xj2");
+	json_object_put(r);
+}
+
+static void
+step16_levelling(void)
+{
+	levelling_rsba();
+	levelling_deep_deps();
+	levelling_host_first();
+	levelling_empty_set();
+	levelling_short_import();
+	levelling_cpu_before_hvm();
+	levelling_resident();
+}
+
 /*
  * 15. --local-host on a host that runs no HVM guest (a CPU without VT-x
  * or SVM: Xen offers empty HVM sets): it registers itself so, and an HVM
@@ -1542,7 +1867,7 @@ step15_local_no_hvm(void)
 }
 
 static void
-step16_stop(void)
+step17_stop(void)
 {
 	fc_stop_checked(&F, "the daemon (final)");
 }
@@ -1576,6 +1901,7 @@ main(void)
 	fc_run("13. bad input", step13_bad_input);
 	fc_run("14. placements the rules forbid", step14_forbidden);
 	fc_run("15. --local-host without HVM", step15_local_no_hvm);
-	fc_run("16. stop", step16_stop);
+	fc_run("16. levelling as xapi and XCP-ng", step16_levelling);
+	fc_run("17. stop", step17_stop);
 	return done_testing();
 }

@@ -21,6 +21,8 @@
 #endif
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+/* gen-cpuid.py's common_1d: word 0 bits word 2 repeats, named alike. */
+#define NR_E1D_ALIASES	18
 
 #define XEN_CPUFEATURE(name, value) { #name, value },
 static const struct {
@@ -50,13 +52,14 @@ test_against_preprocessor(void)
 	char want[64], msg[256];
 	unsigned int max_index = 0;
 	size_t i, bad_idx = 0, bad_xen = 0, bad_name = 0, bad_byname = 0;
-	size_t bad_order = 0, bad_word = 0;
+	size_t bad_order = 0, bad_word = 0, aliases = 0, bad_alias = 0, j;
 
 	diag("header %s: %zu XEN_CPUFEATURE entries", CPUFEATURESET_H,
 	    NELEM(hdr));
 	ok(NELEM(hdr) > 100, "the header has a plausible number of features");
-	is_int(feature_table_len, NELEM(hdr),
-	    "feature_table_len equals the header's XEN_CPUFEATURE count");
+	is_int(feature_table_len, NELEM(hdr) + NR_E1D_ALIASES,
+	    "feature_table_len is the header's XEN_CPUFEATURE count plus the "
+	    "word 2 aliases");
 
 	for (i = 0; i < NELEM(hdr); i++) {
 		if (hdr[i].index > max_index)
@@ -93,6 +96,22 @@ test_against_preprocessor(void)
 	is_int(bad_byname, 0, "feature_by_name finds every feature back");
 
 	for (i = 0; i < feature_table_len; i++) {
+		for (j = 0; j < NELEM(hdr); j++)
+			if (hdr[j].index == feature_table[i].index)
+				break;
+		if (j == NELEM(hdr)) {
+			d = feature_by_index(feature_table[i].index - 64);
+			if (feature_table[i].index / 32 != 2 || d == NULL ||
+			    strcmp(d->name, feature_table[i].name) != 0 ||
+			    feature_table[i].attrs[0] != '\0' ||
+			    feature_table[i].flags != 0) {
+				diag("  %s (%u): not in the header, not an "
+				    "alias", feature_table[i].name,
+				    feature_table[i].index);
+				bad_alias++;
+			} else
+				aliases++;
+		}
 		if (i > 0 &&
 		    feature_table[i - 1].index >= feature_table[i].index) {
 			diag("  table[%zu] index %u after %u", i,
@@ -108,6 +127,10 @@ test_against_preprocessor(void)
 		}
 	}
 	is_int(bad_order, 0, "the table is strictly sorted by index");
+	is_int(aliases, NR_E1D_ALIASES, "the rows the header lacks are word 2 "
+	    "copies of word 0 bits");
+	is_int(bad_alias, 0, "each is named as its word 0 bit and has no "
+	    "attributes");
 	is_int(bad_word, 0, "every feature's word has a known source");
 	snprintf(msg, sizeof(msg), "featureset_nr_words (%zu) > max index / 32 "
 	    "(%u)", featureset_nr_words, max_index / 32);

@@ -112,30 +112,29 @@ is_pv(const struct vm *vm)
 }
 
 /*
- * The compatibility rule of proto/README.md.  *diff gets the VM's
- * (compared) features that the host's max set of its kind lacks, empty
- * when either has no set.
+ * The compatibility rule of proto/README.md, in xapi's order: a halted VM
+ * is compatible; a host without the max set of the VM's kind gives reason
+ * 3 whatever the VM carries; then the vendor; then the features, every
+ * bit of the VM's set in the host's, both zero-extended ('|' bits are not
+ * exempt).  *diff gets the VM's features that the host's max set of its
+ * kind lacks: empty for a halted VM or when either has no set.
  */
 static enum verdict
 rule(const struct vm *vm, const struct host *h, struct featureset *diff)
 {
 	int k = is_pv(vm) ? PV : HVM;
-	struct featureset a, b;
 
 	fs_clear(diff);
-	if (vm->has_fs && h->has[k]) {
-		comparable(&vm->fs, &a);
-		comparable(&h->fs[k], &b);
-		fs_diff(&a, &b, diff);
-	}
 	if (strcmp(vm->power, "halted") == 0)
 		return V_OK;
+	if (vm->has_fs && h->has[k])
+		fs_diff(&vm->fs, &h->fs[k], diff);
+	if (!h->has[k])
+		return V_NOKEYS;
 	if (vm->vendor != NULL && strcmp(vm->vendor, h->vendor) != 0)
 		return V_VENDOR;
 	if (!vm->has_fs)
 		return V_OK;
-	if (!h->has[k])
-		return V_NOKEYS;
 	return fs_is_zero(diff) ? V_OK : V_FEATURES;
 }
 
@@ -661,8 +660,26 @@ t_setup(void)
 	/* vmh halts on h2 with its flags. */
 	vm_shutdown(&VMH);
 
-	/* a1 is forced into p1: vm1's pool gets an AMD member. */
+	/*
+	 * a1 is forced into p1: vm1's pool gets an AMD member.  A host that
+	 * runs VMs cannot join (xapi's JOINING_HOST_CANNOT_HAVE_RUNNING_VMS),
+	 * so vma is suspended across the join: a suspended VM is resident
+	 * nowhere, and its set goes with it.
+	 */
+	{
+		json_object *r = fcall("Pool.join", jobj("pool", js("p1"),
+		    "host", js("a1"), "force", jb(1), NULL));
+
+		expect_error(r, "featured: Pool.join p1 a1 while vma runs "
+		    "there: refused", 1,
+		    "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS");
+		json_object_put(r);
+	}
+	fdo_put("VM.suspend vma", "VM.suspend", jobj("vm", js(VMA.id),
+	    NULL));
 	join("p1", &A1, 1);
+	fdo_put("VM.resume vma on a1", "VM.resume", jobj("vm", js(VMA.id),
+	    "host", js("a1"), NULL));
 }
 
 /* Reason 1: an Intel VM to the AMD host, and the AMD VM to h1. */
@@ -1079,6 +1096,45 @@ stateless(struct featured *d, const char *ctx)
 	    "its features_pv: null", ctx));
 	json_object_put(r);
 
+	/*
+	 * Issue 9's edge cases, stateless: the host is looked up first (a
+	 * cpu_info without vendor: reason 3 even for a VM of another
+	 * vendor); an empty vendor is compared (reason 1); a present but
+	 * empty set is compatible; a paused VM is checked like a running
+	 * one.
+	 */
+	{
+		json_object *nv = cpu_info(&H1);
+
+		json_object_object_del(nv, "vendor");
+		r = fc_call(d, "Host.assert_vm_is_compatible", jobj(
+		    "host_cpu_info", nv, "vm_cpu_flags", flags_of(&VMA),
+		    "domain_type", js("hvm"), NULL));
+		expect_error(r, L("%sa cpu_info without vendor, an AMD VM: "
+		    "reason 3 first", ctx), 1, INCOMPATIBLE, NULL_REF,
+		    NULL_REF, R_NOKEYS);
+		json_object_put(r);
+	}
+	r = fc_call(d, "Host.assert_vm_is_compatible", jobj("host_cpu_info",
+	    cpu_info(&H1), "vm_cpu_flags", jobj("vendor", js(""), "features",
+	    js(fmt(&H1.fs[HVM_HOST])), NULL), "domain_type", js("hvm"),
+	    NULL));
+	expect_error(r, L("%sflags with vendor \"\": reason 1", ctx), 1,
+	    INCOMPATIBLE, NULL_REF, NULL_REF, R_VENDOR);
+	json_object_put(r);
+	r = fc_call(d, "Host.assert_vm_is_compatible", jobj("host_cpu_info",
+	    cpu_info(&H3), "vm_cpu_flags", jobj("vendor", js("GenuineIntel"),
+	    "features", js(""), NULL), "domain_type", js("hvm"), NULL));
+	expect_null(r, L("%sflags with features \"\": compatible", ctx));
+	json_object_put(r);
+	r = fc_call(d, "Host.assert_vm_is_compatible", jobj("host_cpu_info",
+	    cpu_info(&H3), "vm_cpu_flags", jobj("vendor", js("GenuineIntel"),
+	    "features", js(fmt(&H1.fs[HVM_HOST])), NULL), "domain_type",
+	    js("hvm"), "power_state", js("Paused"), NULL));
+	expect_error(r, L("%sa Paused VM is compared like a running one",
+	    ctx), 1, INCOMPATIBLE, NULL_REF, NULL_REF, R_FEATURES);
+	json_object_put(r);
+
 	/* Compatible. */
 	r = fc_call(d, "Host.assert_vm_is_compatible", jobj("host_cpu_info",
 	    cpu_info(&H1), "vm_cpu_flags", flags_of(&VM1), "domain_type",
@@ -1127,8 +1183,9 @@ stateless(struct featured *d, const char *ctx)
 	r = fc_call(d, "Host.assert_vm_is_compatible", jobj("host_cpu_info",
 	    cpu_info(&NK), "vm_cpu_flags", jobj("vendor", js("GenuineIntel"),
 	    NULL), "domain_type", js("hvm"), NULL));
-	expect_null(r, L("%sflags without features on a cpu_info without "
-	    "keys: null", ctx));
+	expect_error(r, L("%sflags without features on a cpu_info without "
+	    "keys: reason 3 (the host is looked up first)", ctx), 1,
+	    "VM_INCOMPATIBLE_WITH_THIS_HOST", NULL_REF, NULL_REF, R_NOKEYS);
 	json_object_put(r);
 	r = fc_call(d, "Host.assert_vm_is_compatible", jobj("host_cpu_info",
 	    cpu_info(&A1), "vm_cpu_flags", jobj("vendor", js("GenuineIntel"),
@@ -1260,6 +1317,19 @@ t_hvm_capable(void)
 	    js("hn"), NULL));
 	expect_error(r, "VM.assert_can_migrate of an HVM VM to a host without "
 	    "HVM: VM_HVM_REQUIRED", 1, "VM_HVM_REQUIRED", "vh");
+	json_object_put(r);
+	/*
+	 * The CPU check comes first (xapi's assert_can_boot_here): vm1,
+	 * whose set a Haswell lacks, to a Haswell without HVM: reason 2.
+	 */
+	fdo_put("Host.boot hw (Haswell), no HVM", "Host.boot", jobj("host",
+	    js("hw"), "cpu_info", cpu_info(&H3), "hvm_capable",
+	    json_object_new_boolean(0), NULL));
+	r = mcall("VM.assert_can_migrate", jobj("vm", js("vm1"), "host",
+	    js("hw"), NULL));
+	expect_error(r, "VM.assert_can_migrate vm1 to a Haswell without HVM: "
+	    "reason 2, not VM_HVM_REQUIRED", 1, INCOMPATIBLE, "vm1", "hw",
+	    R_FEATURES);
 	json_object_put(r);
 	r = fcall("VM.migrate", jobj("vm", js("vh"), "host", js("hn"), NULL));
 	expect_error(r, "featured's VM.migrate gives the same answer", 1,
@@ -1462,8 +1532,8 @@ t_bad_input(void)
 	json_object_put(r);
 	r = mcall("Host.assert_vm_is_compatible", jobj("host_cpu_info",
 	    cpu_info(&H1), "vm_cpu_flags", flags_of(&VM1), "domain_type",
-	    js("hvm"), "power_state", js("paused"), NULL));
-	expect_invalid_params(r, "power_state: paused", "power_state");
+	    js("hvm"), "power_state", js("PAUSED"), NULL));
+	expect_invalid_params(r, "power_state: PAUSED", "power_state");
 	json_object_put(r);
 	r = mcall("Host.assert_vm_is_compatible", jobj("host_cpu_info",
 	    cpu_info(&H1), "vm_cpu_flags", jobj("vendor", js("GenuineIntel"),

@@ -25,7 +25,7 @@
 struct ctx {
 	int	 calls;		/* handler runs */
 	void	*seen;		/* the ctx the handler was given */
-	char	 ps[32];	/* rpc_power_state() of the last "ps" */
+	char	 ps[32];	/* rpc_param_power_state() of the last "ps" */
 };
 
 static void
@@ -33,16 +33,14 @@ h_echo(void *c, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
 	struct ctx *x = c;
-	const char *ps, *canon;
 
 	(void)err;
 	x->calls++;
 	x->seen = c;
 	x->ps[0] = '\0';
-	if ((ps = rpc_param_string(params, "ps")) != NULL) {
-		canon = rpc_power_state(ps);
-		snprintf(x->ps, sizeof(x->ps), "%s", canon ? canon : "(NULL)");
-	}
+	if (rpc_param_string(params, "ps") != NULL)
+		snprintf(x->ps, sizeof(x->ps), "%s", power_state_name(
+		    rpc_param_power_state(params, "ps", (enum power_state)-1)));
 	*result = json_object_get(params);
 }
 
@@ -632,7 +630,7 @@ static const struct {
 	    "{'jsonrpc':'2.0','id':6"
 	    ",'method':'Test.echo','params':{'host':'h1\\u0000x'}}",
 	    RPC_INVALID_PARAMS, "6", D_PARAM, "host" },
-	{ "power state paused", ECHO(",'ps':'paused'"), RPC_INVALID_PARAMS,
+	{ "power state PAUSED", ECHO(",'ps':'PAUSED'"), RPC_INVALID_PARAMS,
 	    "1", D_PARAM, "ps" },
 	{ "power state RUNNING", ECHO(",'ps':'RUNNING'"), RPC_INVALID_PARAMS,
 	    "1", D_PARAM, "ps" },
@@ -854,36 +852,46 @@ test_results(void)
 	/* XenAPI's capitalised power state, canonicalised for the handler. */
 	r = expect_result("power state Running", ECHO(",'ps':'Running'"), "1",
 	    &res, NULL);
-	is_str(ctx.ps, "running", "power state Running: rpc_power_state "
+	is_str(ctx.ps, "running", "power state Running: rpc_param_power_state "
 	    "gives running");
 	json_object_put(r);
 	r = expect_result("power state Halted", ECHO(",'ps':'Halted'"), "1",
 	    &res, NULL);
-	is_str(ctx.ps, "halted", "power state Halted: rpc_power_state gives "
-	    "halted");
+	is_str(ctx.ps, "halted", "power state Halted: rpc_param_power_state "
+	    "gives halted");
+	json_object_put(r);
+	/* xapi checks a paused VM like a running one. */
+	r = expect_result("power state Paused", ECHO(",'ps':'Paused'"), "1",
+	    &res, NULL);
+	is_str(ctx.ps, "running", "power state Paused: rpc_param_power_state "
+	    "gives running");
 	json_object_put(r);
 	{
 		static const char *const ps[][2] = {
 			{ "running", "running" }, { "suspended", "suspended" },
 			{ "halted", "halted" }, { "Running", "running" },
 			{ "Suspended", "suspended" }, { "Halted", "halted" },
+			{ "paused", "running" }, { "Paused", "running" },
 		};
-		static const char *const bad[] = { "paused", "RUNNING",
-			"runnin", "running ", "", "Paused" };
+		static const char *const bad[] = { "RUNNING", "PAUSED",
+			"runnin", "running ", "", "pause" };
+		enum power_state got;
 		size_t i;
 
 		for (i = 0; i < NELEM(ps); i++) {
-			snprintf(label, sizeof(label), "rpc_power_state(%s)",
+			snprintf(label, sizeof(label), "power_state_parse(%s)",
 			    ps[i][0]);
-			is_str(rpc_power_state(ps[i][0]), ps[i][1], label);
+			got = (enum power_state)-1;
+			ok(power_state_parse(ps[i][0], &got) == 0, label);
+			is_str(power_state_name(got), ps[i][1], label);
 		}
 		for (i = 0; i < NELEM(bad); i++) {
 			snprintf(label, sizeof(label),
-			    "rpc_power_state(\"%s\") is NULL", bad[i]);
-			ok(rpc_power_state(bad[i]) == NULL, label);
+			    "power_state_parse(\"%s\") fails", bad[i]);
+			ok(power_state_parse(bad[i], &got) == -1, label);
 		}
-		ok(rpc_power_state(NULL) == NULL, "rpc_power_state(NULL) is "
-		    "NULL");
+		ok(power_state_parse(NULL, &got) == -1,
+		    "power_state_parse(NULL) fails");
 	}
 	{
 		static const char *const dts[] = { "pv", "hvm", "pvh",

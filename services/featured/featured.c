@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "combine.h"
 #include "config.h"
 #include "db.h"
 #include "featured.h"
@@ -178,6 +179,8 @@ main(int argc, char **argv)
 	if (parse_options(argc, argv, &o) == -1)
 		return 2;
 	log_init("cpulevel-featured", o.use_syslog, o.verbose);
+	/* Before anything folds a level: the platform's combine, if any. */
+	log_info("levelling by %s", combine_lookup());
 	/* Sockets and the database are ours alone. */
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);

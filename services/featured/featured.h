@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "compat.h"
 #include "cpuinfo.h"
 #include "featureset.h"
 #include "rpc.h"
@@ -54,8 +55,8 @@ struct pool_rec {
 struct vm_rec {
 	char		id[RPC_MAX_ID + 1];
 	char		host[RPC_MAX_ID + 1];		/* "" unknown */
-	char		domain_type[16];
-	char		power_state[16];
+	enum domain_type domain_type;
+	enum power_state power_state;
 	int		has_vendor;
 	char		vendor[CPUINFO_MAX_VENDOR + 1];
 	struct optfs	features;
@@ -101,6 +102,7 @@ int	store_host_put(struct featured *f, const struct host_rec *h,
 int	store_host_set_pool(struct featured *f, const char *host,
 	    const char *pool);
 int	store_host_delete(struct featured *f, const char *host);
+/* The VMs running on host (suspended ones are resident nowhere). */
 int	store_host_resident_vms(struct featured *f, const char *host);
 int	store_pool_get(struct featured *f, const char *id, struct pool_rec *p);
 int	store_pool_put(struct featured *f, const struct pool_rec *p);
@@ -125,9 +127,11 @@ void	host_destroy(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
 /* The host's set of a kind: default (level) or max (migration). */
 const struct optfs *host_default_set(const struct host_rec *h,
-	    const char *domain_type);
+	    enum domain_type dt);
 const struct optfs *host_max_set(const struct host_rec *h,
-	    const char *domain_type);
+	    enum domain_type dt);
+/* The host as compat_judge() sees it. */
+void	host_compat(const struct host_rec *h, struct compat_host *out);
 /* Load a host or fail with HANDLE_INVALID; -1 on failure. */
 int	host_load(struct featured *f, const char *id, struct host_rec *h,
 	    struct rpc_error *err);
@@ -148,6 +152,9 @@ int	pool_recalc(struct featured *f, const char *pool, const char *event,
 /* 1 if a member of pool other than host has a vendor other than vendor. */
 int	pool_other_vendor(struct featured *f, const char *pool,
 	    const char *host, const char *vendor);
+/* No VM may run on host; else the XenAPI error code [host]. */
+int	no_resident_vms(struct featured *f, const char *host, const char *code,
+	    struct rpc_error *err);
 int	pool_leave(struct featured *f, const struct host_rec *h,
 	    const char *event, int *changed, struct rpc_error *err);
 

@@ -8,19 +8,33 @@
 #include "log.h"
 
 const struct optfs *
-host_max_set(const struct host_rec *h, const char *domain_type)
+host_max_set(const struct host_rec *h, enum domain_type dt)
 {
-	return domain_is_hvm(domain_type) ? &h->hvm : &h->pv;
+	return domain_is_hvm(dt) ? &h->hvm : &h->pv;
 }
 
-/* A host from an older toolstack has no *_host keys: its max set serves. */
+/*
+ * A host from an older toolstack has no *_host keys: its max set serves.
+ * (xapi leaves such a host out of the pool level altogether, which lets
+ * VMs start with features it lacks: proto/README.md, "Deliberate
+ * differences".)
+ */
 const struct optfs *
-host_default_set(const struct host_rec *h, const char *domain_type)
+host_default_set(const struct host_rec *h, enum domain_type dt)
 {
-	const struct optfs *d = domain_is_hvm(domain_type) ? &h->hvm_host :
-	    &h->pv_host;
+	const struct optfs *d = domain_is_hvm(dt) ? &h->hvm_host : &h->pv_host;
 
-	return d->present ? d : host_max_set(h, domain_type);
+	return d->present ? d : host_max_set(h, dt);
+}
+
+void
+host_compat(const struct host_rec *h, struct compat_host *out)
+{
+	/* Host.boot refuses a cpu_info without a vendor: always present. */
+	out->vendor = h->vendor;
+	out->hvm_capable = h->hvm_capable;
+	out->pv = h->pv.present ? &h->pv.fs : NULL;
+	out->hvm = h->hvm.present ? &h->hvm.fs : NULL;
 }
 
 int
@@ -227,17 +241,13 @@ do_host_destroy(struct featured *f, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	struct host_rec h;
-	int n, changed;
+	int changed;
 
 	(void)result;
 	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
 		return -1;
-	if ((n = store_host_resident_vms(f, h.id)) == -1)
-		return txn_store_error(f, err);
-	if (n > 0) {
-		rpc_error_api(err, "HOST_HAS_RESIDENT_VMS", 1, h.id);
+	if (no_resident_vms(f, h.id, "HOST_HAS_RESIDENT_VMS", err) == -1)
 		return -1;
-	}
 	if (h.pool[0] && pool_leave(f, &h, "Host.destroy", &changed,
 	    err) == -1)
 		return -1;

@@ -14,18 +14,16 @@
 /* Folds the members into a new pool record. */
 struct fold {
 	struct pool_rec		*p;
-	struct featureset	 acc[4];	/* accumulated bits per set */
 	char			 vendor[CPUINFO_MAX_VENDOR + 1];
 	const char		*old_vendor;
 	int			 members, mixed, has_old;
 };
 
 static void
-fold_set(struct featureset *level, struct featureset *acc,
-    const struct optfs *member)
+fold_set(struct featureset *level, const struct optfs *member)
 {
 	if (member->present)
-		level_fold(level, &member->fs, acc);
+		level_merge(level, &member->fs);
 }
 
 static int
@@ -34,11 +32,11 @@ fold_member(const struct host_rec *h, void *arg)
 	struct fold *fo = arg;
 	struct pool_rec *p = fo->p;
 
-	fold_set(&p->pv_host, &fo->acc[0], host_default_set(h, "pv"));
-	fold_set(&p->pv, &fo->acc[1], &h->pv);
+	fold_set(&p->pv_host, host_default_set(h, DOMAIN_PV));
+	fold_set(&p->pv, &h->pv);
 	if (h->hvm_capable) {
-		fold_set(&p->hvm_host, &fo->acc[2], host_default_set(h, "hvm"));
-		fold_set(&p->hvm, &fo->acc[3], &h->hvm);
+		fold_set(&p->hvm_host, host_default_set(h, DOMAIN_HVM));
+		fold_set(&p->hvm, &h->hvm);
 	}
 	p->cpu_count += h->cpu_count;
 	p->socket_count += h->socket_count;
@@ -85,10 +83,6 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	fo.old_vendor = old.vendor;
 	if (store_pool_members(f, pool, fold_member, &fo) == -1)
 		return txn_store_error(f, err);
-	level_finish(&new.pv_host, &fo.acc[0]);
-	level_finish(&new.pv, &fo.acc[1]);
-	level_finish(&new.hvm_host, &fo.acc[2]);
-	level_finish(&new.hvm, &fo.acc[3]);
 	/*
 	 * The pool's vendor is its members': the founder may have left.  A
 	 * pool forced to mix vendors keeps the one it had while a member
@@ -140,8 +134,8 @@ pool_other_vendor(struct featured *f, const char *pool, const char *host,
 	return vp.other;
 }
 
-static int
-resident_vms_check(struct featured *f, const char *host,
+int
+no_resident_vms(struct featured *f, const char *host, const char *code,
     struct rpc_error *err)
 {
 	int n;
@@ -149,7 +143,7 @@ resident_vms_check(struct featured *f, const char *host,
 	if ((n = store_host_resident_vms(f, host)) == -1)
 		return txn_store_error(f, err);
 	if (n > 0) {
-		rpc_error_api(err, "HOST_HAS_RESIDENT_VMS", 1, host);
+		rpc_error_api(err, code, 1, host);
 		return -1;
 	}
 	return 0;
@@ -186,7 +180,7 @@ do_pool_join(struct featured *f, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	const char *pool = rpc_param_string(params, "pool");
-	int force = rpc_param_bool(params, "force", 0), changed = 0, found;
+	int force = rpc_param_bool(params, "force", 0), changed = 0, found, n;
 	struct host_rec h;
 	struct pool_rec p;
 
@@ -203,6 +197,17 @@ do_pool_join(struct featured *f, struct json_object *params,
 	if (!h.pool[0] && found && strcmp(p.vendor, h.vendor) != 0 &&
 	    !force) {
 		rpc_error_api(err, "HOSTS_NOT_HOMOGENEOUS", 1, "CPUs differ");
+		return -1;
+	}
+	/*
+	 * xapi refuses a joining host that runs VMs (xapi_pool.ml,
+	 * assert_no_running_vms_on_me), with no parameters; suspended VMs
+	 * are resident nowhere and do not count.
+	 */
+	if (!h.pool[0] && (n = store_host_resident_vms(f, h.id)) != 0) {
+		if (n == -1)
+			return txn_store_error(f, err);
+		rpc_error_api(err, "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS", 0);
 		return -1;
 	}
 	if (!h.pool[0]) {
@@ -262,7 +267,7 @@ do_pool_eject(struct featured *f, struct json_object *params,
 		rpc_error_api(err, "HOST_NOT_IN_POOL", 2, h.id, pool);
 		return -1;
 	}
-	if (resident_vms_check(f, h.id, err) == -1 ||
+	if (no_resident_vms(f, h.id, "HOST_HAS_RESIDENT_VMS", err) == -1 ||
 	    pool_leave(f, &h, "Pool.eject", &changed, err) == -1)
 		return -1;
 	log_info("host %s ejected from pool %s", h.id, pool);

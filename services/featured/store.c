@@ -260,8 +260,12 @@ store_host_resident_vms(struct featured *f, const char *host)
 	sqlite3_stmt *st;
 	int rc;
 
+	/*
+	 * Resident means running there (xapi's resident_on): a suspended VM
+	 * is resident nowhere, and its fixed set travels with it.
+	 */
 	st = store_stmt(f, "SELECT count(*) FROM vm WHERE host_id = ? AND "
-	    "power_state IN ('running', 'suspended')", "s", host);
+	    "power_state = 'running'", "s", host);
 	if ((rc = store_row(f, st, "resident VMs")) != 1)
 		return rc;
 	rc = sqlite3_column_int(st, 0);
@@ -408,8 +412,16 @@ store_vm_get(struct featured *f, const char *id, struct vm_rec *vm)
 	memset(vm, 0, sizeof(*vm));
 	db_column_text(st, 0, vm->id, sizeof(vm->id));
 	db_column_text(st, 1, vm->host, sizeof(vm->host));
-	db_column_text(st, 2, vm->domain_type, sizeof(vm->domain_type));
-	db_column_text(st, 3, vm->power_state, sizeof(vm->power_state));
+	/* The schema's CHECKs hold both to the names the enums parse. */
+	if (domain_type_parse((const char *)sqlite3_column_text(st, 2),
+	    &vm->domain_type) == -1 ||
+	    power_state_parse((const char *)sqlite3_column_text(st, 3),
+	    &vm->power_state) == -1) {
+		snprintf(f->dberr, sizeof(f->dberr), "vm %s: stored domain "
+		    "type or power state unreadable", vm->id);
+		sqlite3_finalize(st);
+		return -1;
+	}
 	vm->has_vendor = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	db_column_text(st, 4, vm->vendor, sizeof(vm->vendor));
 	col_optfs(st, 5, &vm->features);
@@ -426,8 +438,9 @@ store_vm_put(struct featured *f, const struct vm_rec *vm)
 
 	if (store_exec(f, store_stmt(f, "UPDATE vm SET host_id = ?, "
 	    "domain_type = ?, power_state = ?, vendor = ?, features = ?, "
-	    "legacy = ? WHERE id = ?", "ssssfis", host, vm->domain_type,
-	    vm->power_state, vendor, &vm->features, (long long)vm->legacy,
+	    "legacy = ? WHERE id = ?", "ssssfis", host,
+	    domain_type_name(vm->domain_type),
+	    power_state_name(vm->power_state), vendor, &vm->features, (long long)vm->legacy,
 	    vm->id), "vm update") == -1)
 		return -1;
 	if (sqlite3_changes(f->db) > 0)
@@ -435,7 +448,8 @@ store_vm_put(struct featured *f, const struct vm_rec *vm)
 	return store_exec(f, store_stmt(f, "INSERT INTO vm (id, host_id, "
 	    "domain_type, power_state, vendor, features, legacy) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?)", "sssssfi", vm->id, host,
-	    vm->domain_type, vm->power_state, vendor, &vm->features,
+	    domain_type_name(vm->domain_type),
+	    power_state_name(vm->power_state), vendor, &vm->features,
 	    (long long)vm->legacy), "vm insert");
 }
 

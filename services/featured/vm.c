@@ -28,13 +28,13 @@ vm_load(struct featured *f, const char *id, struct vm_rec *vm,
 }
 
 static int
-vm_in_state(const struct vm_rec *vm, const char *expected,
+vm_in_state(const struct vm_rec *vm, enum power_state expected,
     struct rpc_error *err)
 {
-	if (strcmp(vm->power_state, expected) == 0)
+	if (vm->power_state == expected)
 		return 0;
-	rpc_error_api(err, "VM_BAD_POWER_STATE", 3, vm->id, expected,
-	    vm->power_state);
+	rpc_error_api(err, "VM_BAD_POWER_STATE", 3, vm->id,
+	    power_state_name(expected), power_state_name(vm->power_state));
 	return -1;
 }
 
@@ -44,41 +44,54 @@ vm_store(struct featured *f, const struct vm_rec *vm, struct rpc_error *err)
 	return store_vm_put(f, vm) == -1 ? txn_store_error(f, err) : 0;
 }
 
-/* The host must be able to run the VM's kind at all. */
-static int
-vm_kind_fits(const struct vm_rec *vm, const struct host_rec *h,
-    struct rpc_error *err)
+/* The VM as compat_judge() sees it. */
+static void
+vm_compat(const struct vm_rec *vm, struct compat_vm *out)
 {
-	if (!domain_is_hvm(vm->domain_type) || h->hvm_capable)
-		return 0;
-	rpc_error_api(err, "VM_HVM_REQUIRED", 1, vm->id);
-	return -1;
+	out->power = vm->power_state;
+	out->domain = vm->domain_type;
+	out->vendor = vm->has_vendor ? vm->vendor : NULL;
+	out->features = vm->features.present ? &vm->features.fs : NULL;
 }
 
-/* May vm (with its fixed flags) run on h?  The error names the reason. */
+/*
+ * May vm, with its fixed flags and in its power state, be on h?  The
+ * rule is lib/compat.c's; the error is the XenAPI one it names.
+ */
 static int
 vm_may_run_on(const struct vm_rec *vm, const struct host_rec *h,
     struct rpc_error *err)
 {
-	const struct optfs *max = host_max_set(h, vm->domain_type);
-	enum compat_verdict v;
+	struct compat_verdict v;
+	struct compat_host ch;
+	struct compat_vm cv;
 
-	if (vm_kind_fits(vm, h, err) == -1)
-		return -1;
-	v = compat_check("running", vm->has_vendor ? vm->vendor : NULL,
-	    vm->features.present ? &vm->features.fs : NULL, h->vendor,
-	    max->present ? &max->fs : NULL, NULL);
-	if (v == COMPAT_OK)
-		return 0;
-	rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3, vm->id, h->id,
-	    compat_reason(v));
-	return -1;
+	vm_compat(vm, &cv);
+	host_compat(h, &ch);
+	compat_judge(&cv, &ch, &v);
+	return compat_error(&v, vm->id, h->id, err);
+}
+
+/* Can h start vm at all, before its flags are given? */
+static int
+vm_may_boot_on(const struct vm_rec *vm, const struct host_rec *h,
+    struct rpc_error *err)
+{
+	struct compat_verdict v;
+	struct compat_host ch;
+	struct compat_vm cv;
+
+	vm_compat(vm, &cv);
+	host_compat(h, &ch);
+	compat_judge_boot(&cv, &ch, &v);
+	return compat_error(&v, vm->id, h->id, err);
 }
 
 /* The pool level of the kind, or a standalone host's own default set. */
 static int
 vm_level(struct featured *f, const struct host_rec *h,
-    const char *domain_type, struct featureset *level, struct rpc_error *err)
+    enum domain_type domain_type, struct featureset *level,
+    struct rpc_error *err)
 {
 	const struct optfs *own = host_default_set(h, domain_type);
 	struct pool_rec p;
@@ -127,7 +140,7 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	struct featureset level;
 	char why[8];
 
-	if (vm_kind_fits(vm, h, err) == -1)
+	if (vm_may_boot_on(vm, h, err) == -1)
 		return -1;
 	if (override == NULL) {
 		if (vm_level(f, h, vm->domain_type, &level, err) == -1)
@@ -135,7 +148,7 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	} else
 		fs_parse(override, &level, why, sizeof(why));
 	strlcpy(vm->host, h->id, sizeof(vm->host));
-	snprintf(vm->power_state, sizeof(vm->power_state), "running");
+	vm->power_state = POWER_RUNNING;
 	vm->has_vendor = 1;
 	strlcpy(vm->vendor, h->vendor, sizeof(vm->vendor));
 	vm->features.present = 1;
@@ -164,14 +177,14 @@ do_vm_start(struct featured *f, struct json_object *params,
 		return -1;
 	if ((found = store_vm_get(f, id, &vm)) == -1)
 		return txn_store_error(f, err);
-	if (found && vm_in_state(&vm, "halted", err) == -1)
+	if (found && vm_in_state(&vm, POWER_HALTED, err) == -1)
 		return -1;
 	if (!found) {
 		memset(&vm, 0, sizeof(vm));
 		strlcpy(vm.id, id, sizeof(vm.id));
 	}
-	strlcpy(vm.domain_type, rpc_param_string(params, "domain_type"),
-	    sizeof(vm.domain_type));
+	vm.domain_type = rpc_param_domain_type(params, "domain_type",
+	    DOMAIN_HVM);
 	if (vm_boot_on(f, &vm, &h, rpc_param_string(params, "featureset"),
 	    err) == -1)
 		return -1;
@@ -190,7 +203,7 @@ do_vm_reboot(struct featured *f, struct json_object *params,
 	struct vm_rec vm;
 
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1 ||
-	    vm_in_state(&vm, "running", err) == -1 ||
+	    vm_in_state(&vm, POWER_RUNNING, err) == -1 ||
 	    host_load(f, vm.host, &h, err) == -1 ||
 	    vm_boot_on(f, &vm, &h, NULL, err) == -1)
 		return -1;
@@ -203,8 +216,8 @@ TXN_HANDLER(vm_reboot, do_vm_reboot)
 
 /* Migrate and resume: the state it must be in, and then running on host. */
 static int
-vm_move(struct featured *f, struct json_object *params, const char *from,
-    struct rpc_error *err)
+vm_move(struct featured *f, struct json_object *params,
+    enum power_state from, struct rpc_error *err)
 {
 	struct host_rec h;
 	struct vm_rec vm;
@@ -215,8 +228,8 @@ vm_move(struct featured *f, struct json_object *params, const char *from,
 	    vm_may_run_on(&vm, &h, err) == -1)
 		return -1;
 	strlcpy(vm.host, h.id, sizeof(vm.host));
-	snprintf(vm.power_state, sizeof(vm.power_state), "running");
-	log_info("VM %s %s on %s", vm.id, strcmp(from, "running") == 0 ?
+	vm.power_state = POWER_RUNNING;
+	log_info("VM %s %s on %s", vm.id, from == POWER_RUNNING ?
 	    "migrated" : "resumed", h.id);
 	return vm_store(f, &vm, err);
 }
@@ -226,7 +239,7 @@ do_vm_migrate(struct featured *f, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	(void)result;
-	return vm_move(f, params, "running", err);
+	return vm_move(f, params, POWER_RUNNING, err);
 }
 
 TXN_HANDLER(vm_migrate, do_vm_migrate)
@@ -236,7 +249,7 @@ do_vm_resume(struct featured *f, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	(void)result;
-	return vm_move(f, params, "suspended", err);
+	return vm_move(f, params, POWER_SUSPENDED, err);
 }
 
 TXN_HANDLER(vm_resume, do_vm_resume)
@@ -249,9 +262,9 @@ do_vm_suspend(struct featured *f, struct json_object *params,
 
 	(void)result;
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1 ||
-	    vm_in_state(&vm, "running", err) == -1)
+	    vm_in_state(&vm, POWER_RUNNING, err) == -1)
 		return -1;
-	snprintf(vm.power_state, sizeof(vm.power_state), "suspended");
+	vm.power_state = POWER_SUSPENDED;
 	return vm_store(f, &vm, err);
 }
 
@@ -266,9 +279,9 @@ do_vm_shutdown(struct featured *f, struct json_object *params,
 	(void)result;
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1)
 		return -1;
-	if (strcmp(vm.power_state, "halted") == 0)
-		return vm_in_state(&vm, "running", err);
-	snprintf(vm.power_state, sizeof(vm.power_state), "halted");
+	if (vm.power_state == POWER_HALTED)
+		return vm_in_state(&vm, POWER_RUNNING, err);
+	vm.power_state = POWER_HALTED;
 	log_info("VM %s halted", vm.id);
 	return vm_store(f, &vm, err);
 }
@@ -276,12 +289,18 @@ do_vm_shutdown(struct featured *f, struct json_object *params,
 TXN_HANDLER(vm_shutdown, do_vm_shutdown)
 
 /*
- * The set of a VM arriving from an older toolstack.  Words it carries are
- * kept; the rest come from the landing host's max set, which makes it
- * "legacy": no more mobile than that host until it next boots.  The old
- * 4-word format (levelling v1) had leaf 1 ECX before EDX and likewise for
- * the extended leaf: swap each pair into Xen's order first.
+ * The set of a VM arriving from an older toolstack (xapi's
+ * upgrade_features): one of 4 words or fewer is the pre-Dundee format,
+ * whose words the VM keeps and the rest of which it inherits from the
+ * landing host's max set; a missing one is the host's whole set.  Either
+ * makes the VM "legacy": no more mobile than that host until it next
+ * boots.  A set of 5 words or more is levelling v2: kept as it is, words
+ * it lacks are absent features (compat zero-extends it).  The old 4-word
+ * format had leaf 1 ECX before EDX and likewise for the extended leaf:
+ * each pair is swapped into Xen's order first.
  */
+#define LEGACY_MAX_WORDS	4
+
 static int
 vm_import_features(const struct featureset *carried, int has,
     const struct featureset *host_max, struct featureset *out)
@@ -293,6 +312,10 @@ vm_import_features(const struct featureset *carried, int has,
 		*out = *host_max;
 		return 1;
 	}
+	if (carried->len > LEGACY_MAX_WORDS) {
+		*out = *carried;
+		return 0;
+	}
 	vm = *carried;
 	if (vm.len == 4) {
 		vm.w[0] = carried->w[1];
@@ -300,13 +323,10 @@ vm_import_features(const struct featureset *carried, int has,
 		vm.w[2] = carried->w[3];
 		vm.w[3] = carried->w[2];
 	}
-	if (vm.len >= host_max->len) {
-		*out = vm;
-		return 0;
-	}
 	for (i = vm.len; i < host_max->len; i++)
 		vm.w[i] = host_max->w[i];
-	vm.len = host_max->len;
+	if (vm.len < host_max->len)
+		vm.len = host_max->len;
 	*out = vm;
 	return 1;
 }
@@ -330,19 +350,21 @@ do_vm_import(struct featured *f, struct json_object *params,
 		return -1;
 	if ((found = store_vm_get(f, id, &vm)) == -1)
 		return txn_store_error(f, err);
-	if (found && vm_in_state(&vm, "halted", err) == -1)
+	if (found && vm_in_state(&vm, POWER_HALTED, err) == -1)
 		return -1;
 	memset(&vm, 0, sizeof(vm));
 	strlcpy(vm.id, id, sizeof(vm.id));
 	strlcpy(vm.host, h.id, sizeof(vm.host));
-	strlcpy(vm.domain_type, rpc_param_string(params, "domain_type"),
-	    sizeof(vm.domain_type));
-	strlcpy(vm.power_state, rpc_power_state(rpc_param_string(params,
-	    "power_state")), sizeof(vm.power_state));
-	/* No vendor, or an empty one, is the landing host's. */
+	vm.domain_type = rpc_param_domain_type(params, "domain_type",
+	    DOMAIN_HVM);
+	vm.power_state = rpc_param_power_state(params, "power_state",
+	    POWER_HALTED);
+	/*
+	 * No vendor is the landing host's.  One that is there is copied as
+	 * it is, empty or not, and judged (xapi's import does the same).
+	 */
 	vendor = h.vendor;
-	if (flags && json_object_object_get_ex(flags, "vendor", &v) &&
-	    *json_object_get_string(v) != '\0')
+	if (flags && json_object_object_get_ex(flags, "vendor", &v))
 		vendor = json_object_get_string(v);
 	if (flags && json_object_object_get_ex(flags, "features", &v))
 		fstr = json_object_get_string(v);
@@ -351,33 +373,23 @@ do_vm_import(struct featured *f, struct json_object *params,
 	fs_clear(&carried);
 	if (fstr)
 		fs_parse(fstr, &carried, why, sizeof(why));
-	if (strcmp(vm.power_state, "halted") == 0) {
-		/* Its next start gives it the pool level anyway. */
-		vm.features.present = fstr != NULL;
-		vm.features.fs = carried;
-	} else {
-		if (vm_kind_fits(&vm, &h, err) == -1)
-			return -1;
-		max = host_max_set(&h, vm.domain_type);
-		if (!max->present) {
-			rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h.id,
-			    domain_max_key(vm.domain_type));
-			return -1;
-		}
+	vm.features.present = fstr != NULL;
+	vm.features.fs = carried;
+	max = host_max_set(&h, vm.domain_type);
+	/* A halted VM's next start gives it the pool level anyway. */
+	if (vm.power_state != POWER_HALTED && max->present) {
 		vm.features.present = 1;
 		vm.legacy = vm_import_features(&carried, fstr != NULL,
 		    &max->fs, &vm.features.fs);
-		/*
-		 * A running or suspended VM lands with the set it carries:
-		 * the host must be able to run it, as for a migration.
-		 */
-		if (vm_may_run_on(&vm, &h, err) == -1)
-			return -1;
 	}
-	if (vm_store(f, &vm, err) == -1)
+	/*
+	 * A running or suspended VM lands with the set it carries: the host
+	 * must be able to run it, as for a migration.
+	 */
+	if (vm_may_run_on(&vm, &h, err) == -1 || vm_store(f, &vm, err) == -1)
 		return -1;
-	log_info("VM %s imported on %s (%s%s)", vm.id, h.id, vm.power_state,
-	    vm.legacy ? ", legacy" : "");
+	log_info("VM %s imported on %s (%s%s)", vm.id, h.id,
+	    power_state_name(vm.power_state), vm.legacy ? ", legacy" : "");
 	*result = vm_flags_json(&vm);
 	json_object_object_add(*result, "legacy",
 	    json_object_new_boolean(vm.legacy));
@@ -397,11 +409,11 @@ vm_get_cpu_flags(void *arg, struct json_object *params,
 		return;
 	*result = vm_flags_json(&vm);
 	json_object_object_add(*result, "power_state",
-	    json_object_new_string(vm.power_state));
+	    json_object_new_string(power_state_name(vm.power_state)));
 	json_object_object_add(*result, "host", vm.host[0] ?
 	    json_object_new_string(vm.host) : NULL);
 	json_object_object_add(*result, "domain_type",
-	    json_object_new_string(vm.domain_type));
+	    json_object_new_string(domain_type_name(vm.domain_type)));
 	json_object_object_add(*result, "legacy",
 	    json_object_new_boolean(vm.legacy));
 }

@@ -37,6 +37,7 @@ cpu_info_into_host(const struct cpuinfo *ci, struct host_view *h)
 	char why[8];
 	const char *vendor = cpuinfo_get(ci, CI_VENDOR);
 
+	h->has_vendor = vendor != NULL;
 	strlcpy(h->vendor, vendor ? vendor : "", sizeof(h->vendor));
 	/* cpu_info does not say; its features_hvm key does the talking. */
 	h->hvm_capable = 1;
@@ -52,21 +53,20 @@ host_assert_vm_is_compatible(void *arg, struct json_object *params,
 {
 	const char *vid = rpc_param_string(params, "vm");
 	const char *hid = rpc_param_string(params, "host");
-	const char *ps = rpc_param_string(params, "power_state");
+	struct compat_verdict v;
 	struct host_view h;
 	struct vm_view vm;
 	struct cpuinfo ci;
-	struct verdict v;
 	char why[128];
 
 	(void)arg;
 	(void)result;
 	memset(&vm, 0, sizeof(vm));
 	memset(&h, 0, sizeof(h));
-	strlcpy(vm.domain_type, rpc_param_string(params, "domain_type"),
-	    sizeof(vm.domain_type));
-	strlcpy(vm.power_state, ps ? rpc_power_state(ps) : "running",
-	    sizeof(vm.power_state));
+	vm.domain_type = rpc_param_domain_type(params, "domain_type",
+	    DOMAIN_HVM);
+	vm.power_state = rpc_param_power_state(params, "power_state",
+	    POWER_RUNNING);
 	flags_into_vm(rpc_param_object(params, "vm_cpu_flags"), &vm);
 	if (cpuinfo_from_json(&ci, rpc_param_object(params, "host_cpu_info"),
 	    why, sizeof(why)) == -1) {
@@ -76,8 +76,5 @@ host_assert_vm_is_compatible(void *arg, struct json_object *params,
 	cpu_info_into_host(&ci, &h);
 	cpuinfo_free(&ci);
 	judge(&vm, &h, &v);
-	if (v.v != COMPAT_OK)
-		rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3,
-		    vid ? vid : NULL_REF, hid ? hid : NULL_REF,
-		    compat_reason(v.v));
+	compat_error(&v, vid ? vid : NULL_REF, hid ? hid : NULL_REF, err);
 }

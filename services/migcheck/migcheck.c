@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bus.h"
+#include "combine.h"
 #include "config.h"
 #include "log.h"
 #include "migcheck.h"
@@ -72,8 +73,8 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto done;
 	}
-	log_info("%s: serving %s from database %s", CPULEVEL_VERSION, rpc,
-	    m.db_path);
+	log_info("%s: serving %s from database %s; levelling by %s",
+	    CPULEVEL_VERSION, rpc, m.db_path, combine_lookup());
 	if (server_run(rep, migcheck_methods, &m, SERVER_LOG_FAULTS) == 0)
 		rc = 0;
 done:

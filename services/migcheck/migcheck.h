@@ -34,8 +34,8 @@ struct migcheck {
 struct vm_view {
 	char		 id[RPC_MAX_ID + 1];
 	char		 host[RPC_MAX_ID + 1];		/* "" unknown */
-	char		 domain_type[16];
-	char		 power_state[16];
+	enum domain_type domain_type;
+	enum power_state power_state;
 	int		 has_vendor, has_features;
 	char		 vendor[CPUINFO_MAX_VENDOR + 1];
 	struct featureset features;
@@ -45,16 +45,11 @@ struct vm_view {
 struct host_view {
 	char		 id[RPC_MAX_ID + 1];
 	char		 pool[RPC_MAX_ID + 1];		/* "" standalone */
+	int		 has_vendor;		/* cpu_info may lack it */
 	char		 vendor[CPUINFO_MAX_VENDOR + 1];
 	int		 hvm_capable;
 	int		 has_pv, has_hvm;
 	struct featureset pv, hvm;			/* max sets */
-};
-
-/* The outcome of the compatibility rule for one VM and one host. */
-struct verdict {
-	enum compat_verdict	v;
-	struct featureset	missing;
 };
 
 extern const struct rpc_method migcheck_methods[];
@@ -76,9 +71,9 @@ int	view_host(struct migcheck *m, const char *id, struct host_view *h);
 int	view_pool_hosts(struct migcheck *m, const char *pool,
 	    int (*fn)(const struct host_view *, void *), void *arg);
 
-/* vm.c */
+/* vm.c: lib/compat.c's rule on a VM and a host as migcheck reads them. */
 void	judge(const struct vm_view *vm, const struct host_view *h,
-	    struct verdict *out);
+	    struct compat_verdict *out);
 void	vm_assert_can_migrate(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);
 void	vm_check_migrate(void *, struct json_object *, struct json_object **,

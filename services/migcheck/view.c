@@ -127,8 +127,17 @@ view_step(struct migcheck *m, sqlite3_stmt *st)
 static void
 vm_from_row(sqlite3_stmt *st, struct vm_view *vm)
 {
-	db_column_text(st, 0, vm->domain_type, sizeof(vm->domain_type));
-	db_column_text(st, 1, vm->power_state, sizeof(vm->power_state));
+	/*
+	 * The schema's CHECKs hold both to names the enums parse; should one
+	 * not, the VM is taken to run as HVM, the kind with the most to
+	 * check, rather than halted, which would pass every check.
+	 */
+	if (domain_type_parse((const char *)sqlite3_column_text(st, 0),
+	    &vm->domain_type) == -1)
+		vm->domain_type = DOMAIN_HVM;
+	if (power_state_parse((const char *)sqlite3_column_text(st, 1),
+	    &vm->power_state) == -1)
+		vm->power_state = POWER_RUNNING;
 	vm->has_vendor = sqlite3_column_type(st, 2) != SQLITE_NULL;
 	db_column_text(st, 2, vm->vendor, sizeof(vm->vendor));
 	vm->has_features = db_column_fs(st, 3, &vm->features);
@@ -143,6 +152,8 @@ vm_from_row(sqlite3_stmt *st, struct vm_view *vm)
 static void
 host_from_row(sqlite3_stmt *st, int first, int sets, struct host_view *h)
 {
+	/* Host.boot stores only a cpu_info with a vendor. */
+	h->has_vendor = 1;
 	db_column_text(st, first, h->vendor, sizeof(h->vendor));
 	if (sets & HOST_SET_PV)
 		h->has_pv = db_column_fs(st, first + 1, &h->pv);

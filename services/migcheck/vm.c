@@ -9,15 +9,20 @@
 
 void
 judge(const struct vm_view *vm, const struct host_view *h,
-    struct verdict *out)
+    struct compat_verdict *out)
 {
-	int hvm = domain_is_hvm(vm->domain_type);
-	int has_max = hvm ? h->has_hvm : h->has_pv;
+	struct compat_host ch;
+	struct compat_vm cv;
 
-	out->v = compat_check_host(vm->power_state, vm->domain_type,
-	    h->hvm_capable, vm->has_vendor ? vm->vendor : NULL,
-	    vm->has_features ? &vm->features : NULL, h->vendor,
-	    has_max ? (hvm ? &h->hvm : &h->pv) : NULL, &out->missing);
+	cv.power = vm->power_state;
+	cv.domain = vm->domain_type;
+	cv.vendor = vm->has_vendor ? vm->vendor : NULL;
+	cv.features = vm->has_features ? &vm->features : NULL;
+	ch.vendor = h->has_vendor ? h->vendor : NULL;
+	ch.hvm_capable = h->hvm_capable;
+	ch.pv = h->has_pv ? &h->pv : NULL;
+	ch.hvm = h->has_hvm ? &h->hvm : NULL;
+	compat_judge(&cv, &ch, out);
 }
 
 /* The VM and the host, or HANDLE_INVALID / an internal error. */
@@ -44,39 +49,35 @@ void
 vm_assert_can_migrate(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
+	struct compat_verdict v;
 	struct host_view h;
 	struct vm_view vm;
-	struct verdict v;
 
 	(void)result;
 	if (load_pair(arg, params, &vm, &h, err) == -1)
 		return;
 	judge(&vm, &h, &v);
 	/* The error featured's VM.migrate would give. */
-	if (v.v == COMPAT_HVM_REQUIRED)
-		rpc_error_api(err, "VM_HVM_REQUIRED", 1, vm.id);
-	else if (v.v != COMPAT_OK)
-		rpc_error_api(err, "VM_INCOMPATIBLE_WITH_THIS_HOST", 3, vm.id,
-		    h.id, compat_reason(v.v));
+	compat_error(&v, vm.id, h.id, err);
 }
 
 /* {compatible, reason?, missing_features, vendor_mismatch} */
 static struct json_object *
-verdict_json(const struct verdict *v, const char *host)
+verdict_json(const struct compat_verdict *v, const char *host)
 {
 	struct json_object *o = json_object_new_object();
 
 	if (host)
 		json_object_object_add(o, "host", json_object_new_string(host));
 	json_object_object_add(o, "compatible",
-	    json_object_new_boolean(v->v == COMPAT_OK));
-	if (v->v != COMPAT_OK)
+	    json_object_new_boolean(v->code == COMPAT_OK));
+	if (v->code != COMPAT_OK)
 		json_object_object_add(o, "reason",
-		    json_object_new_string(compat_reason(v->v)));
+		    json_object_new_string(compat_reason(v->code)));
 	json_object_object_add(o, "missing_features",
 	    feature_names_json(&v->missing));
 	json_object_object_add(o, "vendor_mismatch",
-	    json_object_new_boolean(v->v == COMPAT_VENDOR));
+	    json_object_new_boolean(v->code == COMPAT_VENDOR));
 	return o;
 }
 
@@ -84,9 +85,9 @@ void
 vm_check_migrate(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
+	struct compat_verdict v;
 	struct host_view h;
 	struct vm_view vm;
-	struct verdict v;
 
 	if (load_pair(arg, params, &vm, &h, err) == -1)
 		return;
@@ -103,7 +104,7 @@ static int
 possible_one(const struct host_view *h, void *arg)
 {
 	struct possible *p = arg;
-	struct verdict v;
+	struct compat_verdict v;
 
 	judge(p->vm, h, &v);
 	json_object_array_add(p->list, verdict_json(&v, h->id));
