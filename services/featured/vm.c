@@ -55,12 +55,15 @@ vm_compat(const struct vm_rec *vm, struct compat_vm *out)
 }
 
 /*
- * May vm, with its fixed flags and in its power state, be on h?  The
- * rule is lib/compat.c's; the error is the XenAPI one it names.
+ * The verdict of one of lib/compat.c's rules on vm and h: 0, or -1 with
+ * the XenAPI error it names.  compat_judge: may vm, with its fixed flags
+ * and in its power state, be on h?  compat_judge_boot: can h start vm at
+ * all, before its flags are given?
  */
 static int
-vm_may_run_on(const struct vm_rec *vm, const struct host_rec *h,
-    struct rpc_error *err)
+vm_judged(const struct vm_rec *vm, const struct host_rec *h,
+    void (*judge)(const struct compat_vm *, const struct compat_host *,
+    struct compat_verdict *), struct rpc_error *err)
 {
 	struct compat_verdict v;
 	struct compat_host ch;
@@ -68,22 +71,7 @@ vm_may_run_on(const struct vm_rec *vm, const struct host_rec *h,
 
 	vm_compat(vm, &cv);
 	host_compat(h, &ch);
-	compat_judge(&cv, &ch, &v);
-	return compat_error(&v, vm->id, h->id, err);
-}
-
-/* Can h start vm at all, before its flags are given? */
-static int
-vm_may_boot_on(const struct vm_rec *vm, const struct host_rec *h,
-    struct rpc_error *err)
-{
-	struct compat_verdict v;
-	struct compat_host ch;
-	struct compat_vm cv;
-
-	vm_compat(vm, &cv);
-	host_compat(h, &ch);
-	compat_judge_boot(&cv, &ch, &v);
+	judge(&cv, &ch, &v);
 	return compat_error(&v, vm->id, h->id, err);
 }
 
@@ -140,7 +128,7 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	struct featureset level;
 	char why[8];
 
-	if (vm_may_boot_on(vm, h, err) == -1)
+	if (vm_judged(vm, h, compat_judge_boot, err) == -1)
 		return -1;
 	if (override == NULL) {
 		if (vm_level(f, h, vm->domain_type, &level, err) == -1)
@@ -159,7 +147,7 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	 * and neither may the pool level on a member whose max set of the
 	 * kind is missing (a host the level was not folded from).
 	 */
-	if (vm_may_run_on(vm, h, err) == -1)
+	if (vm_judged(vm, h, compat_judge, err) == -1)
 		return -1;
 	return vm_store(f, vm, err);
 }
@@ -225,7 +213,7 @@ vm_move(struct featured *f, struct json_object *params,
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1 ||
 	    vm_in_state(&vm, from, err) == -1 ||
 	    host_load(f, rpc_param_string(params, "host"), &h, err) == -1 ||
-	    vm_may_run_on(&vm, &h, err) == -1)
+	    vm_judged(&vm, &h, compat_judge, err) == -1)
 		return -1;
 	strlcpy(vm.host, h.id, sizeof(vm.host));
 	vm.power_state = POWER_RUNNING;
@@ -386,7 +374,8 @@ do_vm_import(struct featured *f, struct json_object *params,
 	 * A running or suspended VM lands with the set it carries: the host
 	 * must be able to run it, as for a migration.
 	 */
-	if (vm_may_run_on(&vm, &h, err) == -1 || vm_store(f, &vm, err) == -1)
+	if (vm_judged(&vm, &h, compat_judge, err) == -1 ||
+	    vm_store(f, &vm, err) == -1)
 		return -1;
 	log_info("VM %s imported on %s (%s%s)", vm.id, h.id,
 	    power_state_name(vm.power_state), vm.legacy ? ", legacy" : "");
