@@ -75,6 +75,60 @@ compat_error(const struct compat_verdict *v, const char *vm,
 	}
 }
 
+/*
+ * xapi HEAD stores the flags as they come and zero-extends them; cpulevel
+ * keeps the older rule for sets from an older toolstack (a deliberate
+ * difference, proto/README.md).  One of 4 words or fewer is the
+ * pre-Dundee format, whose words the VM keeps and the rest of which it
+ * inherits from the landing host's max set; a missing one is the host's
+ * whole set.  A set of 5 words or more is levelling v2: kept as it is,
+ * words it lacks are absent features (compat_judge zero-extends it).  The
+ * old 4-word format had leaf 1 ECX before EDX and likewise for the
+ * extended leaf: each pair is swapped into Xen's order first.
+ */
+#define LEGACY_MAX_WORDS	4
+
+int
+compat_import_set(const struct featureset *carried,
+    const struct featureset *host_max, struct featureset *out)
+{
+	struct featureset vm;
+	size_t i;
+
+	if (carried == NULL) {
+		*out = *host_max;
+		return 1;
+	}
+	if (carried->len > LEGACY_MAX_WORDS) {
+		*out = *carried;
+		return 0;
+	}
+	vm = *carried;
+	if (vm.len == 4) {
+		vm.w[0] = carried->w[1];
+		vm.w[1] = carried->w[0];
+		vm.w[2] = carried->w[3];
+		vm.w[3] = carried->w[2];
+	}
+	for (i = vm.len; i < host_max->len; i++)
+		vm.w[i] = host_max->w[i];
+	if (vm.len < host_max->len)
+		vm.len = host_max->len;
+	*out = vm;
+	return 1;
+}
+
+/*
+ * xapi leaves a host without *_host keys out of the level altogether,
+ * which would give VMs features it lacks: its max set stands in (a
+ * deliberate difference, proto/README.md).
+ */
+const struct featureset *
+level_member_set(const struct featureset *dflt, const struct featureset *max)
+{
+	return dflt ? dflt : max;
+}
+
 void
 level_merge(struct featureset *level, const struct featureset *member)
 {

@@ -82,6 +82,23 @@ int		 compat_error(const struct compat_verdict *v, const char *vm,
 		    const char *host, struct rpc_error *err);
 
 /*
+ * The set a running or suspended VM arriving from elsewhere (VM.import)
+ * lands with, from the features it carries (NULL: none) and the landing
+ * host's max set of its kind.  Returns 1 when it inherited from the host
+ * ("legacy": no more mobile than that host until it next starts), else 0.
+ */
+int		 compat_import_set(const struct featureset *carried,
+		    const struct featureset *host_max, struct featureset *out);
+
+/*
+ * The set a member contributes to the pool level of a kind: its default
+ * set (NULL: no such key), or, for a host from an older toolstack
+ * without *_host keys, its max set.  NULL: neither.
+ */
+const struct featureset *level_member_set(const struct featureset *dflt,
+		    const struct featureset *max);
+
+/*
  * Fold one member's default set into a pool level, as xapi's
  * create_pool_cpuinfo does: an empty set on either side is the identity
  * (a member that reported nothing does not level the pool to nothing),

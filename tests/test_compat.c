@@ -1431,6 +1431,62 @@ test_model_pairs(void)
 	    "rule and the deep dependencies");
 }
 
+/*
+ * The set an arriving VM lands with: missing or 4 words or fewer inherit
+ * from the host (a 4-word set reordered first), 5 or more are kept.
+ */
+static void
+test_import_set(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*carried;	/* NULL: none */
+		const char	*want;
+		int		 legacy;
+	} cases[] = {
+		{ "no features: the host's whole set", NULL,
+		    "11111111-22222222-33333333-44444444-55555555-66666666", 1 },
+		{ "\"\": the host's words", "",
+		    "11111111-22222222-33333333-44444444-55555555-66666666", 1 },
+		{ "3 words kept, the rest the host's", "a-b-c",
+		    "0000000a-0000000b-0000000c-44444444-55555555-66666666", 1 },
+		{ "4 words: ECX/EDX pairs swapped, the rest the host's",
+		    "a-b-c-d",
+		    "0000000b-0000000a-0000000d-0000000c-55555555-66666666", 1 },
+		{ "5 words: v2, kept as it is", "a-b-c-d-e",
+		    "0000000a-0000000b-0000000c-0000000d-0000000e", 0 },
+		{ "longer than the host's: kept", "1-2-3-4-5-6-7",
+		    "00000001-00000002-00000003-00000004-00000005-00000006-"
+		    "00000007", 0 },
+	};
+	struct featureset host = fs("11111111-22222222-33333333-44444444-"
+	    "55555555-66666666"), carried, out, want;
+	size_t i;
+	int legacy;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		if (cases[i].carried)
+			carried = fs(cases[i].carried);
+		legacy = compat_import_set(cases[i].carried ? &carried : NULL,
+		    &host, &out);
+		want = fs(cases[i].want);
+		snprintf(label, sizeof(label), "compat_import_set: %s",
+		    cases[i].name);
+		ok(same(&out, &want), label);
+		if (!same(&out, &want))
+			diag("  got %s, want %s", fmt(&out), fmt(&want));
+		snprintf(label, sizeof(label), "compat_import_set: %s: legacy "
+		    "%d", cases[i].name, cases[i].legacy);
+		is_int(legacy, cases[i].legacy, label);
+	}
+	ok(level_member_set(&host, &carried) == &host,
+	    "level_member_set: the default set where there is one");
+	ok(level_member_set(NULL, &carried) == &carried,
+	    "level_member_set: the max set for a host without *_host keys");
+	ok(level_member_set(NULL, NULL) == NULL,
+	    "level_member_set: neither: none");
+}
+
 int
 main(void)
 {
@@ -1445,6 +1501,7 @@ main(void)
 	test_combine();
 	test_rsba_all();
 	test_level();
+	test_import_set();
 	test_model_pairs();
 	return done_testing();
 }

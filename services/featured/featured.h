@@ -126,7 +126,7 @@ void	host_get_cpu_info(void *, struct json_object *, struct json_object **,
 void	host_destroy(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
 /* The host's set of a kind: default (level) or max (migration). */
-const struct optfs *host_default_set(const struct host_rec *h,
+const struct featureset *host_default_set(const struct host_rec *h,
 	    enum domain_type dt);
 const struct optfs *host_max_set(const struct host_rec *h,
 	    enum domain_type dt);

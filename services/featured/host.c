@@ -13,18 +13,15 @@ host_max_set(const struct host_rec *h, enum domain_type dt)
 	return domain_is_hvm(dt) ? &h->hvm : &h->pv;
 }
 
-/*
- * A host from an older toolstack has no *_host keys: its max set serves.
- * (xapi leaves such a host out of the pool level altogether, which lets
- * VMs start with features it lacks: proto/README.md, "Deliberate
- * differences".)
- */
-const struct optfs *
+/* What the host gives a new VM of the kind: level_member_set()'s rule. */
+const struct featureset *
 host_default_set(const struct host_rec *h, enum domain_type dt)
 {
 	const struct optfs *d = domain_is_hvm(dt) ? &h->hvm_host : &h->pv_host;
+	const struct optfs *m = host_max_set(h, dt);
 
-	return d->present ? d : host_max_set(h, dt);
+	return level_member_set(d->present ? &d->fs : NULL,
+	    m->present ? &m->fs : NULL);
 }
 
 void

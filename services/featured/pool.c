@@ -20,10 +20,16 @@ struct fold {
 };
 
 static void
-fold_set(struct featureset *level, const struct optfs *member)
+fold_set(struct featureset *level, const struct featureset *member)
 {
-	if (member->present)
-		level_merge(level, &member->fs);
+	if (member)
+		level_merge(level, member);
+}
+
+static const struct featureset *
+optfs_get(const struct optfs *o)
+{
+	return o->present ? &o->fs : NULL;
 }
 
 static int
@@ -33,10 +39,10 @@ fold_member(const struct host_rec *h, void *arg)
 	struct pool_rec *p = fo->p;
 
 	fold_set(&p->pv_host, host_default_set(h, DOMAIN_PV));
-	fold_set(&p->pv, &h->pv);
+	fold_set(&p->pv, optfs_get(&h->pv));
 	if (h->hvm_capable) {
 		fold_set(&p->hvm_host, host_default_set(h, DOMAIN_HVM));
-		fold_set(&p->hvm, &h->hvm);
+		fold_set(&p->hvm, optfs_get(&h->hvm));
 	}
 	p->cpu_count += h->cpu_count;
 	p->socket_count += h->socket_count;

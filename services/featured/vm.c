@@ -81,7 +81,7 @@ vm_level(struct featured *f, const struct host_rec *h,
     enum domain_type domain_type, struct featureset *level,
     struct rpc_error *err)
 {
-	const struct optfs *own = host_default_set(h, domain_type);
+	const struct featureset *own = host_default_set(h, domain_type);
 	struct pool_rec p;
 
 	if (h->pool[0]) {
@@ -96,12 +96,12 @@ vm_level(struct featured *f, const struct host_rec *h,
 		return -1;
 	}
 	/* An empty set is none, as it is in a pool's level. */
-	if (!own->present || own->fs.len == 0) {
+	if (own == NULL || own->len == 0) {
 		rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h->id,
 		    domain_default_key(domain_type));
 		return -1;
 	}
-	*level = own->fs;
+	*level = *own;
 	return 0;
 }
 
@@ -276,49 +276,6 @@ do_vm_shutdown(struct featured *f, struct json_object *params,
 
 TXN_HANDLER(vm_shutdown, do_vm_shutdown)
 
-/*
- * The set of a VM arriving from an older toolstack (xapi's
- * upgrade_features): one of 4 words or fewer is the pre-Dundee format,
- * whose words the VM keeps and the rest of which it inherits from the
- * landing host's max set; a missing one is the host's whole set.  Either
- * makes the VM "legacy": no more mobile than that host until it next
- * boots.  A set of 5 words or more is levelling v2: kept as it is, words
- * it lacks are absent features (compat zero-extends it).  The old 4-word
- * format had leaf 1 ECX before EDX and likewise for the extended leaf:
- * each pair is swapped into Xen's order first.
- */
-#define LEGACY_MAX_WORDS	4
-
-static int
-vm_import_features(const struct featureset *carried, int has,
-    const struct featureset *host_max, struct featureset *out)
-{
-	struct featureset vm;
-	size_t i;
-
-	if (!has) {
-		*out = *host_max;
-		return 1;
-	}
-	if (carried->len > LEGACY_MAX_WORDS) {
-		*out = *carried;
-		return 0;
-	}
-	vm = *carried;
-	if (vm.len == 4) {
-		vm.w[0] = carried->w[1];
-		vm.w[1] = carried->w[0];
-		vm.w[2] = carried->w[3];
-		vm.w[3] = carried->w[2];
-	}
-	for (i = vm.len; i < host_max->len; i++)
-		vm.w[i] = host_max->w[i];
-	if (vm.len < host_max->len)
-		vm.len = host_max->len;
-	*out = vm;
-	return 1;
-}
-
 static int
 do_vm_import(struct featured *f, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
@@ -367,7 +324,7 @@ do_vm_import(struct featured *f, struct json_object *params,
 	/* A halted VM's next start gives it the pool level anyway. */
 	if (vm.power_state != POWER_HALTED && max->present) {
 		vm.features.present = 1;
-		vm.legacy = vm_import_features(&carried, fstr != NULL,
+		vm.legacy = compat_import_set(fstr ? &carried : NULL,
 		    &max->fs, &vm.features.fs);
 	}
 	/*
