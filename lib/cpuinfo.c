@@ -120,6 +120,9 @@ cpuinfo_get_fs(const struct cpuinfo *ci, const char *key,
 	}
 	if (fs_parse(v, fs, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "cpu_info key %s: %s", key, why);
+		/* The value is in it: cut, if it was, on a character. */
+		if (errlen > 0)
+			err[utf8_cut(err, errlen - 1)] = '\0';
 		return -1;
 	}
 	return 0;
@@ -155,14 +158,19 @@ cpuinfo_from_json(struct cpuinfo *ci, struct json_object *obj, char *err,
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		k = json_object_iter_peek_name(&it);
 		v = json_object_iter_peek_value(&it);
+		/* A key too long is named by its first 64 bytes, cut on
+		 * a character: the message goes back to the peer. */
 		if (json_clean_string(v) == NULL) {
-			snprintf(err, errlen, "cpu_info key '%.64s': value "
-			    "must be a string without NUL characters", k);
+			snprintf(err, errlen, "cpu_info key '%.*s': value "
+			    "must be a string without NUL characters",
+			    (int)utf8_cut(k, CPUINFO_MAX_KEY), k);
 			goto fail;
 		}
 		if (strlen(k) == 0 || strlen(k) > CPUINFO_MAX_KEY) {
-			snprintf(err, errlen, "cpu_info key '%.64s': keys "
-			    "are 1 to %d characters", k, CPUINFO_MAX_KEY);
+			snprintf(err, errlen, "cpu_info key '%.*s': keys "
+			    "are 1 to %d characters",
+			    (int)utf8_cut(k, CPUINFO_MAX_KEY), k,
+			    CPUINFO_MAX_KEY);
 			goto fail;
 		}
 		if (ci->n == CPUINFO_MAX_KEYS) {

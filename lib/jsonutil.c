@@ -1,4 +1,5 @@
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,10 +51,12 @@ is_space(char c)
  * The length of the well-formed UTF-8 sequence at s (RFC 3629, Unicode's
  * table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF), or
  * 0.  json-c checks less (0.15 on) or nothing (before), and a daemon must
- * not store and hand back text that no client can decode.
+ * not store and hand back text that no client can decode.  The bytes are
+ * read in order and a NUL fails as a continuation byte, so nothing past
+ * a C string's end is read.
  */
 static size_t
-utf8_seq(const unsigned char *s, size_t left)
+seq_len(const unsigned char *s, size_t left)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n, k;
@@ -80,16 +83,65 @@ utf8_seq(const unsigned char *s, size_t left)
 	return n + 1;
 }
 
+size_t
+utf8_seq(const char *s, size_t left)
+{
+	return seq_len((const unsigned char *)s, left);
+}
+
+size_t
+utf8_cut(const char *s, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t at = 0, n;
+
+	while (u[at] != '\0' && (n = seq_len(u + at, SIZE_MAX)) != 0 &&
+	    n <= max - at)
+		at += n;
+	return at;
+}
+
+static int
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 /*
- * What json-c cannot be trusted with: text that is not UTF-8, and a
- * member name holding \u0000.  json-c keeps names as C strings, so such
- * a name would reach us cut short, as another member's ("vendor\u0000x"
- * read as "vendor").  A string is a name when a ':' follows it across
- * JSON white space.  That holds only if nothing else may stand between:
- * older json-c also skips \v and \f, comments, and reads 'names', so the
- * bytes JSON never has outside strings (', /, control characters but its
- * white space) are refused here, whatever json-c would do.  One pass;
- * json-c then judges the rest of the syntax.
+ * Whether the '0' at s[i], outside strings, begins the integer part of a
+ * number, where JSON allows no leading zero.  Not after a digit or '.'
+ * (inside a number), nor after 'e', 'E', '+', or a '-' that follows 'e'
+ * or 'E': an exponent, whose digits may have leading zeros ("1e-05").
+ * Before a '0', valid JSON has no other letter than an exponent's 'e'.
+ */
+static int
+starts_int(const unsigned char *s, size_t i)
+{
+	unsigned char p;
+
+	if (i == 0)
+		return 1;
+	p = s[i - 1];
+	if (p == '-')
+		return i == 1 || (s[i - 2] != 'e' && s[i - 2] != 'E');
+	return !is_digit(p) && p != '.' && p != 'e' && p != 'E' && p != '+';
+}
+
+/*
+ * What json-c cannot be trusted with: text that is not UTF-8, what RFC
+ * 8259 forbids but json-c takes, and a member name holding \u0000.
+ * json-c (0.11 to 0.16 at least) reads raw control characters inside
+ * strings, and numbers with leading zeros ("01", "-007"), which JSON has
+ * not: another parser would refuse the very text we accepted.  json-c
+ * keeps names as C strings, so a name holding \u0000 would reach us cut
+ * short, as another member's ("vendor\u0000x" read as "vendor").  A
+ * string is a name when a ':' follows it across JSON white space.  That
+ * holds only if nothing else may stand between: older json-c also skips
+ * \v and \f, comments, and reads 'names', so the bytes JSON never has
+ * outside strings (', /, control characters but its white space) are
+ * refused here, whatever json-c would do.  One pass, every rule in it
+ * (migcheck's hot path parses each request); json-c then judges the rest
+ * of the syntax.
  */
 static int
 text_ok(const char *buf, size_t len, char *err, size_t errlen)
@@ -99,7 +151,7 @@ text_ok(const char *buf, size_t len, char *err, size_t errlen)
 	int in = 0, nul = 0;
 
 	while (i < len) {
-		if ((n = utf8_seq(s + i, len - i)) == 0) {
+		if ((n = seq_len(s + i, len - i)) == 0) {
 			snprintf(err, errlen, "invalid UTF-8 at byte %zu", i);
 			return -1;
 		}
@@ -110,8 +162,18 @@ text_ok(const char *buf, size_t len, char *err, size_t errlen)
 				    "(0x%02x) outside a string", i, s[i]);
 				return -1;
 			}
+			if (s[i] == '0' && i + 1 < len && is_digit(s[i + 1]) &&
+			    starts_int(s, i)) {
+				snprintf(err, errlen, "not JSON: a number with "
+				    "a leading zero at byte %zu", i);
+				return -1;
+			}
 			in = s[i] == '"';
 			nul = 0;
+		} else if (s[i] < 0x20) {
+			snprintf(err, errlen, "not JSON: control character "
+			    "0x%02x in a string at byte %zu", s[i], i);
+			return -1;
 		} else if (s[i] == '\\' && i + 1 < len) {
 			if (i + 5 < len && memcmp(s + i + 1, "u0000", 5) == 0)
 				nul = 1;

@@ -40,6 +40,25 @@ struct json_object *json_parse_stored(const char *buf, size_t len,
  */
 const char	*json_clean_string(struct json_object *v);
 
+/*
+ * UTF-8 as RFC 3629 has it (Unicode's table 3-7: no overlong forms, no
+ * surrogates, nothing past U+10FFFF): the length of the well-formed
+ * character at s, of at most left bytes, or 0.  A NUL ends any
+ * sequence, so for a C string left may be SIZE_MAX.
+ */
+size_t		 utf8_seq(const char *s, size_t left);
+/*
+ * Where to cut the C string s to at most max bytes: the length of its
+ * longest prefix made of whole, well-formed characters.  Every bounded
+ * copy of text a peer may read goes through it ("%.*s" with
+ * (int)utf8_cut(s, max), or buf[utf8_cut(buf, max)] = '\0' after
+ * snprintf): a cut through a character, or a character that snprintf
+ * cut short, would hand the peer text that no client can decode.  It
+ * stops at the first ill-formed byte too, so what it keeps is UTF-8
+ * even of a stored text that an older build let through.
+ */
+size_t		 utf8_cut(const char *s, size_t max);
+
 /* Compact, with '/' left alone where the json-c version allows. */
 const char	*json_compact(struct json_object *obj);
 const char	*json_pretty(struct json_object *obj);

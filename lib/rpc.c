@@ -25,13 +25,21 @@ rpc_error_clear(struct rpc_error *err)
 	memset(err, 0, sizeof(*err));
 }
 
+/* The message, cut on a character to fit (a peer's reply may be long). */
+static void
+set_message(struct rpc_error *err, const char *message)
+{
+	snprintf(err->message, sizeof(err->message), "%.*s",
+	    (int)utf8_cut(message, sizeof(err->message) - 1), message);
+}
+
 void
 rpc_error_set(struct rpc_error *err, int code, const char *message,
     struct json_object *data)
 {
 	json_object_put(err->data);
 	err->code = code;
-	strlcpy(err->message, message, sizeof(err->message));
+	set_message(err, message);
 	err->data = data;
 }
 
@@ -46,6 +54,8 @@ rpc_error_param(struct rpc_error *err, const char *param, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	/* Not a character cut short, should the reason not fit. */
+	why[utf8_cut(why, sizeof(why) - 1)] = '\0';
 	json_object_object_add(data, "param", json_object_new_string(param));
 	json_object_object_add(data, "reason", json_object_new_string(why));
 	rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params", data);
@@ -155,8 +165,9 @@ check_flags(const char *name, struct json_object *v, struct rpc_error *err)
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		k = json_object_iter_peek_name(&it);
 		if (strcmp(k, "vendor") != 0 && strcmp(k, "features") != 0) {
-			rpc_error_param(err, name, "unknown key '%.64s': "
-			    "expected vendor and features", k);
+			rpc_error_param(err, name, "unknown key '%.*s': "
+			    "expected vendor and features",
+			    (int)utf8_cut(k, CPUINFO_MAX_KEY), k);
 			return -1;
 		}
 	}
@@ -441,21 +452,27 @@ reply_text(struct json_object *id, struct json_object *result,
 	return text;
 }
 
-/* The dbg id for the log: a control character cannot forge a log line. */
+/*
+ * A string member of obj (a peer's) for the log line, through the one
+ * escape (log_esc()): a newline in it cannot forge a line.  Untouched if
+ * there is none (the dbg id is optional, a method may be no string), or
+ * if clean and it holds a NUL: an unknown method "Test.echo\u0000x" must
+ * not be logged as Test.echo.  A dbg id is logged up to its NUL, to
+ * follow the task whose request was refused for it.
+ */
 static void
-copy_param(struct json_object *params, const char *name, char *buf,
-    size_t len)
+outcome_copy(struct json_object *obj, const char *name, int clean,
+    char *buf, size_t len)
 {
 	struct json_object *v;
-	char *p;
+	const char *s;
 
-	if (len > 0 && params &&
-	    json_object_object_get_ex(params, name, &v) &&
-	    json_object_is_type(v, json_type_string))
-		strlcpy(buf, json_object_get_string(v), len);
-	for (p = buf; len > 0 && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	if (!json_object_object_get_ex(obj, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return;
+	s = clean ? json_clean_string(v) : json_object_get_string(v);
+	if (s != NULL)
+		log_esc(s, buf, len);
 }
 
 char *
@@ -470,8 +487,10 @@ rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
 	char *reply;
 
 	memset(&err, 0, sizeof(err));
-	memset(out, 0, sizeof(*out));
-	snprintf(out->method, sizeof(out->method), "?");
+	/* Field by field: dbg's buffer is a kilobyte, and migcheck answers
+	 * thousands of requests a second. */
+	strlcpy(out->method, "?", sizeof(out->method));
+	out->dbg[0] = '\0';
 	if (json_parse_value(msg, len, &req, why, sizeof(why)) == -1)
 		rpc_error_set(&err, RPC_PARSE_ERROR, "Parse error",
 		    json_object_new_string(why));
@@ -481,11 +500,13 @@ rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
 			params = json_object_new_object();
 		else
 			json_object_get(params);
-		copy_param(params, "dbg", out->dbg, sizeof(out->dbg));
+		outcome_copy(params, "dbg", 0, out->dbg, sizeof(out->dbg));
 		if (check_params(meth->params, params, &err) == 0)
 			meth->handler(ctx, params, &result, &err);
 		json_object_put(params);
-	}
+	} else if (err.code == RPC_METHOD_NOT_FOUND)
+		outcome_copy(req, "method", 1, out->method,
+		    sizeof(out->method));
 	out->code = err.code;
 	strlcpy(out->message, err.message, sizeof(out->message));
 	reply = reply_text(id, result, &err);
@@ -598,9 +619,8 @@ rpc_reply_parse(const char *buf, size_t len, long long id,
 	    json_object_object_get_ex(e, "code", &v)) {
 		err->code = json_object_get_int(v);
 		if (json_object_object_get_ex(e, "message", &v))
-			strlcpy(err->message, json_object_get_string(v) ?
-			    json_object_get_string(v) : "null",
-			    sizeof(err->message));
+			set_message(err, json_object_get_string(v) ?
+			    json_object_get_string(v) : "null");
 		if (json_object_object_get_ex(e, "data", &v))
 			err->data = json_object_get(v);
 		rc = 1;

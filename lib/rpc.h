@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "jsonutil.h"
+#include "log.h"
 #include "vmtypes.h"
 
 #define RPC_API_VERSION		1
@@ -61,10 +62,15 @@ struct rpc_method {
 	const struct rpc_param	*params;	/* ends with a NULL name */
 };
 
-/* What became of one call, for the log line the server writes. */
+/*
+ * What became of one call, for the log line the server writes.  What the
+ * peer chose is escaped here, by log_esc(), so every "%s" of it is safe.
+ */
 struct rpc_outcome {
-	char	method[64];		/* "?" until known */
-	char	dbg[RPC_MAX_DBG + 1];
+	/* The method; an unknown one as the peer named it, escaped and
+	 * cut; "?" when there is none (not JSON, no string). */
+	char	method[64];
+	char	dbg[LOG_ESC_SIZE(RPC_MAX_DBG)];	/* escaped */
 	int	code;			/* 0, or the error's code */
 	char	message[64];		/* the error's message */
 };

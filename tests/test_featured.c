@@ -1946,8 +1946,81 @@ step15_local_no_hvm(void)
 	fc_stop_checked(&F2, "the second daemon");
 }
 
+/*
+ * 17. A peer's text in the log (issue 10, defect 5): a vendor is the
+ * peer's, and a newline in it must not forge a log line.  A member that
+ * reboots with a forged vendor is logged twice (the pool mixes vendors;
+ * then, alone in its pool, the pool's vendor changes): neither may begin
+ * a line of its own.
+ */
+static int
+log_line_starts(const char *path, const char *prefix, int *lines)
+{
+	char line[4096];
+	FILE *fp = fopen(path, "r");
+	int found = 0;
+
+	*lines = 0;
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		(*lines)++;
+		if (strncmp(line, prefix, strlen(prefix)) == 0)
+			found = 1;
+	}
+	fclose(fp);
+	return found;
+}
+
+/* Whether some line of the file at path holds s. */
+static int
+log_has(const char *path, const char *s)
+{
+	char line[4096];
+	FILE *fp = fopen(path, "r");
+	int found = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, s) != NULL;
+	fclose(fp);
+	return found;
+}
+
 static void
-step17_stop(void)
+step17_log_escape(void)
+{
+	struct host a = H1, b = H1, forged = H1;
+	json_object *r;
+	int lines, found;
+
+	a.id = "la";
+	b.id = "lb";
+	host_boot(&a, NULL, 0);
+	host_boot(&b, NULL, 0);
+	pool_join("pl", "la", 1);
+	pool_join("pl", "lb", 0);
+	forged.id = "lb";
+	forged.vendor = "Evil\nforged-line: host lb\rx\x1b[2J";
+	r = call("Host.boot", jobj("host", js("lb"), "cpu_info",
+	    cpu_info(&forged), NULL));
+	expect_result(r, "Host.boot lb with a vendor holding a newline", NULL);
+	json_object_put(r);
+	r = call("Pool.eject", jobj("pool", js("pl"), "host", js("la"),
+	    NULL));
+	expect_result(r, "Pool.eject pl la: lb is alone", NULL);
+	json_object_put(r);
+	found = log_line_starts(F.log, "forged-line", &lines);
+	diag("  %d log lines read", lines);
+	ok(found == 0 && lines > 0, "no log line begins with the text after "
+	    "the vendor's newline");
+	ok(log_has(F.log, "Evil\\x0aforged-line: host lb\\x0dx\\x1b[2J"),
+	    "the vendor is logged escaped: \\x0a, \\x0d, \\x1b");
+}
+
+static void
+step18_stop(void)
 {
 	fc_stop_checked(&F, "the daemon (final)");
 }
@@ -1982,6 +2055,7 @@ main(void)
 	fc_run("14. placements the rules forbid", step14_forbidden);
 	fc_run("15. --local-host without HVM", step15_local_no_hvm);
 	fc_run("16. levelling as xapi and XCP-ng", step16_levelling);
-	fc_run("17. stop", step17_stop);
+	fc_run("17. a peer's text in the log", step17_log_escape);
+	fc_run("18. stop", step18_stop);
 	return done_testing();
 }

@@ -164,7 +164,55 @@ L(const char *name, const char *what)
 	return label;
 }
 
-/* rpc_dispatch on (msg, len), the reply parsed; NULL if it does not parse. */
+/*
+ * Strict UTF-8 (RFC 3629: no overlong form, no surrogate, nothing past
+ * U+10FFFF, no sequence cut short), decoded here rather than checked
+ * with lib/'s table, so that a mistake there cannot hide itself.
+ */
+static int
+utf8_strict(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, n, k;
+	uint32_t cp, min;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			n = 1;
+			cp = s[i] & 0x1f;
+			min = 0x80;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 2;
+			cp = s[i] & 0x0f;
+			min = 0x800;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			n = 3;
+			cp = s[i] & 0x07;
+			min = 0x10000;
+		} else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/*
+ * rpc_dispatch on (msg, len), the reply parsed; NULL if it does not parse.
+ * Every reply, error or not, is decoded as strict UTF-8 first.
+ */
 static struct json_object *
 dispatch_len(const char *name, const char *msg, size_t len,
     struct rpc_outcome *out)
@@ -176,6 +224,9 @@ dispatch_len(const char *name, const char *msg, size_t len,
 	reply = rpc_dispatch(methods, &ctx, msg, len, out ? out : &o);
 	if (!ok(reply != NULL, L(name, "rpc_dispatch returns a reply")))
 		return NULL;
+	if (!ok(utf8_strict(reply, strlen(reply)),
+	    L(name, "the reply is well-formed UTF-8")))
+		printf("#   reply: %s\n", reply);
 	r = json_tokener_parse(reply);
 	if (!ok(r != NULL && json_object_is_type(r, json_type_object),
 	    L(name, "the reply is a JSON object")))
@@ -449,6 +500,51 @@ static const struct {
 	    RPC_INVALID_REQUEST, "1", D_STRING, NULL },
 	{ "a trailing comma", "{'id':1,}", RPC_PARSE_ERROR, "null", D_STRING,
 	    NULL },
+	/*
+	 * RFC 8259, which json-c does not hold to: no raw control character
+	 * (U+0000 to U+001F) inside a string, and no leading zero in a
+	 * number.  Another parser would refuse the text, so we do too.
+	 */
+	{ "a raw U+0001 in a string", ECHO(",'s':'a\x01" "b'"),
+	    RPC_PARSE_ERROR, "null", D_STRING,
+	    "not JSON: control character 0x01 in a string at byte 73" },
+	{ "a raw U+001F in a string", ECHO(",'s':'\x1f'"), RPC_PARSE_ERROR,
+	    "null", D_STRING, NULL },
+	{ "a raw newline in a string", ECHO(",'s':'a\nb'"), RPC_PARSE_ERROR,
+	    "null", D_STRING, NULL },
+	{ "a raw tab in a string", ECHO(",'s':'a\tb'"), RPC_PARSE_ERROR,
+	    "null", D_STRING, NULL },
+	{ "a raw CR in a cpu_info value", ECHO(",'ci':{'vendor':'x\ry'}"),
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "a raw ESC in a member name", ECHO(",'obj':{'a\x1b':'v'}"),
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "a raw control character in the id", "{'jsonrpc':'2.0',"
+	    "'id':'a\x02','method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "a raw control character after a backslash",
+	    ECHO(",'s':'a\\\x01'"), RPC_PARSE_ERROR, "null", D_STRING,
+	    NULL },
+	{ "an id with a leading zero", "{'jsonrpc':'2.0','id':01,"
+	    "'method':'Test.echo','params':{'host':'h1'}}", RPC_PARSE_ERROR,
+	    "null", D_STRING,
+	    "not JSON: a number with a leading zero at byte 22" },
+	{ "a negative id with leading zeros", "{'jsonrpc':'2.0',"
+	    "'id':-00717783,'method':'Test.echo','params':{'host':'h1'}}",
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "an int param 00", ECHO(",'n':00"), RPC_PARSE_ERROR, "null",
+	    D_STRING, NULL },
+	{ "an int param -01", ECHO(",'n':-01"), RPC_PARSE_ERROR, "null",
+	    D_STRING, NULL },
+	{ "a fraction with a leading zero", ECHO(",'n':01.5"),
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "an exponent form with a leading zero", ECHO(",'n':-0123e4"),
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "a leading zero in an array", "[0,01]", RPC_PARSE_ERROR, "null",
+	    D_STRING, NULL },
+	{ "a leading zero after white space", "{'id': \n 07}",
+	    RPC_PARSE_ERROR, "null", D_STRING, NULL },
+	{ "a bare number with a leading zero", "012", RPC_PARSE_ERROR, "null",
+	    D_STRING, NULL },
 
 	/* Not a JSON-RPC 2.0 request object. */
 	{ "batch", "[" ECHO("") "]", RPC_INVALID_REQUEST, "null", D_STRING,
@@ -1043,7 +1139,8 @@ test_outcomes(void)
 {
 	struct rpc_outcome o;
 	struct json_object *r;
-	char *msg;
+	char *msg, *req, *esc, *want;
+	size_t i;
 
 	/* Filled afresh: nothing from the previous call leaks in. */
 	msg = q(ECHO(",'dbg':'first'"));
@@ -1059,6 +1156,8 @@ test_outcomes(void)
 	msg = q("{'jsonrpc':'2.0','id':1,'method':'Test.nope'}");
 	json_object_put(dispatch("outcome unknown method", msg, &o));
 	free(msg);
+	is_str(o.method, "Test.nope", "unknown method: outcome method names "
+	    "it");
 	is_int(o.code, RPC_METHOD_NOT_FOUND, "unknown method: outcome code");
 	is_str(o.message, "Method not found", "unknown method: outcome "
 	    "message");
@@ -1073,13 +1172,55 @@ test_outcomes(void)
 	is_int(o.code, RPC_INVALID_PARAMS, "invalid params: outcome code");
 	is_str(o.message, "Invalid params", "invalid params: outcome message");
 
-	/* A dbg with a newline cannot forge a second log line. */
-	msg = q(ECHO(",'dbg':'a\\nb\\u0001c'"));
+	/* A dbg with a newline cannot forge a second log line: log_esc(). */
+	msg = q(ECHO(",'dbg':'a\\nb\\u0001c\\\\d\\u007f'"));
 	json_object_put(dispatch("outcome dbg with control characters", msg,
 	    &o));
 	free(msg);
-	is_str(o.dbg, "a?b?c", "dbg control characters: outcome dbg has '?' "
-	    "for each");
+	is_str(o.dbg, "a\\x0ab\\x01c\\x5cd\\x7f", "dbg control characters: "
+	    "outcome dbg has each escaped as \\xNN, the backslash too");
+	/* A dbg of 256 ESC is escaped whole: 1024 bytes. */
+	esc = xmalloc(RPC_MAX_DBG * 6 + 1);
+	want = xmalloc(RPC_MAX_DBG * 4 + 1);
+	esc[0] = want[0] = '\0';
+	for (i = 0; i < RPC_MAX_DBG; i++) {
+		strcat(esc, "\\u001b");
+		strcat(want, "\\x1b");
+	}
+	req = xasprintf(ECHO(",'dbg':'%s'"), esc);
+	msg = q(req);
+	free(req);
+	r = dispatch("outcome dbg of 256 ESC", msg, &o);
+	is_int(o.code, 0, "dbg of 256 ESC: accepted");
+	is_str(o.dbg, want, "dbg of 256 ESC: outcome dbg escaped whole");
+	json_object_put(r);
+	free(msg);
+	free(want);
+	free(esc);
+
+	/* An unknown method is named in the log, escaped. */
+	msg = q("{'jsonrpc':'2.0','id':1,'method':'Test.nope\\n x: forged'}");
+	json_object_put(dispatch("outcome unknown method with a newline", msg,
+	    &o));
+	free(msg);
+	is_str(o.method, "Test.nope\\x0a x: forged", "unknown method with a "
+	    "newline: outcome method escaped");
+	msg = q("{'jsonrpc':'2.0','id':1,'method':'Test.echo\\u0000x'}");
+	json_object_put(dispatch("outcome unknown method with a NUL", msg,
+	    &o));
+	free(msg);
+	is_str(o.method, "?", "unknown method with a NUL: not logged as "
+	    "another method's name");
+	esc = repeat('m', 100);
+	msg = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"}",
+	    esc);
+	json_object_put(dispatch("outcome long unknown method", msg, &o));
+	want = xasprintf("%.*s...", (int)sizeof(o.method) - 4, esc);
+	is_str(o.method, want, "long unknown method: outcome method cut to "
+	    "its buffer, marked ...");
+	free(want);
+	free(msg);
+	free(esc);
 
 	msg = q("{'jsonrpc':'1.0','id':1,'method':'Test.echo'}");
 	json_object_put(dispatch("outcome invalid request", msg, &o));
@@ -1323,6 +1464,258 @@ test_client(void)
 	}
 }
 
+/* The reply's error.data.reason, or its error.data[0]; NULL if none. */
+static const char *
+error_text(struct json_object *r, const char *what)
+{
+	struct json_object *e, *d;
+
+	if (r == NULL || !json_object_object_get_ex(r, "error", &e) ||
+	    !json_object_object_get_ex(e, "data", &d))
+		return NULL;
+	if (strcmp(what, "data[0]") == 0)
+		return json_object_is_type(d, json_type_array) ?
+		    json_object_get_string(json_object_array_get_idx(d, 0)) :
+		    NULL;
+	return rpc_param_string(d, what);
+}
+
+/*
+ * Text cut to a bound is cut on a character: a character of 2, 3 and 4
+ * bytes at each offset around the 64-byte cut, in a cpu_info key (too
+ * long, or with a value holding a NUL), a cpu_info value and a param
+ * name (both named whole), and a P_FLAGS key.  dispatch_len() decodes
+ * each reply strictly; here the cut is also where it should be: after
+ * the last character that fits whole.
+ */
+static void
+test_utf8_cuts(void)
+{
+	static const char *const chars[] = {
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9d\x84\x9e"
+	};
+	struct json_object *r;
+	struct rpc_error err;
+	char *base, *want, *req, *msg, *name, *reply, what[256];
+	size_t c, pre, n;
+	int rc;
+
+	for (c = 0; c < NELEM(chars); c++) {
+		for (pre = 60; pre <= 64; pre++) {
+			n = strlen(chars[c]);
+			name = repeat('k', pre);
+			/* Past 64 bytes, whatever the character. */
+			base = xasprintf("%s%s%s%s", name, chars[c], chars[c],
+			    chars[c]);
+			/* 'k' * pre, and the characters that fit whole. */
+			want = xasprintf("'%s%s%s'", name,
+			    pre + n <= 64 ? chars[c] : "",
+			    pre + 2 * n <= 64 ? chars[c] : "");
+
+			snprintf(what, sizeof(what), "cpu_info key of %zu "
+			    "bytes, a %zu-byte character at %zu", strlen(base),
+			    n, pre);
+			req = xasprintf(ECHO(",'ci':{'%s':'v'}"), base);
+			msg = q(req);
+			r = dispatch(what, msg, NULL);
+			ok(error_text(r, "reason") != NULL &&
+			    strstr(error_text(r, "reason"), want) != NULL,
+			    L(what, "the reason names it cut on a character"));
+			json_object_put(r);
+			free(msg);
+			free(req);
+
+			snprintf(what, sizeof(what), "cpu_info key of %zu "
+			    "bytes with a NUL value, a %zu-byte character at "
+			    "%zu", strlen(base), n, pre);
+			req = xasprintf(ECHO(",'ci':{'%s':'a\\u0000'}"), base);
+			msg = q(req);
+			r = dispatch(what, msg, NULL);
+			ok(error_text(r, "reason") != NULL &&
+			    strstr(error_text(r, "reason"), want) != NULL,
+			    L(what, "the reason names it cut on a character"));
+			json_object_put(r);
+			free(msg);
+			free(req);
+
+			snprintf(what, sizeof(what), "param name of %zu "
+			    "bytes, a %zu-byte character at %zu", strlen(base),
+			    n, pre);
+			req = xasprintf(ECHO(",'%s':1"), base);
+			msg = q(req);
+			r = dispatch(what, msg, NULL);
+			is_str(error_text(r, "param"), base,
+			    L(what, "data.param names it whole"));
+			json_object_put(r);
+			free(msg);
+			free(req);
+
+			snprintf(what, sizeof(what), "cpu_info featureset "
+			    "value of %zu bytes, a %zu-byte character at %zu",
+			    strlen(base), n, pre);
+			req = xasprintf(ECHO(",'ci':{'features_pv':'%s'}"),
+			    base);
+			msg = q(req);
+			r = dispatch(what, msg, NULL);
+			is_str(error_text(r, "data[0]"), base,
+			    L(what, "INVALID_FEATURE_STRING names it whole"));
+			json_object_put(r);
+			free(msg);
+			free(req);
+
+			free(want);
+			free(base);
+			free(name);
+		}
+		/* A P_FLAGS key of 64 bytes whose last is a character's. */
+		name = repeat('k', 64 - strlen(chars[c]));
+		base = xasprintf("%s%s", name, chars[c]);
+		want = xasprintf("'%s'", base);
+		snprintf(what, sizeof(what), "P_FLAGS key of 64 bytes ending "
+		    "in a %zu-byte character", strlen(chars[c]));
+		req = xasprintf(ECHO(",'flags':{'%s':'x'}"), base);
+		msg = q(req);
+		r = dispatch(what, msg, NULL);
+		ok(error_text(r, "reason") != NULL &&
+		    strstr(error_text(r, "reason"), want) != NULL,
+		    L(what, "the reason names it whole"));
+		json_object_put(r);
+		free(msg);
+		free(req);
+		free(want);
+		free(base);
+		free(name);
+
+		/*
+		 * The client half: a reply's message cut to err.message (64
+		 * bytes with its NUL) on a character.
+		 */
+		for (pre = 58; pre <= 63; pre++) {
+			name = repeat('m', pre);
+			reply = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":3,"
+			    "\"error\":{\"code\":1,\"message\":\"%s%s%s\"}}",
+			    name, chars[c], chars[c]);
+			n = strlen(chars[c]);
+			/* As many of the two characters as fit whole. */
+			want = xasprintf("%s%s%s", name,
+			    pre + n <= 63 ? chars[c] : "",
+			    pre + 2 * n <= 63 ? chars[c] : "");
+			rc = rpc_reply_parse(reply, strlen(reply), 3, &r, &err);
+			snprintf(what, sizeof(what), "rpc_reply_parse: a "
+			    "message with a %zu-byte character at %zu",
+			    strlen(chars[c]), pre);
+			is_int(rc, 1, what);
+			ok(utf8_strict(err.message, strlen(err.message)),
+			    L(what, "err.message is well-formed UTF-8"));
+			is_str(err.message, want,
+			    L(what, "err.message cut after a whole character"));
+			rpc_error_clear(&err);
+			free(want);
+			free(reply);
+			free(name);
+		}
+	}
+}
+
+/*
+ * RFC 8259 against json-c: what must now be refused is in the error
+ * table; here, what must still be read, and how the refusals read.
+ */
+static void
+test_strict_json(void)
+{
+	static const char *const good[] = {
+		"0", "-0", "0.5", "-0.5", "10", "-10", "100", "1e5", "1E5",
+		"1e05", "1e-05", "1E+007", "0e0", "-0.0e-00", "0.000",
+		"[0,10,-0,0.01,-10,1e05]", "{\"a\":0,\"b\":-0}",
+		"\"\\u0001\"", "\"a\\u001fb\\n\\t\\r\"", "\"00\"",
+		"\"01\"", "\"-00717783\"", "{\"00\":\"0\"}", "[\"x\",0]",
+		"\"\x7f\"", "[true,0,false,0,null,0]",
+	};
+	static const struct {
+		const char	*text;
+		const char	*why;
+	} bad[] = {
+		{ "01", "not JSON: a number with a leading zero at byte 0" },
+		{ "-01", "not JSON: a number with a leading zero at byte 1" },
+		{ "00", NULL },
+		{ "-00717783", NULL },
+		{ "[1,00]", NULL },
+		{ "{\"a\":-0123.5e1}", NULL },
+		{ "[1e5,012]", NULL },
+		{ "\"\x01\"", "not JSON: control character 0x01 in a string "
+		    "at byte 1" },
+		{ "\"a\x1f\"", NULL },
+		{ "\"\n\"", NULL },
+		{ "\"\t\"", NULL },
+		{ "\"\r\"", NULL },
+		{ "{\"\x1b[31m\":1}", NULL },
+		{ "\"\x00\"", NULL },
+	};
+	struct json_object *o;
+	char why[128];
+	size_t i, len;
+
+	for (i = 0; i < NELEM(good); i++) {
+		why[0] = '\0';
+		o = (struct json_object *)&o;
+		snprintf(label, sizeof(label), "json_parse_value reads %s",
+		    good[i]);
+		if (!ok(json_parse_value(good[i], strlen(good[i]), &o, why,
+		    sizeof(why)) == 0, label))
+			diag("  why: %s", why);
+		json_object_put(o);
+	}
+	for (i = 0; i < NELEM(bad); i++) {
+		/* "\x00" is a NUL: give its length by hand. */
+		len = strcmp(bad[i].text, "\"") == 0 ? 3 :
+		    strlen(bad[i].text);
+		why[0] = '\0';
+		o = NULL;
+		snprintf(label, sizeof(label), "json_parse_value refuses %s",
+		    bad[i].text);
+		ok(json_parse_value(bad[i].text, len, &o, why, sizeof(why)) ==
+		    -1 && o == NULL, label);
+		json_object_put(o);
+		if (bad[i].why != NULL)
+			is_str(why, bad[i].why, "... with the reason");
+	}
+
+	/* Through rpc_dispatch: read as JSON, then judged as params. */
+	{
+		static const struct {
+			const char	*n;
+			int		 code;
+		} nums[] = {
+			{ "0", 0 }, { "-0", 0 }, { "10", 0 }, { "-10", 0 },
+			{ "0.5", RPC_INVALID_PARAMS },
+			{ "1e5", RPC_INVALID_PARAMS },
+		};
+		struct rpc_outcome out;
+		struct json_object *r;
+		char *req, *msg, what[64];
+
+		for (i = 0; i < NELEM(nums); i++) {
+			req = xasprintf(ECHO(",'n':%s"), nums[i].n);
+			msg = q(req);
+			snprintf(what, sizeof(what), "param n %s",
+			    nums[i].n);
+			r = dispatch(what, msg, &out);
+			is_int(out.code, nums[i].code,
+			    L(what, "not a parse error"));
+			json_object_put(r);
+			free(msg);
+			free(req);
+		}
+		r = expect_result("\\u0001 and 00 in strings",
+		    ECHO(",'s':'a\\u0001b00','obj':{'00':'01'}"), "1", &o,
+		    &out);
+		is_str(o ? rpc_param_string(o, "s") : NULL, "a\x01" "b00",
+		    "\\u0001 and 00 in strings: the handler saw them");
+		json_object_put(r);
+	}
+}
+
 /*
  * What the daemon stored itself reads back even where a peer's text
  * would now be refused (a database an older build filled).
@@ -1359,5 +1752,7 @@ main(void)
 	test_lengths();
 	test_client();
 	test_stored();
+	test_utf8_cuts();
+	test_strict_json();
 	return done_testing();
 }

@@ -182,10 +182,13 @@ do_host_boot(struct featured *f, struct json_object *params,
 			json_object_put(lost);
 			return txn_store_error(f, err);
 		}
-		if (other)
+		if (other) {
+			char ev[LOG_ESC_SIZE(CPUINFO_MAX_VENDOR)];
+
 			log_warnx("host %s of pool %s now has a %s CPU, unlike "
 			    "other members: the pool mixes vendors", id,
-			    h.pool, vendor);
+			    h.pool, log_esc(vendor, ev, sizeof(ev)));
+		}
 	}
 	strcpy(h.vendor, vendor);
 	h.hvm_capable = rpc_param_bool(params, "hvm_capable", 1);

@@ -96,9 +96,15 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	 */
 	if (fo.members > 0 && (!fo.mixed || !fo.has_old))
 		strlcpy(new.vendor, fo.vendor, sizeof(new.vendor));
-	if (strcmp(old.vendor, new.vendor) != 0)
-		log_info("pool %s is now %s (was %s)", pool, new.vendor,
-		    old.vendor);
+	if (strcmp(old.vendor, new.vendor) != 0) {
+		char nv[LOG_ESC_SIZE(CPUINFO_MAX_VENDOR)];
+		char ov[LOG_ESC_SIZE(CPUINFO_MAX_VENDOR)];
+
+		/* A vendor is a peer's text: escaped, as in every log line. */
+		log_info("pool %s is now %s (was %s)", pool,
+		    log_esc(new.vendor, nv, sizeof(nv)),
+		    log_esc(old.vendor, ov, sizeof(ov)));
+	}
 	if (store_pool_put(f, &new) == -1)
 		return txn_store_error(f, err);
 	if (fs_is_equal(&old.pv_host, &new.pv_host) &&
