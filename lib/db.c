@@ -19,11 +19,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "db.h"
+#include "log.h"
 #include "strlcpy.h"
 
 /*
@@ -104,15 +107,27 @@ exec(sqlite3 *db, const char *path, const char *sql, char *err,
 	return -1;
 }
 
+/*
+ * The first read of the file: where a file that is not a database shows.
+ * Such a file is refused before anything could write it (the journal
+ * mode included), so whatever it is stays as it was.
+ */
 static int
 read_version(sqlite3 *db, const char *path, int *version, char *err,
     size_t errlen)
 {
+	int rc;
+
 	*version = 0;
-	if (query_int(db, "PRAGMA user_version", version) == SQLITE_OK)
+	if ((rc = query_int(db, "PRAGMA user_version", version)) == SQLITE_OK)
 		return 0;
-	seterr(err, errlen, "database %s: cannot read its schema version: %s",
-	    path, sqlite3_errmsg(db));
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+		seterr(err, errlen, "database %s: the file is not an sqlite "
+		    "database, or is damaged (%s): refusing it, and leaving "
+		    "it as it is", path, sqlite3_errmsg(db));
+	else
+		seterr(err, errlen, "database %s: cannot read its schema "
+		    "version: %s", path, sqlite3_errmsg(db));
 	return -1;
 }
 
@@ -153,6 +168,161 @@ sqlite_setup(void)
 }
 
 /*
+ * What an errno from opening the file means for the operator.  EACCES
+ * and ENOENT depend on what is there, and have their own words below.
+ */
+static const struct {
+	int		 errnum;
+	const char	*what;
+} open_errors[] = {
+	{ EROFS,	"is on a read-only file system" },
+	{ EISDIR,	"is a directory, not a file" },
+	{ ENOTDIR,	"has a path component that is not a directory" },
+	{ ELOOP,	"has too many symbolic links in its path" },
+	{ ENAMETOOLONG,	"has a path too long" },
+	{ ENOSPC,	"cannot be created: no space left on the device" },
+	{ EDQUOT,	"cannot be created: disk quota exceeded" },
+	{ EMFILE,	"cannot be opened: no file descriptor left" },
+};
+
+void
+db_describe_errno(const char *path, int creating, int errnum, char *err,
+    size_t errlen)
+{
+	const char *need = creating ? "read and write" : "read";
+	struct stat sb;
+	size_t i;
+
+	if ((errnum == EACCES || errnum == EPERM) && stat(path, &sb) == 0) {
+		seterr(err, errlen, "database %s: permission denied: the file "
+		    "has mode %04o and belongs to uid %u gid %u; this process "
+		    "runs as uid %u gid %u and must %s it", path,
+		    (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid,
+		    (unsigned)sb.st_gid, (unsigned)geteuid(),
+		    (unsigned)getegid(), need);
+		return;
+	}
+	if (errnum == EACCES || errnum == EPERM) {
+		seterr(err, errlen, "database %s: permission denied: cannot "
+		    "%s in its directory, or search a directory above it",
+		    path, creating ? "create the file" : "reach the file");
+		return;
+	}
+	if (errnum == ENOENT) {
+		if (creating)
+			seterr(err, errlen, "database %s: the directory to "
+			    "create it in does not exist", path);
+		else
+			seterr(err, errlen, "no database at %s (has "
+			    "cpulevel-featured run?)", path);
+		return;
+	}
+	for (i = 0; i < sizeof(open_errors) / sizeof(open_errors[0]); i++)
+		if (open_errors[i].errnum == errnum) {
+			seterr(err, errlen, "database %s %s", path,
+			    open_errors[i].what);
+			return;
+		}
+	seterr(err, errlen, "cannot open database %s: %s", path,
+	    strerror(errnum));
+}
+
+/*
+ * The file each open connection was opened on.  sqlite gives out neither
+ * its descriptor nor (before 3.44) a place to keep a caller's data with
+ * a connection, so the list is kept here.  A process has one or two
+ * connections, each used by one thread.
+ */
+struct db_file {
+	sqlite3		*db;
+	dev_t		 dev;
+	ino_t		 ino;
+	struct db_file	*next;
+};
+static struct db_file *db_files;
+
+static struct db_file *
+file_of(sqlite3 *db)
+{
+	struct db_file *df;
+
+	for (df = db_files; df != NULL; df = df->next)
+		if (df->db == db)
+			return df;
+	return NULL;
+}
+
+/*
+ * Right after sqlite opened the file, which it does in sqlite3_open_v2():
+ * a replacement in between would go unnoticed, but that is a window of
+ * microseconds at start against hours of running.
+ */
+static int
+remember_file(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	struct db_file *df;
+	struct stat sb;
+
+	if (stat(path, &sb) == -1) {
+		db_describe_errno(path, 0, errno, err, errlen);
+		return -1;
+	}
+	if ((df = calloc(1, sizeof(*df))) == NULL) {
+		seterr(err, errlen, "database %s: out of memory", path);
+		return -1;
+	}
+	df->db = db;
+	df->dev = sb.st_dev;
+	df->ino = sb.st_ino;
+	df->next = db_files;
+	db_files = df;
+	return 0;
+}
+
+static void
+forget_file(sqlite3 *db)
+{
+	struct db_file **pp, *df;
+
+	for (pp = &db_files; (df = *pp) != NULL; pp = &df->next)
+		if (df->db == db) {
+			*pp = df->next;
+			free(df);
+			return;
+		}
+}
+
+int
+db_same_file(sqlite3 *db, char *err, size_t errlen)
+{
+	struct db_file *df = file_of(db);
+	const char *path = sqlite3_db_filename(db, "main");
+	struct stat sb;
+
+	if (df == NULL || path == NULL) {
+		seterr(err, errlen, "database connection not opened by "
+		    "db_open");
+		return -1;
+	}
+	if (stat(path, &sb) == -1) {
+		if (errno == ENOENT) {
+			seterr(err, errlen, "the database file %s was deleted "
+			    "while open", path);
+			return DB_FILE_GONE;
+		}
+		seterr(err, errlen, "the database file %s: cannot check it is "
+		    "still the one open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (sb.st_dev != df->dev || sb.st_ino != df->ino) {
+		seterr(err, errlen, "the database file %s was replaced by "
+		    "another file while open", path);
+		return DB_FILE_GONE;
+	}
+	return DB_FILE_SAME;
+}
+
+/*
  * On failure *db may still hold a connection, which the caller closes:
  * sqlite allocates one to carry the error message.
  */
@@ -160,24 +330,35 @@ static int
 connect_db(const char *path, int flags, sqlite3 **db, char *err,
     size_t errlen)
 {
-	struct stat sb;
+	int fd, ourflags;
 
 	sqlite_setup();
 	/* Each connection is used by one thread only: skip sqlite's mutex. */
 	if (sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
-		if (!(flags & SQLITE_OPEN_CREATE) && stat(path, &sb) == -1 &&
-		    errno == ENOENT)
-			seterr(err, errlen, "no database at %s (has "
-			    "cpulevel-featured run?)", path);
-		else
+		if (*db == NULL) {
+			seterr(err, errlen, "cannot open database %s: out of "
+			    "memory", path);
+			return -1;
+		}
+		/*
+		 * sqlite 3.7.17 cannot tell the errno behind its "unable
+		 * to open database file": open the file as it did to learn
+		 * it.
+		 */
+		ourflags = flags & SQLITE_OPEN_READWRITE ? O_RDWR : O_RDONLY;
+		if ((fd = open(path, ourflags | O_CLOEXEC)) == -1)
+			db_describe_errno(path, ourflags == O_RDWR, errno,
+			    err, errlen);
+		else {
+			close(fd);
 			seterr(err, errlen, "cannot open database %s: %s",
-			    path, *db != NULL ? sqlite3_errmsg(*db) :
-			    "out of memory");
+			    path, sqlite3_errmsg(*db));
+		}
 		return -1;
 	}
 	sqlite3_busy_timeout(*db, DB_BUSY_TIMEOUT_MS);
-	return 0;
+	return remember_file(*db, path, err, errlen);
 }
 
 /*
@@ -185,7 +366,9 @@ connect_db(const char *path, int flags, sqlite3 **db, char *err,
  * 0644 less the umask, and it gives the -wal and -shm files the mode of
  * the database, so this covers them too.  Setting the umask instead
  * would race with other threads creating files; a chmod afterwards would
- * leave a window.  An existing file is left as the operator made it.
+ * leave a window.  An existing file is left as the operator made it,
+ * and opened read-write here so that a file featured cannot write is
+ * reported as such, not as a failure to create it.
  */
 static int
 precreate(const char *path, char *err, size_t errlen)
@@ -193,8 +376,7 @@ precreate(const char *path, char *err, size_t errlen)
 	int fd;
 
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		seterr(err, errlen, "cannot create database %s: %s", path,
-		    strerror(errno));
+		db_describe_errno(path, 1, errno, err, errlen);
 		return -1;
 	}
 	close(fd);
@@ -403,11 +585,23 @@ db_open(const char *path, enum db_mode mode, sqlite3 **out, char *err,
 void
 db_close(sqlite3 *db)
 {
+	int persist = 1;
+
+	if (db == NULL)
+		return;
 	/*
 	 * Closing the last connection checkpoints the WAL into the database
-	 * and removes it.  This fails only with statements left unfinalized,
-	 * a bug in the caller.
+	 * and deletes the -wal and -shm files, by name.  When our file is no
+	 * longer at its path, the files of that name may belong to the
+	 * database now there (a featured restarted on it): keep them.  Our
+	 * own are then unlinked or stale, and what the checkpoint writes
+	 * goes to a file nobody will open again.
 	 */
+	if (file_of(db) != NULL && db_same_file(db, NULL, 0) != DB_FILE_SAME)
+		(void)sqlite3_file_control(db, "main",
+		    SQLITE_FCNTL_PERSIST_WAL, &persist);
+	forget_file(db);
+	/* This fails only with statements left unfinalized: a bug. */
 	sqlite3_close(db);
 }
 
@@ -494,7 +688,62 @@ db_column_fs(sqlite3_stmt *st, int col, struct featureset *fs)
 		fs_clear(fs);
 		return 0;
 	}
-	if (fs_parse((const char *)t, fs, why, sizeof(why)) == -1)
-		fs_clear(fs);
+	/* fs_parse() leaves *fs empty when it fails. */
+	return fs_parse((const char *)t, fs, why, sizeof(why)) == 0 ? 1 : -1;
+}
+
+/* FNV-1a, over a string and its terminating NUL. */
+static uint64_t
+hash_str(uint64_t h, const char *s)
+{
+	do {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	} while (*s++ != '\0');
+	return h;
+}
+
+/*
+ * 1 the first time this damage is seen: table, row, column and stored
+ * text.  A ring of hashes: a collision costs one log line, at worst.
+ */
+static int
+first_sighting(const char *table, const char *row, const char *col,
+    const char *text)
+{
+	static uint64_t seen[DB_BAD_REMEMBERED];
+	static size_t next;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	h = hash_str(hash_str(hash_str(hash_str(h, table), row), col), text);
+	for (i = 0; i < DB_BAD_REMEMBERED; i++)
+		if (seen[i] == h)
+			return 0;
+	seen[next++ % DB_BAD_REMEMBERED] = h;
 	return 1;
+}
+
+void
+db_fs_unreadable(sqlite3_stmt *st, int col, const char *table,
+    const char *row, char *err, size_t errlen)
+{
+	const char *name = sqlite3_column_name(st, col);
+	const char *text = (const char *)sqlite3_column_text(st, col);
+	char esc[LOG_ESC_SIZE(64)], erow[LOG_ESC_SIZE(64)];
+
+	if (name == NULL)
+		name = "?";
+	if (text == NULL)
+		text = "";
+	/* A row's id came from the database too: escaped, as the text. */
+	log_esc(row, erow, sizeof(erow));
+	seterr(err, errlen, "stored featureset unreadable: table %s, row "
+	    "'%s', column %s: the database was changed outside cpulevel; "
+	    "repair or delete the row", table, erow, name);
+	if (first_sighting(table, row, name, text))
+		log_warnx("database: table %s, row '%s', column %s holds "
+		    "'%s', which is no featureset: refusing every request "
+		    "that reads it", table, erow, name,
+		    log_esc(text, esc, sizeof(esc)));
 }

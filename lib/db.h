@@ -44,8 +44,33 @@ enum db_mode {
  */
 int	db_open(const char *path, enum db_mode mode, sqlite3 **out,
 	    char *err, size_t errlen);
-/* Every statement must have been finalized.  NULL is allowed. */
+/*
+ * Every statement must have been finalized.  NULL is allowed.  A
+ * connection whose file is no longer the one at its path (db_same_file)
+ * is closed without deleting the -wal and -shm files at that path: they
+ * may be another database's by now.
+ */
 void	db_close(sqlite3 *db);
+
+/*
+ * Is the file db has open still the one at the path it was opened by?
+ * db_open records the file's device and inode; an operator who deletes
+ * the database, or moves another over it, leaves the connection on a
+ * file nobody will ever open again.  Returns DB_FILE_SAME, DB_FILE_GONE
+ * (deleted or replaced; the reason in err), or -1 when it cannot tell
+ * (stat failed otherwise; the reason in err).  One stat(2).
+ */
+#define DB_FILE_SAME	0
+#define DB_FILE_GONE	1
+int	db_same_file(sqlite3 *db, char *err, size_t errlen);
+
+/*
+ * What is wrong, in words, when opening or creating the database file at
+ * path failed with errnum: the file's mode and owner against ours for
+ * EACCES, a missing directory for ENOENT, and so on.  Exposed for tests.
+ */
+void	db_describe_errno(const char *path, int creating, int errnum,
+	    char *err, size_t errlen);
 
 /*
  * Prepare exactly one statement; bind values with sqlite3_bind_*().
@@ -68,9 +93,23 @@ void	db_rollback(sqlite3 *db);
 /* A text column into buf ("" for NULL), truncated to fit. */
 void	db_column_text(sqlite3_stmt *st, int col, char *buf, size_t len);
 /*
- * A featureset column: 1 with *fs parsed, 0 (and *fs empty) for NULL.
- * Stored sets were canonicalised on the way in, so they always parse.
+ * A featureset column: 1 with *fs parsed ('' is the empty set), 0 (and
+ * *fs empty) for NULL, -1 (and *fs empty) when the text does not parse.
+ * Stored sets were canonicalised on the way in, so only a database
+ * changed behind cpulevel's back gives -1, and the caller must then
+ * refuse the request: an empty set would constrain nothing, so reading
+ * a damaged set as empty would turn "incompatible" into "compatible".
  */
 int	db_column_fs(sqlite3_stmt *st, int col, struct featureset *fs);
+/*
+ * The message for a column db_column_fs() refused, naming the table,
+ * the row's id and the column, in err; logged (with the stored text,
+ * escaped) the first time this row and column are seen damaged, so a
+ * client retrying does not flood the log.  The last DB_BAD_REMEMBERED
+ * distinct damaged values are remembered.
+ */
+#define DB_BAD_REMEMBERED	64
+void	db_fs_unreadable(sqlite3_stmt *st, int col, const char *table,
+	    const char *row, char *err, size_t errlen);
 
 #endif

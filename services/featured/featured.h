@@ -25,7 +25,9 @@ struct featured {
 	/* events of the transaction in progress, sent after its commit */
 	char		*events[FEATURED_MAX_EVENTS][2];	/* topic, json */
 	int		 nevents;
-	char		 dberr[256];	/* the last store error */
+	char		 dberr[512];	/* the last store error */
+	/* set once the database file is found deleted or replaced */
+	char		 db_lost[640];
 };
 
 /* An optional featureset: a cpu_info key or column may be absent. */

@@ -107,10 +107,31 @@ store_row(struct featured *f, sqlite3_stmt *st, const char *what)
 	return store_fail(f, st, what);
 }
 
-static void
-col_optfs(sqlite3_stmt *st, int col, struct optfs *o)
+/*
+ * A featureset column of row id of table: -1 when the stored text does
+ * not parse, with f->dberr naming the row (db_fs_unreadable logs it).
+ */
+static int
+col_fs(struct featured *f, sqlite3_stmt *st, int col, const char *table,
+    const char *id, struct featureset *fs, int *present)
 {
-	o->present = db_column_fs(st, col, &o->fs);
+	int rc = db_column_fs(st, col, fs);
+
+	if (rc == -1) {
+		db_fs_unreadable(st, col, table, id, f->dberr,
+		    sizeof(f->dberr));
+		return -1;
+	}
+	if (present != NULL)
+		*present = rc;
+	return 0;
+}
+
+static int
+col_optfs(struct featured *f, sqlite3_stmt *st, int col, const char *table,
+    const char *id, struct optfs *o)
+{
+	return col_fs(f, st, col, table, id, &o->fs, &o->present);
 }
 
 static void
@@ -148,8 +169,9 @@ parse_count(const char *s)
 	"id, pool_id, vendor, hvm_capable, features_pv, features_hvm, " \
 	"features_pv_host, features_hvm_host, cpu_info"
 
-static void
-host_from_row(sqlite3_stmt *st, struct host_rec *h)
+/* -1 when a stored set is unreadable (f->dberr says which). */
+static int
+host_from_row(struct featured *f, sqlite3_stmt *st, struct host_rec *h)
 {
 	struct json_object *ci, *v;
 	char why[64];
@@ -160,10 +182,11 @@ host_from_row(sqlite3_stmt *st, struct host_rec *h)
 	db_column_text(st, 1, h->pool, sizeof(h->pool));
 	db_column_text(st, 2, h->vendor, sizeof(h->vendor));
 	h->hvm_capable = sqlite3_column_int(st, 3);
-	col_optfs(st, 4, &h->pv);
-	col_optfs(st, 5, &h->hvm);
-	col_optfs(st, 6, &h->pv_host);
-	col_optfs(st, 7, &h->hvm_host);
+	if (col_optfs(f, st, 4, "host", h->id, &h->pv) == -1 ||
+	    col_optfs(f, st, 5, "host", h->id, &h->hvm) == -1 ||
+	    col_optfs(f, st, 6, "host", h->id, &h->pv_host) == -1 ||
+	    col_optfs(f, st, 7, "host", h->id, &h->hvm_host) == -1)
+		return -1;
 	text = (const char *)sqlite3_column_text(st, 8);
 	ci = text ? json_parse_stored(text, strlen(text), why, sizeof(why)) :
 	    NULL;
@@ -172,6 +195,7 @@ host_from_row(sqlite3_stmt *st, struct host_rec *h)
 	if (ci && json_object_object_get_ex(ci, CI_SOCKET_COUNT, &v))
 		h->socket_count = parse_count(json_object_get_string(v));
 	json_object_put(ci);
+	return 0;
 }
 
 int
@@ -184,9 +208,9 @@ store_host_get(struct featured *f, const char *id, struct host_rec *h)
 	    "s", id);
 	if ((rc = store_row(f, st, "host")) != 1)
 		return rc;
-	host_from_row(st, h);
+	rc = host_from_row(f, st, h) == -1 ? -1 : 1;
 	sqlite3_finalize(st);
-	return 1;
+	return rc;
 }
 
 int
@@ -287,14 +311,14 @@ store_pool_get(struct featured *f, const char *id, struct pool_rec *p)
 	memset(p, 0, sizeof(*p));
 	db_column_text(st, 0, p->id, sizeof(p->id));
 	db_column_text(st, 1, p->vendor, sizeof(p->vendor));
-	db_column_fs(st, 2, &p->pv_host);
-	db_column_fs(st, 3, &p->hvm_host);
-	db_column_fs(st, 4, &p->pv);
-	db_column_fs(st, 5, &p->hvm);
+	rc = col_fs(f, st, 2, "pool", p->id, &p->pv_host, NULL) == -1 ||
+	    col_fs(f, st, 3, "pool", p->id, &p->hvm_host, NULL) == -1 ||
+	    col_fs(f, st, 4, "pool", p->id, &p->pv, NULL) == -1 ||
+	    col_fs(f, st, 5, "pool", p->id, &p->hvm, NULL) == -1 ? -1 : 1;
 	p->cpu_count = sqlite3_column_int64(st, 6);
 	p->socket_count = sqlite3_column_int64(st, 7);
 	sqlite3_finalize(st);
-	return 1;
+	return rc;
 }
 
 int
@@ -335,8 +359,7 @@ store_pool_members(struct featured *f, const char *pool,
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		host_from_row(st, &h);
-		if (fn(&h, arg) == -1) {
+		if (host_from_row(f, st, &h) == -1 || fn(&h, arg) == -1) {
 			sqlite3_finalize(st);
 			return -1;
 		}
@@ -370,8 +393,10 @@ store_history_list(struct featured *f, const char *pool, int limit,
 	    "features_pv_host_old", "features_pv_host_new",
 	    "features_hvm_host_old", "features_hvm_host_new" };
 	struct json_object *e;
+	struct featureset fs;
 	sqlite3_stmt *st;
 	const unsigned char *t;
+	char seq[24];
 	size_t i;
 	int rc;
 
@@ -383,6 +408,15 @@ store_history_list(struct featured *f, const char *pool, int limit,
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* Handed out as stored, so each must be a featureset. */
+		snprintf(seq, sizeof(seq), "%lld",
+		    (long long)sqlite3_column_int64(st, 0));
+		for (i = 4; i < sizeof(cols) / sizeof(cols[0]); i++)
+			if (col_fs(f, st, (int)i, "level_history", seq, &fs,
+			    NULL) == -1) {
+				sqlite3_finalize(st);
+				return -1;
+			}
 		e = json_object_new_object();
 		json_object_object_add(e, cols[0],
 		    json_object_new_int64(sqlite3_column_int64(st, 0)));
@@ -424,10 +458,10 @@ store_vm_get(struct featured *f, const char *id, struct vm_rec *vm)
 	}
 	vm->has_vendor = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	db_column_text(st, 4, vm->vendor, sizeof(vm->vendor));
-	col_optfs(st, 5, &vm->features);
+	rc = col_optfs(f, st, 5, "vm", vm->id, &vm->features) == -1 ? -1 : 1;
 	vm->legacy = sqlite3_column_int(st, 6);
 	sqlite3_finalize(st);
-	return 1;
+	return rc;
 }
 
 int

@@ -4,6 +4,15 @@
  * database runs with synchronous=FULL); events queued by the handler go
  * out after the commit, and are dropped with a rollback, so subscribers
  * never hear of a change that did not happen.
+ *
+ * Before each transaction the database file must still be the one at
+ * its path.  An operator who deletes it, or moves another file over it,
+ * leaves featured writing to a file that no process will open again:
+ * every write acknowledged from then on would be lost at the next start.
+ * So writes are refused from the moment it is seen, until featured is
+ * restarted on whatever is at the path by then; reads still answer from
+ * the open file, which holds everything acknowledged before.  One
+ * stat(2) a write is nothing beside the fsync of its commit.
  */
 #include <stdio.h>
 
@@ -18,12 +27,41 @@ txn_store_error(struct featured *f, struct rpc_error *err)
 	return -1;
 }
 
+/* 0 when the open file is still the database at its path. */
+static int
+txn_file_check(struct featured *f, struct rpc_error *err)
+{
+	char why[512];
+	int rc;
+
+	if (f->db_lost[0] == '\0') {
+		if ((rc = db_same_file(f->db, why, sizeof(why))) ==
+		    DB_FILE_SAME)
+			return 0;
+		if (rc == -1) {
+			/* A passing failure of stat: refuse this one only. */
+			log_warnx("%s", why);
+			rpc_error_internal(err, why);
+			return -1;
+		}
+		/* For good: logged once, and every write refused alike. */
+		snprintf(f->db_lost, sizeof(f->db_lost), "%s: writes are "
+		    "refused, as they would be lost; restart "
+		    "cpulevel-featured", why);
+		log_warnx("%s", f->db_lost);
+	}
+	rpc_error_internal(err, f->db_lost);
+	return -1;
+}
+
 void
 txn_run(struct featured *f, struct json_object *params,
     struct json_object **result, struct rpc_error *err, txn_fn *fn)
 {
 	char why[256];
 
+	if (txn_file_check(f, err) == -1)
+		return;
 	if (db_begin(f->db, why, sizeof(why)) == -1) {
 		log_warnx("begin: %s", why);
 		rpc_error_internal(err, why);

@@ -29,6 +29,7 @@ struct migcheck {
 	sqlite3		*db;		/* NULL until the database exists */
 	sqlite3_stmt	*stmt[VIEW_NSTMTS];
 	char		 dberr[512];
+	long long	 checked;	/* when the file was last checked, s */
 };
 
 struct vm_view {

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "log.h"
@@ -84,6 +85,35 @@ view_open(struct migcheck *m)
 	return 0;
 }
 
+/*
+ * At most once a second, on a request: is the file open still the one at
+ * the path?  After an operator deleted the database, or moved another
+ * over it (a restore, featured restarted on a fresh one), the open file
+ * is one nobody writes any more, and every answer from it would be stale
+ * for good.  Closing lets view_open() take whatever is at the path now,
+ * or answer "no database" while there is none.  Once a second bounds
+ * the cost (one stat) and how long the stale file is believed.
+ */
+#define VIEW_CHECK_SECS	1
+
+static void
+view_check_file(struct migcheck *m)
+{
+	struct timespec now;
+	char why[512];
+
+	if (m->db == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (m->checked != 0 && now.tv_sec - m->checked < VIEW_CHECK_SECS)
+		return;
+	m->checked = now.tv_sec;
+	if (db_same_file(m->db, why, sizeof(why)) == DB_FILE_SAME)
+		return;
+	log_warnx("%s: reopening", why);
+	view_close(m);
+}
+
 /* The statement with its keys bound (they outlive the step). */
 static sqlite3_stmt *
 view_bind(struct migcheck *m, enum view_stmt which, const char *key,
@@ -91,6 +121,7 @@ view_bind(struct migcheck *m, enum view_stmt which, const char *key,
 {
 	sqlite3_stmt *st;
 
+	view_check_file(m);
 	if (view_open(m) == -1)
 		return NULL;
 	st = m->stmt[which];
@@ -123,9 +154,25 @@ view_step(struct migcheck *m, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* VM_COLS from column 0. */
-static void
-vm_from_row(sqlite3_stmt *st, struct vm_view *vm)
+/*
+ * A featureset column of row id of table into *fs, *present set: -1 when
+ * the stored text does not parse, with m->dberr naming the row.  Read as
+ * empty it would constrain nothing, and "incompatible" become
+ * "compatible".
+ */
+static int
+col_fs(struct migcheck *m, sqlite3_stmt *st, int col, const char *table,
+    const char *id, struct featureset *fs, int *present)
+{
+	if ((*present = db_column_fs(st, col, fs)) != -1)
+		return 0;
+	db_fs_unreadable(st, col, table, id, m->dberr, sizeof(m->dberr));
+	return -1;
+}
+
+/* VM_COLS from column 0; -1 if its set is unreadable. */
+static int
+vm_from_row(struct migcheck *m, sqlite3_stmt *st, struct vm_view *vm)
 {
 	/*
 	 * The schema's CHECKs hold both to names the enums parse; should one
@@ -140,26 +187,31 @@ vm_from_row(sqlite3_stmt *st, struct vm_view *vm)
 		vm->power_state = POWER_RUNNING;
 	vm->has_vendor = sqlite3_column_type(st, 2) != SQLITE_NULL;
 	db_column_text(st, 2, vm->vendor, sizeof(vm->vendor));
-	vm->has_features = db_column_fs(st, 3, &vm->features);
 	vm->legacy = sqlite3_column_int(st, 4);
+	return col_fs(m, st, 3, "vm", vm->id, &vm->features,
+	    &vm->has_features);
 }
 
 /* Which of a host's max sets to parse: a check needs one kind only. */
 #define HOST_SET_PV	1
 #define HOST_SET_HVM	2
 
-/* HOST_COLS from column first. */
-static void
-host_from_row(sqlite3_stmt *st, int first, int sets, struct host_view *h)
+/* HOST_COLS from column first, h->id set; -1 if a set is unreadable. */
+static int
+host_from_row(struct migcheck *m, sqlite3_stmt *st, int first, int sets,
+    struct host_view *h)
 {
 	/* Host.boot stores only a cpu_info with a vendor. */
 	h->has_vendor = 1;
 	db_column_text(st, first, h->vendor, sizeof(h->vendor));
-	if (sets & HOST_SET_PV)
-		h->has_pv = db_column_fs(st, first + 1, &h->pv);
-	if (sets & HOST_SET_HVM)
-		h->has_hvm = db_column_fs(st, first + 2, &h->hvm);
 	h->hvm_capable = sqlite3_column_int(st, first + 3);
+	if ((sets & HOST_SET_PV) && col_fs(m, st, first + 1, "host", h->id,
+	    &h->pv, &h->has_pv) == -1)
+		return -1;
+	if ((sets & HOST_SET_HVM) && col_fs(m, st, first + 2, "host", h->id,
+	    &h->hvm, &h->has_hvm) == -1)
+		return -1;
+	return 0;
 }
 
 int
@@ -172,10 +224,10 @@ view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
 		return rc;
 	memset(vm, 0, sizeof(*vm));
 	strlcpy(vm->id, id, sizeof(vm->id));
-	vm_from_row(st, vm);
+	rc = vm_from_row(m, st, vm) == -1 ? -1 : 1;
 	db_column_text(st, VM_NCOLS, vm->host, sizeof(vm->host));
 	sqlite3_reset(st);
-	return 1;
+	return rc;
 }
 
 int
@@ -190,12 +242,16 @@ view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
 	memset(vm, 0, sizeof(*vm));
 	memset(h, 0, sizeof(*h));
 	strlcpy(vm->id, vm_id, sizeof(vm->id));
-	vm_from_row(st, vm);
-	if (sqlite3_column_type(st, VM_NCOLS + HOST_NCOLS) != SQLITE_NULL) {
+	if (vm_from_row(m, st, vm) == -1)
+		found = -1;
+	else if (sqlite3_column_type(st, VM_NCOLS + HOST_NCOLS) !=
+	    SQLITE_NULL) {
 		found |= VIEW_FOUND_HOST;
 		strlcpy(h->id, host_id, sizeof(h->id));
-		host_from_row(st, VM_NCOLS, domain_is_hvm(vm->domain_type) ?
-		    HOST_SET_HVM : HOST_SET_PV, h);
+		if (host_from_row(m, st, VM_NCOLS,
+		    domain_is_hvm(vm->domain_type) ? HOST_SET_HVM :
+		    HOST_SET_PV, h) == -1)
+			found = -1;
 	}
 	sqlite3_reset(st);
 	return found;
@@ -211,10 +267,11 @@ view_host(struct migcheck *m, const char *id, struct host_view *h)
 		return rc;
 	memset(h, 0, sizeof(*h));
 	strlcpy(h->id, id, sizeof(h->id));
-	host_from_row(st, 0, HOST_SET_PV | HOST_SET_HVM, h);
+	rc = host_from_row(m, st, 0, HOST_SET_PV | HOST_SET_HVM, h) == -1 ?
+	    -1 : 1;
 	db_column_text(st, HOST_NCOLS, h->pool, sizeof(h->pool));
 	sqlite3_reset(st);
-	return 1;
+	return rc;
 }
 
 int
@@ -227,9 +284,13 @@ view_pool_hosts(struct migcheck *m, const char *pool,
 
 	while ((rc = view_step(m, st)) == 1) {
 		memset(&h, 0, sizeof(h));
-		host_from_row(st, 0, HOST_SET_PV | HOST_SET_HVM, &h);
 		db_column_text(st, HOST_NCOLS, h.pool, sizeof(h.pool));
 		db_column_text(st, HOST_NCOLS + 1, h.id, sizeof(h.id));
+		if (host_from_row(m, st, 0, HOST_SET_PV | HOST_SET_HVM,
+		    &h) == -1) {
+			sqlite3_reset(st);
+			return -1;
+		}
 		fn(&h, arg);
 	}
 	return rc;
