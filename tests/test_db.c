@@ -5,8 +5,11 @@
  * /tmp, removed at the end.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,6 +516,200 @@ test_helpers(void)
 	db_close(db);
 }
 
+/*
+ * A featureset column: parsed, NULL absent, '' the empty set (it parses),
+ * and text that does not parse refused, never read as the empty set.
+ */
+static void
+test_column_fs(void)
+{
+	static const struct {
+		const char	*sql;
+		int		 want;
+		const char	*what;
+	} cases[] = {
+		{ "SELECT 'ff-1'",	1,	"a set parses" },
+		{ "SELECT NULL",	0,	"NULL is absent" },
+		{ "SELECT ''",		1,	"'' is the empty set" },
+		{ "SELECT 'zz'",	-1,	"'zz' is refused" },
+		{ "SELECT '1-2-'",	-1,	"'1-2-' is refused" },
+		{ "SELECT '123456789'",	-1,	"a word of 9 digits is refused" },
+	};
+	struct featureset fs;
+	char err[512] = "";
+	sqlite3 *db = raw_open(":memory:");
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (sqlite3_prepare_v2(db, cases[i].sql, -1, &st, NULL) !=
+		    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+			ok(0, cases[i].sql);
+			continue;
+		}
+		fs.len = 3;
+		is_int(db_column_fs(st, 0, &fs), cases[i].want,
+		    cases[i].what);
+		if (cases[i].want != 1)
+			ok(fs_is_zero(&fs), "and the set is left empty");
+		sqlite3_finalize(st);
+	}
+	if (sqlite3_prepare_v2(db, "SELECT 'zz' AS features_hvm", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		db_fs_unreadable(st, 0, "host", "h2", err, sizeof(err));
+		ok(contains(err, "table host, row 'h2', column features_hvm"),
+		    "the refusal names table, row and column");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
+ * The open file against the one at its path: the same, deleted, or
+ * replaced.  Closing a connection whose file was replaced must leave the
+ * -wal and -shm at the path alone: they are the new database's.
+ */
+static void
+test_same_file(void)
+{
+	const char *p = path_of("same.db"), *old = path_of("same-old.db");
+	char err[512] = "", from[160], to[160];
+	const char *sfx[] = { "", "-wal", "-shm" };
+	sqlite3 *db = NULL, *db2 = NULL;
+	size_t i;
+
+	if (db_open(p, DB_READWRITE, &db, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	is_int(db_same_file(db, err, sizeof(err)), DB_FILE_SAME,
+	    "the file open is the one at its path");
+	/* Moved away with its -wal and -shm, as a restore would. */
+	for (i = 0; i < 3; i++) {
+		snprintf(from, sizeof(from), "%s%s", p, sfx[i]);
+		snprintf(to, sizeof(to), "%s%s", old, sfx[i]);
+		rename(from, to);
+	}
+	is_int(db_same_file(db, err, sizeof(err)), DB_FILE_GONE,
+	    "moved away: gone");
+	ok(contains(err, "was deleted while open"), "and says so");
+	if (db_open(p, DB_READWRITE, &db2, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	is_int(step_sql(db2, "INSERT INTO pool (id, vendor) VALUES (?, ?)",
+	    "new", "x"), SQLITE_DONE, "the new database takes a write");
+	is_int(db_same_file(db, err, sizeof(err)), DB_FILE_GONE,
+	    "another database at the path: gone");
+	ok(contains(err, "was replaced by another file while open"),
+	    "and says so");
+	db_close(db);
+	ok(file_exists(path_of("same.db-wal")) &&
+	    file_exists(path_of("same.db-shm")), "closing the old connection "
+	    "left the new database's -wal and -shm alone");
+	is_int(query_int(db2, "SELECT count(*) FROM pool WHERE id = 'new'"),
+	    1, "the new database still has its row");
+	db_close(db2);
+}
+
+/* What db_open says when it fails, in this process or as nobody. */
+static void
+test_open_errors(void)
+{
+	const char *junk = path_of("junk.db"), *ro = path_of("ro.db");
+	static const char text[] = "notes, not a database: an operator's "
+	    "file that happens to sit at the database's path............\n";
+	char err[512] = "", buf[sizeof(text)], msg[512] = "";
+	struct passwd *pw;
+	sqlite3 *db = NULL;
+	int fd, pfd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	err[0] = '\0';
+	is_int(db_open(path_of("nosuchdir/x.db"), DB_READWRITE, &db, err,
+	    sizeof(err)), -1, "a database in a missing directory");
+	ok(contains(err, "the directory to create it in does not exist"),
+	    "says the directory is missing");
+	err[0] = '\0';
+	mkdir(path_of("adir"), 0700);
+	is_int(db_open(path_of("adir"), DB_READWRITE, &db, err, sizeof(err)),
+	    -1, "a directory as the database");
+	ok(contains(err, "is a directory"), "says it is a directory");
+	rmdir(path_of("adir"));
+
+	fd = open(junk, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd == -1 || write(fd, text, sizeof(text) - 1) !=
+	    (ssize_t)sizeof(text) - 1)
+		diag("writing %s: %s", junk, strerror(errno));
+	close(fd);
+	err[0] = '\0';
+	is_int(db_open(junk, DB_READWRITE, &db, err, sizeof(err)), -1,
+	    "read-write on a file that is not a database");
+	ok(contains(err, "is not an sqlite database"), "says so");
+	err[0] = '\0';
+	is_int(db_open(junk, DB_READONLY, &db, err, sizeof(err)), -1,
+	    "read-only on a file that is not a database");
+	ok(contains(err, "is not an sqlite database"), "says so");
+	fd = open(junk, O_RDONLY);
+	n = fd == -1 ? -1 : read(fd, buf, sizeof(buf));
+	close(fd);
+	ok(n == (ssize_t)sizeof(text) - 1 && memcmp(buf, text, n) == 0 &&
+	    !file_exists(path_of("junk.db-wal")), "and it is left as it was");
+
+	/* The message for EACCES on an existing file: mode and owners. */
+	fd = open(ro, O_WRONLY | O_CREAT, 0400);
+	close(fd);
+	chmod(ro, 0400);
+	db_describe_errno(ro, 1, EACCES, err, sizeof(err));
+	ok(contains(err, "permission denied") && contains(err, "mode 0400")
+	    && contains(err, "belongs to uid") &&
+	    contains(err, "must read and write it"),
+	    "EACCES on an existing file: mode, owner, and what is needed");
+	db_describe_errno(ro, 0, EACCES, err, sizeof(err));
+	ok(contains(err, "must read it"), "read-only needs to read it");
+	db_describe_errno(ro, 1, EROFS, err, sizeof(err));
+	ok(contains(err, "read-only file system"), "EROFS");
+
+	/*
+	 * The issue's case: a 0400 database of another user.  Root may open
+	 * anything, so as root the check runs in a child that is nobody.
+	 */
+	if (geteuid() != 0) {
+		err[0] = '\0';
+		is_int(db_open(ro, DB_READWRITE, &db, err, sizeof(err)), -1,
+		    "a 0400 database featured cannot write");
+		ok(contains(err, "permission denied") &&
+		    contains(err, "mode 0400"), "says what is wrong");
+		return;
+	}
+	if ((pw = getpwnam("nobody")) == NULL || pipe(pfd) == -1) {
+		ok(1, "# SKIP no user nobody to be");
+		return;
+	}
+	chmod(dir, 0755);
+	if ((pid = fork()) == 0) {
+		close(pfd[0]);
+		if (setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+			_exit(2);
+		db_open(ro, DB_READWRITE, &db, msg, sizeof(msg));
+		n = write(pfd[1], msg, strlen(msg));
+		_exit(n < 0);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], msg, sizeof(msg) - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	chmod(dir, 0700);
+	ok(contains(msg, "permission denied") && contains(msg, "mode 0400") &&
+	    contains(msg, "belongs to uid 0") &&
+	    strstr(msg, "create") == NULL,
+	    "as nobody, a 0400 database of root: permission denied, mode "
+	    "and owner, not 'cannot create'");
+	diag("%s", msg);
+}
+
 int
 main(void)
 {
@@ -536,6 +733,9 @@ main(void)
 	test_readonly_old();
 	test_constraints();
 	test_helpers();
+	test_column_fs();
+	test_same_file();
+	test_open_errors();
 
 	rm_dir();
 	ok(!file_exists(dir), "temporary directory removed");
