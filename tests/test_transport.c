@@ -10,6 +10,9 @@
  * - descriptor exhaustion: featured under RLIMIT_NOFILE 64 and 200
  *   clients must not spin (its CPU time is measured), must say so once in
  *   its log, and must answer again once the clients are gone;
+ * - a lasting receive error (nn_recvmsg failing, through the preloaded
+ *   tests/fail_recv.c) is logged once and retried after a pause, not in
+ *   a busy loop, and requests are answered again once it ends;
  * - a socket directory that is a symbolic link is refused;
  * - a tcp:// address that is not loopback is refused unless
  *   --unauthenticated-tcp is given; a loopback one is served.
@@ -41,7 +44,7 @@
 #define NCLIENTS	200
 #define FD_LIMIT	64
 
-static struct featured F = FC_INIT, M = FC_INIT, FX = FC_INIT;
+static struct featured F = FC_INIT, M = FC_INIT, FX = FC_INIT, FR = FC_INIT;
 static const char *fbin, *mbin;
 
 /* nanomsg's SP header for a REQ peer (protocol 48). */
@@ -308,6 +311,70 @@ exhaustion(void)
 	fc_stop_checked(&FX, "featured (64 descriptors)");
 }
 
+/* ---- a lasting receive error ---------------------------------------- */
+
+static void
+receive_error(void)
+{
+	static const char ping[] =
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"Service.version\"}";
+	const char *shim = getenv("CPULEVEL_FAIL_RECV");
+	long long c0, c1, hz = sysconf(_SC_CLK_TCK);
+	char err[512], flag[FC_PATH_MAX + 16];
+	json_object *r;
+	int fd, s, t;
+
+	if (shim == NULL || access(shim, R_OK) != 0) {
+		skip("a lasting receive error", "CPULEVEL_FAIL_RECV does not "
+		    "name the preload module");
+		return;
+	}
+	snprintf(flag, sizeof(flag), "%s/recv-fails", fc_dir);
+	setenv("CPULEVEL_TEST_RECV_FAIL", flag, 1);
+	setenv("LD_PRELOAD", shim, 1);
+	t = fc_start(&FR, 5000, err, sizeof(err));
+	unsetenv("LD_PRELOAD");
+	if (t != 0) {
+		/* A sanitizer's runtime must come first: no preloading. */
+		diag("%s", err);
+		fc_log_show(&FR, "start with fail_recv preloaded");
+		fc_kill_hard(&FR);
+		skip("a lasting receive error", "featured does not start with "
+		    "fail_recv preloaded (a sanitizer build?)");
+		return;
+	}
+	ok(1, "featured runs with fail_recv preloaded");
+	if ((fd = open(flag, O_WRONLY | O_CREAT, 0600)) >= 0)
+		close(fd);
+	/* A request waits: the notification fd stays readable. */
+	s = fc_req_socket(FR.rpc, 8000, 1000);
+	if (s < 0 || nn_send(s, ping, sizeof(ping) - 1, 0) < 0) {
+		ok(0, "send a request");
+		return;
+	}
+	fc_sleep_ms(500);
+	c0 = cpu_ticks(FR.pid);
+	fc_sleep_ms(2000);
+	c1 = cpu_ticks(FR.pid);
+	if (!ok(c0 >= 0 && c1 >= 0 && (c1 - c0) * 1000 / hz < 300,
+	    L("while receiving fails, featured does not spin: %lld ms of CPU "
+	    "in 2 s (at most 300)", (c1 - c0) * 1000 / hz)))
+		fc_log_show(&FR, "receive error");
+	is_int(log_count(&FR, "receive on"), 1,
+	    "the log says once that receiving fails");
+	unlink(flag);
+	r = NULL;
+	if (fc_recv_text(&FR, s) > 0)
+		r = jparse(FR.last_raw, strlen(FR.last_raw));
+	ok(r != NULL && jget(r, "result", NULL) != NULL, "once receiving "
+	    "works again, the waiting request is answered");
+	json_object_put(r);
+	nn_close(s);
+	is_int(log_count(&FR, "works again"), 1,
+	    "the log says once that receiving works again");
+	fc_stop_checked(&FR, "featured (fail_recv)");
+}
+
 /* ---- addresses the daemons refuse ----------------------------------- */
 
 /*
@@ -535,12 +602,16 @@ main(void)
 	    NULL, "migcheck.log");
 	fc_add_daemon(&FX, "featured (64 descriptors)", fbin, "fx.db",
 	    "fx.sock", "fx-events.sock", "fx.log");
+	fc_add_daemon(&FR, "featured (fail_recv)", fbin, "fr.db",
+	    "fr.sock", "fr-events.sock", "fr.log");
 
 	diag("one malformed ipc frame");
 	malformed_frame(&F);
 	malformed_frame(&M);
 	diag("descriptor exhaustion");
 	exhaustion();
+	diag("a lasting receive error");
+	receive_error();
 	diag("addresses: featured");
 	addresses(fbin, "featured");
 	diag("addresses: migcheck");
