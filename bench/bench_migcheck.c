@@ -252,7 +252,7 @@ echo_main(const char *url)
 	char err[512];
 	int fd;
 
-	if ((e.sock = bus_listen_rep(url, err, sizeof(err))) == -1 ||
+	if ((e.sock = bus_listen_rep(url, 0, err, sizeof(err))) == -1 ||
 	    (fd = bus_recv_fd(e.sock, err, sizeof(err))) == -1) {
 		fprintf(stderr, "echo: %s\n", err);
 		_exit(1);
@@ -438,7 +438,7 @@ codec_main(const char *url, const struct world *w, const char *log)
 				fprintf(stderr, "codec: %s\n", err);
 				_exit(1);
 			}
-	if ((sock = bus_listen_rep(url, err, sizeof(err))) == -1) {
+	if ((sock = bus_listen_rep(url, 0, err, sizeof(err))) == -1) {
 		fprintf(stderr, "codec: %s\n", err);
 		_exit(1);
 	}

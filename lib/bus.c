@@ -1,4 +1,8 @@
 #include <sys/stat.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,11 +21,91 @@
 #define IPC_PREFIX	"ipc://"
 /* A REQ client adds 4 bytes of request id; each device between, 4 more. */
 #define BUS_HEADER_ROOM	64
+#define BUS_MAX_LISTENERS	8
+
+/*
+ * What it takes to listen again on a socket bus_listen_*() made: the
+ * accept guard (lib/server.c) stops a listener and restarts it later.
+ */
+static struct listener {
+	int	sock;		/* -1: a free slot */
+	int	eid;		/* nn_bind's endpoint; -1 while paused */
+	int	flags;
+	char	url[BUS_URL_MAX];
+} listeners[BUS_MAX_LISTENERS] = {
+	{ -1, -1, 0, "" }, { -1, -1, 0, "" }, { -1, -1, 0, "" },
+	{ -1, -1, 0, "" }, { -1, -1, 0, "" }, { -1, -1, 0, "" },
+	{ -1, -1, 0, "" }, { -1, -1, 0, "" }
+};
+
+/*
+ * tcp:// and ws:// have no authentication: whoever reaches the port may
+ * change the pool's levels.  Only a loopback address is as private as
+ * the machine; for any other the operator must say, by an option whose
+ * name says so, that he knows.  "*", a host name or an interface name
+ * cannot be shown to be loopback, so they count as network addresses.
+ */
+static const char *const network_schemes[] = { "tcp://", "ws://" };
+
+static int
+is_loopback(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (strcmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return 0;
+}
+
+int
+bus_check_listen_url(const char *url, int flags, char *err, size_t errlen)
+{
+	char host[256], *colon;
+	const char *p, *end;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(network_schemes) / sizeof(*network_schemes);
+	    i++)
+		if (strncmp(url, network_schemes[i],
+		    strlen(network_schemes[i])) == 0)
+			break;
+	if (i == sizeof(network_schemes) / sizeof(*network_schemes))
+		return 0;
+	/* HOST:PORT, then a path for ws:// */
+	p = url + strlen(network_schemes[i]);
+	end = p + strcspn(p, "/");
+	n = (size_t)(end - p);
+	if (n >= sizeof(host))
+		n = sizeof(host) - 1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if ((colon = strrchr(host, ':')) != NULL)
+		*colon = '\0';
+	if (host[0] == '[' && (n = strlen(host)) > 1 && host[n - 1] == ']') {
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	if (is_loopback(host) || (flags & BUS_UNAUTHENTICATED_TCP))
+		return 0;
+	snprintf(err, errlen, "refusing to listen on '%s': it is not a "
+	    "loopback address and %s has no authentication (anyone who "
+	    "reaches it could change the pool's state); pass "
+	    "--unauthenticated-tcp to listen there all the same", url,
+	    network_schemes[i]);
+	return -1;
+}
 
 /*
  * Any process that can connect to an ipc socket is trusted, and nanomsg
- * aborts the whole process on some malformed frames: so the directory of
- * the socket must let nobody else in.  We create it 0700; one that exists
+ * aborts the whole process on some malformed frames (unless built with
+ * packaging/rpm's patch): so the directory of the socket must let nobody
+ * else in.  We create it 0700; one that exists
  * must be ours and owner-only, group included (the units ask systemd for
  * RuntimeDirectoryMode=0700).
  */
@@ -45,9 +129,16 @@ ipc_dir_ready(const char *url, char *err, size_t errlen)
 		    "%s", dir, strerror(errno));
 		return -1;
 	}
-	if (stat(dir, &st) == -1) {
+	/* lstat: a symbolic link would let whoever may replace it choose
+	 * where our socket goes, whatever the mode of its target. */
+	if (lstat(dir, &st) == -1) {
 		snprintf(err, errlen, "socket directory '%s': %s", dir,
 		    strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "socket directory '%s' is a symbolic "
+		    "link: give the directory itself", dir);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
@@ -62,13 +153,48 @@ ipc_dir_ready(const char *url, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-listen_on(int domain, int proto, const char *url, char *err, size_t errlen)
+static struct listener *
+listener_of(int sock)
 {
+	size_t i;
+
+	for (i = 0; i < BUS_MAX_LISTENERS; i++)
+		if (listeners[i].sock == sock)
+			return &listeners[i];
+	return NULL;
+}
+
+static int
+bind_to(struct listener *l, char *err, size_t errlen)
+{
+	if (ipc_dir_ready(l->url, err, errlen) == -1)
+		return -1;
+	if ((l->eid = nn_bind(l->sock, l->url)) < 0) {
+		snprintf(err, errlen, "cannot listen on '%s': %s", l->url,
+		    nn_strerror(nn_errno()));
+		l->eid = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+listen_on(int domain, int proto, const char *url, int flags, char *err,
+    size_t errlen)
+{
+	struct listener *l;
 	int s, max = RPC_MAX_MESSAGE + BUS_HEADER_ROOM;
 
-	if (ipc_dir_ready(url, err, errlen) == -1)
+	if (bus_check_listen_url(url, flags, err, errlen) == -1)
 		return -1;
+	if (strlen(url) >= BUS_URL_MAX) {
+		snprintf(err, errlen, "address too long: '%.64s...'", url);
+		return -1;
+	}
+	if ((l = listener_of(-1)) == NULL) {
+		snprintf(err, errlen, "too many listening sockets");
+		return -1;
+	}
 	if ((s = nn_socket(domain, proto)) < 0) {
 		snprintf(err, errlen, "nn_socket: %s", nn_strerror(nn_errno()));
 		return -1;
@@ -77,9 +203,17 @@ listen_on(int domain, int proto, const char *url, char *err, size_t errlen)
 	 * REQ/REP routing header in the size, so it gets some room and
 	 * bus_recv_request() holds the body to the protocol's limit. */
 	if (nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max,
-	    sizeof(max)) < 0 || nn_bind(s, url) < 0) {
+	    sizeof(max)) < 0) {
 		snprintf(err, errlen, "cannot listen on '%s': %s", url,
 		    nn_strerror(nn_errno()));
+		nn_close(s);
+		return -1;
+	}
+	l->sock = s;
+	l->flags = flags;
+	strlcpy(l->url, url, sizeof(l->url));
+	if (bind_to(l, err, errlen) == -1) {
+		l->sock = -1;
 		nn_close(s);
 		return -1;
 	}
@@ -87,15 +221,57 @@ listen_on(int domain, int proto, const char *url, char *err, size_t errlen)
 }
 
 int
-bus_listen_rep(const char *url, char *err, size_t errlen)
+bus_listen_rep(const char *url, int flags, char *err, size_t errlen)
 {
-	return listen_on(AF_SP_RAW, NN_REP, url, err, errlen);
+	return listen_on(AF_SP_RAW, NN_REP, url, flags, err, errlen);
 }
 
 int
-bus_listen_pub(const char *url, char *err, size_t errlen)
+bus_listen_pub(const char *url, int flags, char *err, size_t errlen)
 {
-	return listen_on(AF_SP, NN_PUB, url, err, errlen);
+	return listen_on(AF_SP, NN_PUB, url, flags, err, errlen);
+}
+
+size_t
+bus_listening(int *socks, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < BUS_MAX_LISTENERS && n < max; i++)
+		if (listeners[i].sock != -1)
+			socks[n++] = listeners[i].sock;
+	return n;
+}
+
+const char *
+bus_url(int sock)
+{
+	struct listener *l = listener_of(sock);
+
+	return l ? l->url : "?";
+}
+
+int
+bus_pause(int sock)
+{
+	struct listener *l = listener_of(sock);
+
+	if (l == NULL || l->eid == -1)
+		return 0;
+	if (nn_shutdown(sock, l->eid) < 0)
+		return -1;
+	l->eid = -1;
+	return 0;
+}
+
+int
+bus_resume(int sock, char *err, size_t errlen)
+{
+	struct listener *l = listener_of(sock);
+
+	if (l == NULL || l->eid != -1)
+		return 0;
+	return bind_to(l, err, errlen);
 }
 
 int
@@ -246,5 +422,11 @@ bus_call(int sock, const char *req, char **reply, size_t *len, char *err,
 void
 bus_close(int sock)
 {
+	struct listener *l = listener_of(sock);
+
+	if (l != NULL) {
+		l->sock = l->eid = -1;
+		l->url[0] = '\0';
+	}
 	nn_close(sock);
 }

@@ -10,6 +10,11 @@
 #define CPULEVEL_BUS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#define BUS_URL_MAX		512
+/* Listen on a tcp:// or ws:// address that is not loopback. */
+#define BUS_UNAUTHENTICATED_TCP	0x1
 
 struct bus_msg {
 	char	*body;		/* nanomsg-allocated, not NUL-terminated */
@@ -17,9 +22,26 @@ struct bus_msg {
 	void	*control;	/* the routing header, nanomsg-allocated */
 };
 
-/* Server side: -1 with a one-line err on failure. */
-int	bus_listen_rep(const char *url, char *err, size_t errlen);
-int	bus_listen_pub(const char *url, char *err, size_t errlen);
+/*
+ * Server side: -1 with a one-line err on failure.  An ipc:// socket's
+ * directory must be a real directory (not a link), ours, mode 0700; a
+ * tcp:// or ws:// address must be loopback unless flags has
+ * BUS_UNAUTHENTICATED_TCP.
+ */
+int	bus_listen_rep(const char *url, int flags, char *err, size_t errlen);
+int	bus_listen_pub(const char *url, int flags, char *err, size_t errlen);
+/* The check bus_listen_*() make of url alone, for option parsing. */
+int	bus_check_listen_url(const char *url, int flags, char *err,
+	    size_t errlen);
+/*
+ * The accept guard (lib/server.c): the sockets bus_listen_*() made and
+ * not closed, their addresses, and stopping a listener (which closes
+ * every connection it accepted) and starting it again.
+ */
+size_t	bus_listening(int *socks, size_t max);
+const char *bus_url(int sock);
+int	bus_pause(int sock);
+int	bus_resume(int sock, char *err, size_t errlen);
 /* The fd that is readable while messages wait (watch level-triggered). */
 int	bus_recv_fd(int sock, char *err, size_t errlen);
 /* 1 a request was taken, 0 none is waiting, -1 error (errno set). */

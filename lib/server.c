@@ -1,8 +1,13 @@
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -18,13 +23,71 @@
  */
 #define SERVER_BATCH	64
 
+/*
+ * A receive that fails (not "nothing waiting") leaves the notification fd
+ * readable: retrying at once would spin.  As tmux's server does when
+ * accept fails, stop watching and try again after a pause, doubled while
+ * it goes on failing.
+ */
+#define RECV_RETRY_MIN_MS	100
+#define RECV_RETRY_MAX_MS	1000
+
+/*
+ * nanomsg accepts connections in its own thread.  When accept fails for
+ * want of descriptors, nanomsg 1.1.5 tries again at once, for ever, while
+ * a connection waits: a thread at 100% CPU and nobody served.  Nothing
+ * tells us (its NN_STAT_ACCEPT_ERRORS reads another counter), so the
+ * guard counts our descriptors twice a second.  At the limit, it says so
+ * once, stops every listener (which closes the connections they accepted,
+ * freeing their descriptors; clients reconnect) and listens again after a
+ * pause, doubled while the limit is reached again.
+ */
+#define GUARD_INTERVAL_MS	500
+#define PAUSE_MIN_MS		1000
+#define PAUSE_MAX_MS		16000
+#define GUARD_MAX		8
+
+struct guard {
+	int		 socks[GUARD_MAX];
+	size_t		 nsocks;
+	int		 starved;	/* logged, not yet recovered */
+	int		 paused;	/* listeners stopped */
+	int		 pause_ms;
+	long long	 resume_at;	/* ms, while paused */
+	int		 resume_failed;	/* logged */
+};
+
 struct server {
 	int			 sock;
 	const struct rpc_method	*methods;
 	void			*ctx;
 	enum server_log		 log;
 	struct event		*ev;
+	struct event		*retry;		/* receive back-off */
+	int			 recv_failing;	/* logged, not yet recovered */
+	int			 retry_ms;
+	struct event		*tick;		/* the accept guard */
+	struct guard		 guard;
 };
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct timeval
+ms_tv(int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
 
 /*
  * featured's requests are events worth a line each, with the caller's dbg
@@ -72,6 +135,27 @@ server_handle(struct server *srv, struct bus_msg *m)
 
 static void	server_free(struct server *);
 
+/* The receive failed: say so once, and look again after a pause. */
+static void
+recv_failed(struct server *srv, int error)
+{
+	struct timeval tv;
+
+	if (!srv->recv_failing) {
+		log_warnx("receive on %s failed: %s; retrying every %d to "
+		    "%d ms until it works", bus_url(srv->sock),
+		    strerror(error), RECV_RETRY_MIN_MS, RECV_RETRY_MAX_MS);
+		srv->recv_failing = 1;
+		srv->retry_ms = RECV_RETRY_MIN_MS;
+	}
+	event_del(srv->ev);
+	tv = ms_tv(srv->retry_ms);
+	evtimer_add(srv->retry, &tv);
+	srv->retry_ms *= 2;
+	if (srv->retry_ms > RECV_RETRY_MAX_MS)
+		srv->retry_ms = RECV_RETRY_MAX_MS;
+}
+
 static void
 server_readable(evutil_socket_t fd, short what, void *arg)
 {
@@ -82,13 +166,129 @@ server_readable(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (i = 0; i < SERVER_BATCH; i++) {
-		if ((rc = bus_recv_request(srv->sock, &m)) == 0)
-			return;
-		if (rc == -1) {
-			log_warnx("receive: %s", strerror(errno));
+		if ((rc = bus_recv_request(srv->sock, &m)) == -1) {
+			recv_failed(srv, errno);
 			return;
 		}
+		if (srv->recv_failing) {
+			log_info("receive on %s works again",
+			    bus_url(srv->sock));
+			srv->recv_failing = 0;
+		}
+		if (rc == 0)
+			return;
 		server_handle(srv, &m);
+	}
+}
+
+static void
+server_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	if (event_add(srv->ev, NULL) == -1)
+		log_warnx("cannot watch the request socket again");
+	server_readable(fd, what, arg);
+}
+
+/*
+ * How many descriptors are open, besides the one counting them; -1 if
+ * that one could not be had for want of descriptors.
+ */
+static int
+count_fds(void)
+{
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	if ((dir = opendir("/proc/self/fd")) == NULL)
+		return errno == EMFILE || errno == ENFILE ? -1 : 0;
+	while ((d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n - 1;
+}
+
+/* At the limit: nanomsg could accept no connection now. */
+static int
+fds_exhausted(int *open_fds, long long *limit)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	*limit = (long long)rl.rlim_cur;
+	*open_fds = count_fds();
+	return *open_fds == -1 || *open_fds + 1 >= *limit;
+}
+
+static void
+guard_pause(struct guard *g, int open_fds, long long limit)
+{
+	size_t i;
+
+	if (!g->starved) {
+		log_warnx("out of file descriptors (%d of %lld open): no "
+		    "connection can be accepted; closing every connection "
+		    "and listening again in %d ms, later while it lasts",
+		    open_fds == -1 ? (int)limit : open_fds, limit,
+		    PAUSE_MIN_MS);
+		g->starved = 1;
+		g->pause_ms = PAUSE_MIN_MS;
+	}
+	for (i = 0; i < g->nsocks; i++)
+		if (bus_pause(g->socks[i]) == -1)
+			log_warnx("cannot stop listening on %s",
+			    bus_url(g->socks[i]));
+	g->paused = 1;
+	g->resume_at = now_ms() + g->pause_ms;
+	g->pause_ms *= 2;
+	if (g->pause_ms > PAUSE_MAX_MS)
+		g->pause_ms = PAUSE_MAX_MS;
+}
+
+static void
+guard_resume(struct guard *g)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < g->nsocks; i++)
+		if (bus_resume(g->socks[i], err, sizeof(err)) == -1) {
+			if (!g->resume_failed)
+				log_warnx("%s; trying again", err);
+			g->resume_failed = 1;
+			g->resume_at = now_ms() + g->pause_ms;
+			return;
+		}
+	g->paused = g->resume_failed = 0;
+}
+
+static void
+server_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct guard *g = &srv->guard;
+	long long limit = 0;
+	int open_fds = 0;
+
+	(void)fd;
+	(void)what;
+	if (g->paused) {
+		if (now_ms() >= g->resume_at)
+			guard_resume(g);
+		return;
+	}
+	if (fds_exhausted(&open_fds, &limit))
+		guard_pause(g, open_fds, limit);
+	else if (g->starved) {
+		/* A whole interval listening below the limit. */
+		log_info("accepting connections again (%d of %lld "
+		    "descriptors open)", open_fds, limit);
+		g->starved = 0;
 	}
 }
 
@@ -97,6 +297,7 @@ server_new(struct event_base *base, int sock, const struct rpc_method *methods,
     void *ctx, char *err, size_t errlen)
 {
 	struct server *srv;
+	struct timeval tv = ms_tv(GUARD_INTERVAL_MS);
 	int fd;
 
 	if ((fd = bus_recv_fd(sock, err, errlen)) == -1)
@@ -108,9 +309,13 @@ server_new(struct event_base *base, int sock, const struct rpc_method *methods,
 	srv->sock = sock;
 	srv->methods = methods;
 	srv->ctx = ctx;
+	srv->guard.nsocks = bus_listening(srv->guard.socks, GUARD_MAX);
 	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, server_readable,
 	    srv);
-	if (srv->ev == NULL || event_add(srv->ev, NULL) == -1) {
+	srv->retry = evtimer_new(base, server_retry, srv);
+	srv->tick = event_new(base, -1, EV_PERSIST, server_tick, srv);
+	if (srv->ev == NULL || srv->retry == NULL || srv->tick == NULL ||
+	    event_add(srv->ev, NULL) == -1 || event_add(srv->tick, &tv) == -1) {
 		snprintf(err, errlen, "cannot watch the request socket");
 		server_free(srv);
 		return NULL;
@@ -125,6 +330,10 @@ server_free(struct server *srv)
 		return;
 	if (srv->ev)
 		event_free(srv->ev);
+	if (srv->retry)
+		event_free(srv->retry);
+	if (srv->tick)
+		event_free(srv->tick);
 	free(srv);
 }
 

@@ -303,7 +303,7 @@ test_socket_dir(void)
 	/* Created owner-only whatever the umask says. */
 	old = umask(0);
 	err[0] = '\0';
-	s = bus_listen_rep(url_in("made/x.sock"), err, sizeof(err));
+	s = bus_listen_rep(url_in("made/x.sock"), 0, err, sizeof(err));
 	umask(old);
 	if (!ok(s >= 0, "bus_listen_rep creates the socket directory"))
 		diag("err: %s", err);
@@ -317,7 +317,7 @@ test_socket_dir(void)
 		bus_close(s);
 
 	/* An existing 0700 directory of ours is fine. */
-	s = bus_listen_rep(url_in("made/y.sock"), err, sizeof(err));
+	s = bus_listen_rep(url_in("made/y.sock"), 0, err, sizeof(err));
 	ok(s >= 0, "an existing 0700 directory is accepted");
 	if (s >= 0)
 		bus_close(s);
@@ -332,7 +332,7 @@ test_socket_dir(void)
 		}
 		err[0] = '\0';
 		snprintf(label, sizeof(label), "%s/x.sock", refused[i].dir);
-		s = bus_listen_rep(url_in(label), err, sizeof(err));
+		s = bus_listen_rep(url_in(label), 0, err, sizeof(err));
 		snprintf(label, sizeof(label), "a %03o socket directory is "
 		    "refused", (unsigned int)refused[i].mode);
 		ok(s == -1, label);
@@ -352,7 +352,7 @@ test_socket_dir(void)
 	/* PUB too. */
 	chmod(path_in("open"), 0777);
 	err[0] = '\0';
-	s = bus_listen_pub(url_in("open/ev.sock"), err, sizeof(err));
+	s = bus_listen_pub(url_in("open/ev.sock"), 0, err, sizeof(err));
 	ok(s == -1, "bus_listen_pub refuses a 0777 directory too");
 	if (s >= 0)
 		bus_close(s);
@@ -366,7 +366,7 @@ test_socket_dir(void)
 			fclose(f);
 	}
 	err[0] = '\0';
-	s = bus_listen_rep(url_in("file/x.sock"), err, sizeof(err));
+	s = bus_listen_rep(url_in("file/x.sock"), 0, err, sizeof(err));
 	ok(s == -1 && strstr(err, path_in("file")) != NULL,
 	    "a file in place of the directory is refused, named");
 	if (s >= 0)
@@ -374,10 +374,92 @@ test_socket_dir(void)
 
 	/* A parent that does not exist: an error, not a crash. */
 	err[0] = '\0';
-	s = bus_listen_rep(url_in("no/such/x.sock"), err, sizeof(err));
+	s = bus_listen_rep(url_in("no/such/x.sock"), 0, err, sizeof(err));
 	ok(s == -1 && err[0] != '\0', "a missing parent directory: an error");
 	if (s >= 0)
 		bus_close(s);
+
+	/* A link to a good directory: whoever may replace the link would
+	 * choose where the socket goes, so it is refused, named. */
+	if (symlink(path_in("made"), path_in("link")) == -1) {
+		printf("Bail out! symlink: %s\n", strerror(errno));
+		exit(2);
+	}
+	err[0] = '\0';
+	s = bus_listen_rep(url_in("link/z.sock"), 0, err, sizeof(err));
+	ok(s == -1, "a socket directory that is a symbolic link is refused");
+	if (!ok(strstr(err, path_in("link")) != NULL &&
+	    strstr(err, "symbolic link") != NULL, "the error names the link"))
+		diag("err: %s", err);
+	ok(stat(path_in("made/z.sock"), &st) == -1 && errno == ENOENT,
+	    "no socket was made through the link");
+	if (s >= 0)
+		bus_close(s);
+}
+
+/* Which addresses may be listened on, with and without the option. */
+static void
+test_listen_urls(void)
+{
+	static const struct {
+		const char	*url;
+		int		 loopback;
+	} urls[] = {
+		{ "tcp://127.0.0.1:5510", 1 },
+		{ "tcp://127.1.2.3:5510", 1 },
+		{ "tcp://localhost:5510", 1 },
+		{ "tcp://[::1]:5510", 1 },
+		{ "tcp://::1:5510", 1 },
+		{ "tcp://[::ffff:127.0.0.1]:5510", 1 },
+		{ "ws://127.0.0.1:5510/cpulevel", 1 },
+		{ "tcp://0.0.0.0:5510", 0 },
+		{ "tcp://*:5510", 0 },
+		{ "tcp://10.1.2.3:5510", 0 },
+		{ "tcp://192.0.2.10:5510", 0 },
+		{ "tcp://128.0.0.1:5510", 0 },
+		{ "tcp://[::]:5510", 0 },
+		{ "tcp://[2001:db8::1]:5510", 0 },
+		{ "tcp://[::ffff:10.0.0.1]:5510", 0 },
+		{ "tcp://eth0:5510", 0 },
+		{ "tcp://lo:5510", 0 },
+		{ "tcp://master.example:5510", 0 },
+		{ "tcp://:5510", 0 },
+		{ "ws://0.0.0.0:5510/cpulevel", 0 },
+	};
+	char err[512];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NELEM(urls); i++) {
+		err[0] = '\0';
+		rc = bus_check_listen_url(urls[i].url, 0, err, sizeof(err));
+		snprintf(label, sizeof(label), "%s: %s", urls[i].url,
+		    urls[i].loopback ? "loopback, allowed" :
+		    "refused without --unauthenticated-tcp");
+		if (!ok(rc == (urls[i].loopback ? 0 : -1), label))
+			diag("err: %s", err);
+		if (!urls[i].loopback) {
+			snprintf(label, sizeof(label), "%s: the error names "
+			    "it and the option", urls[i].url);
+			ok(strstr(err, urls[i].url) != NULL &&
+			    strstr(err, "--unauthenticated-tcp") != NULL,
+			    label);
+		}
+		snprintf(label, sizeof(label), "%s: allowed with "
+		    "BUS_UNAUTHENTICATED_TCP", urls[i].url);
+		ok(bus_check_listen_url(urls[i].url, BUS_UNAUTHENTICATED_TCP,
+		    err, sizeof(err)) == 0, label);
+	}
+	ok(bus_check_listen_url("ipc:///run/cpulevel/x.sock", 0, err,
+	    sizeof(err)) == 0, "ipc:// is not a network address");
+
+	/* bus_listen_rep makes the same check. */
+	err[0] = '\0';
+	rc = bus_listen_rep("tcp://0.0.0.0:1", 0, err, sizeof(err));
+	ok(rc == -1 && strstr(err, "--unauthenticated-tcp") != NULL,
+	    "bus_listen_rep refuses tcp://0.0.0.0 without the flag");
+	if (rc >= 0)
+		bus_close(rc);
 }
 
 static void
@@ -391,7 +473,7 @@ test_reqrep(void)
 	const char *url = url_in("rpc/featured.sock");
 	int s, fd, rc, rc1, rc2;
 
-	s = bus_listen_rep(url, err, sizeof(err));
+	s = bus_listen_rep(url, 0, err, sizeof(err));
 	if (!ok(s >= 0, "bus_listen_rep on ipc")) {
 		diag("err: %s", err);
 		return;
@@ -635,7 +717,7 @@ test_pubsub(void)
 	char err[512], buf[1024], want[1024];
 	int pub, sub, other, all, n, tries;
 
-	pub = bus_listen_pub(url, err, sizeof(err));
+	pub = bus_listen_pub(url, 0, err, sizeof(err));
 	if (!ok(pub >= 0, "bus_listen_pub")) {
 		diag("err: %s", err);
 		return;
@@ -713,6 +795,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	test_socket_dir();
+	test_listen_urls();
 	test_reqrep();
 	test_no_server();
 	test_pubsub();

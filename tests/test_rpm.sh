@@ -270,6 +270,7 @@ fi
 for spec_file in cpulevel nanomsg; do
 	for el in 7 10; do
 		rpmspec -P --define "rhel $el" \
+		    --define "_sourcedir $snap/packaging/rpm" \
 		    "$snap/packaging/rpm/$spec_file.spec" >"$T/$spec_file-el$el" 2>&1
 		ok $? "$spec_file.spec parses for EL$el"
 	done
@@ -283,6 +284,17 @@ grep -q "^BuildRequires: *cmake3 " "$T/nanomsg-el7" &&
     grep -q "/usr/bin/cmake3 --install" "$T/nanomsg-el7" &&
     grep -q "^BuildRequires: *cmake " "$T/nanomsg-el10"
 ok $? "nanomsg.spec: cmake3 from EPEL on EL7, cmake on EL10"
+# The patch that drops a malformed ipc frame instead of aborting: declared,
+# shipped beside the spec, applied with -p1 in %prep, and about sipc.c.
+rc=0
+for el in 7 10; do
+	grep -q "^Patch0: *nanomsg-sipc-drop-bad-frame.patch" "$T/nanomsg-el$el" &&
+	    grep -q "nanomsg-sipc-drop-bad-frame.patch *|" "$T/nanomsg-el$el" &&
+	    grep -q "patch -p1" "$T/nanomsg-el$el" || rc=1
+done
+[ $rc -eq 0 ] && grep -q "^+++ b/src/transports/ipc/sipc.c" \
+    "$snap/packaging/rpm/nanomsg-sipc-drop-bad-frame.patch"
+ok $? "nanomsg.spec applies nanomsg-sipc-drop-bad-frame.patch on EL7 and EL10"
 
 # --- the packaged files at work ---------------------------------------------
 
@@ -311,7 +323,8 @@ unit_has() {
 	done
 }
 unit_has cpulevel-featured.service \
-    'Type=notify' 'Restart=on-failure' \
+    'Type=notify' 'Restart=on-failure' 'RestartSec=100ms' \
+    'LimitNOFILE=65536' \
     'EnvironmentFile=-/etc/cpulevel/cpulevel.conf' \
     'RuntimeDirectory=cpulevel' 'RuntimeDirectoryMode=0700' \
     'RuntimeDirectoryPreserve=yes' 'ReadWritePaths=/var/lib/cpulevel' \
@@ -319,9 +332,10 @@ unit_has cpulevel-featured.service \
     'NoNewPrivileges=yes' 'DevicePolicy=closed' \
     'DeviceAllow=/dev/xen/privcmd rw' 'DeviceAllow=/dev/xen/hypercall rw' \
     'WantedBy=multi-user.target'
-ok $? "cpulevel-featured.service: notify, restart on failure, shared runtime dir, Xen devices only"
+ok $? "cpulevel-featured.service: notify, restart at once on failure, 64k descriptors, shared runtime dir, Xen devices only"
 unit_has cpulevel-migcheck.service \
-    'Type=notify' 'Restart=on-failure' \
+    'Type=notify' 'Restart=on-failure' 'RestartSec=100ms' \
+    'LimitNOFILE=65536' \
     'EnvironmentFile=-/etc/cpulevel/cpulevel.conf' \
     'RuntimeDirectory=cpulevel' 'RuntimeDirectoryMode=0700' \
     'RuntimeDirectoryPreserve=yes' 'ReadWritePaths=/var/lib/cpulevel' \
@@ -329,7 +343,7 @@ unit_has cpulevel-migcheck.service \
     'NoNewPrivileges=yes' 'PrivateDevices=yes' 'CapabilityBoundingSet=' \
     'WantedBy=multi-user.target' &&
     ! grep -q '^DeviceAllow=' "$unitdir/cpulevel-migcheck.service"
-ok $? "cpulevel-migcheck.service: notify, restart on failure, shared runtime dir, no devices"
+ok $? "cpulevel-migcheck.service: notify, restart at once on failure, 64k descriptors, shared runtime dir, no devices"
 unit_has cpulevel-host-boot.service \
     'RemainAfterExit=yes' 'EnvironmentFile=-/etc/cpulevel/cpulevel.conf' \
     'ExecStart=/usr/libexec/cpulevel/cpulevel-host-boot' \

@@ -35,6 +35,7 @@ struct options {
 	const char	*probe;
 	int		 use_syslog;
 	int		 verbose;
+	int		 listen_flags;	/* BUS_UNAUTHENTICATED_TCP */
 };
 
 static void
@@ -44,12 +45,16 @@ usage(FILE *f)
 	    "[--events URL]\n"
 	    "           [--local-host UUID] [--probe auto|xen|cpuid|"
 	    "file:PATH|none]\n"
-	    "           [--syslog] [-v]\n\n"
+	    "           [--unauthenticated-tcp] [--syslog] [-v]\n\n"
 	    "Defaults: --db " DEFAULT_DB "\n"
 	    "          --rpc " DEFAULT_RPC "\n"
 	    "          --events " DEFAULT_EVENTS "\n"
 	    "--local-host records a Host.boot for this host with the "
-	    "featuresets\nthe probe reads at start.\n");
+	    "featuresets\nthe probe reads at start.\n"
+	    "A tcp:// (or ws://) address must be loopback: nanomsg has no "
+	    "authentication,\nso anyone who reaches a network address could "
+	    "change the pool's state.\n--unauthenticated-tcp listens on "
+	    "one all the same.\n");
 }
 
 static int
@@ -62,10 +67,12 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "local-host",	required_argument,	NULL, 'l' },
 		{ "probe",	required_argument,	NULL, 'p' },
 		{ "syslog",	no_argument,		NULL, 's' },
+		{ "unauthenticated-tcp", no_argument,	NULL, 'u' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
+	char err[512];
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -81,6 +88,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'l': o->local_host = optarg; break;
 		case 'p': o->probe = optarg; break;
 		case 's': o->use_syslog = 1; break;
+		case 'u': o->listen_flags |= BUS_UNAUTHENTICATED_TCP; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -89,6 +97,12 @@ parse_options(int argc, char **argv, struct options *o)
 	if (optind != argc) {
 		fprintf(stderr, "cpulevel-featured: unexpected argument "
 		    "'%s'\n", argv[optind]);
+		return -1;
+	}
+	if (bus_check_listen_url(o->rpc, o->listen_flags, err,
+	    sizeof(err)) == -1 || bus_check_listen_url(o->events,
+	    o->listen_flags, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cpulevel-featured: %s\n", err);
 		return -1;
 	}
 	if (o->local_host && !rpc_valid_id(o->local_host)) {
@@ -191,8 +205,8 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		return 1;
 	}
-	if ((rep = bus_listen_rep(o.rpc, err, sizeof(err))) == -1 ||
-	    (f.pub = bus_listen_pub(o.events, err, sizeof(err))) == -1) {
+	if ((rep = bus_listen_rep(o.rpc, o.listen_flags, err, sizeof(err))) == -1 ||
+	    (f.pub = bus_listen_pub(o.events, o.listen_flags, err, sizeof(err))) == -1) {
 		log_warnx("%s", err);
 		goto done;
 	}

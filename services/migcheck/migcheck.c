@@ -24,11 +24,15 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: cpulevel-migcheck [--db PATH] [--rpc URL] "
-	    "[--syslog] [-v]\n\n"
+	    "[--unauthenticated-tcp]\n"
+	    "           [--syslog] [-v]\n\n"
 	    "Defaults: --db " DEFAULT_DB "\n"
 	    "          --rpc " DEFAULT_RPC "\n"
 	    "Answers migration checks from cpulevel-featured's database, "
-	    "read-only.\n");
+	    "read-only.\n"
+	    "A tcp:// (or ws://) address must be loopback: nanomsg has no "
+	    "authentication.\n--unauthenticated-tcp listens on a network "
+	    "address all the same.\n");
 }
 
 int
@@ -38,6 +42,7 @@ main(int argc, char **argv)
 		{ "db",		required_argument,	NULL, 'd' },
 		{ "rpc",	required_argument,	NULL, 'r' },
 		{ "syslog",	no_argument,		NULL, 's' },
+		{ "unauthenticated-tcp", no_argument,	NULL, 'u' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -45,7 +50,7 @@ main(int argc, char **argv)
 	const char *rpc = DEFAULT_RPC;
 	struct migcheck m;
 	char err[512];
-	int c, rep = -1, rc = 1, use_syslog = 0, verbose = 0;
+	int c, rep = -1, rc = 1, use_syslog = 0, verbose = 0, flags = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.db_path = DEFAULT_DB;
@@ -54,6 +59,7 @@ main(int argc, char **argv)
 		case 'd': m.db_path = optarg; break;
 		case 'r': rpc = optarg; break;
 		case 's': use_syslog = 1; break;
+		case 'u': flags |= BUS_UNAUTHENTICATED_TCP; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -63,13 +69,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (bus_check_listen_url(rpc, flags, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cpulevel-migcheck: %s\n", err);
+		return 2;
+	}
 	log_init("cpulevel-migcheck", use_syslog, verbose);
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	if (view_open(&m) == -1)
 		log_warnx("%s: answering \"no database\" until it exists",
 		    m.dberr);
-	if ((rep = bus_listen_rep(rpc, err, sizeof(err))) == -1) {
+	if ((rep = bus_listen_rep(rpc, flags, err, sizeof(err))) == -1) {
 		log_warnx("%s", err);
 		goto done;
 	}
