@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "featureset.h"
+#include "jsonutil.h"
 
 static size_t
 max_len(const struct featureset *a, const struct featureset *b)
@@ -110,6 +111,9 @@ bad:
 	snprintf(err, errlen, "invalid featureset '%s': expected words of 1 "
 	    "to 8 hex digits joined by '-'", s);
 fail:
+	/* The message names a peer's text: cut, if it was, on a character. */
+	if (errlen > 0)
+		err[utf8_cut(err, errlen - 1)] = '\0';
 	fs_clear(out);
 	return -1;
 }

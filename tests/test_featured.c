@@ -1918,16 +1918,22 @@ step15_local_no_hvm(void)
 {
 	struct host h = H1;
 	char path[FC_PATH_MAX];
-	json_object *r;
+	json_object *r, *ci;
 	FILE *fp;
-	int k;
+	int k, written;
 
 	for (k = 0; k < NKEYS; k++)
 		if (k == HVM || k == HVM_HOST)
 			fs_clear(&h.fs[k]);
 	snprintf(path, sizeof(path), "%s/nohvm.json", F.dir);
-	if ((fp = fopen(path, "w")) == NULL ||
-	    fputs(jtext(cpu_info(&h)), fp) == EOF || fclose(fp) == EOF) {
+	/* jtext() lends the object's text: the object is ours to put. */
+	ci = cpu_info(&h);
+	written = (fp = fopen(path, "w")) != NULL &&
+	    fputs(jtext(ci), fp) != EOF;
+	if (fp != NULL && fclose(fp) == EOF)
+		written = 0;
+	json_object_put(ci);
+	if (!written) {
 		ok(0, L("write %s", path));
 		return;
 	}

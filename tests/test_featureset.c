@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "featureset.h"
+#include "jsonutil.h"
 #include "tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -215,6 +216,26 @@ test_parse_bad(void)
 	    "fs_parse fails with a small error buffer");
 	ok(memchr(err, '\0', 8) != NULL && err[8] == 'X',
 	    "fs_parse error message respects errlen");
+
+	/*
+	 * Cut on a character (found by tests/fuzz/fuzz_featureset): the
+	 * message names the input, which a peer may have sent, and a cut
+	 * through "\xc3\xa9" would hand back text that is not UTF-8.  At
+	 * every buffer size the message is whole characters.
+	 */
+	{
+		static const char accents[] = "1-\xc3\xa9\xc3\xa9\xc3\xa9"
+		    "\xc3\xa9\xc3\xa9";
+		size_t len, bad = 0;
+
+		for (len = 1; len < 64; len++) {
+			fs_parse(accents, &fs, err, len);
+			if (utf8_cut(err, len) != strlen(err))
+				bad++;
+		}
+		is_int((long long)bad, 0, "fs_parse error message is cut on "
+		    "a character at every buffer size");
+	}
 }
 
 static void
