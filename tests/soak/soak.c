@@ -25,6 +25,9 @@
  * divergence, with the rows that differ, and keeps its directory.
  *
  * usage: cpulevel-soak [--kills N] [--migcheck-kills N] [--seed S]
+ *
+ * The victim is $CPULEVEL_FEATURED, the shadow $CPULEVEL_SHADOW_FEATURED,
+ * migcheck $CPULEVEL_MIGCHECK; each defaults to the build's own.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -583,11 +586,29 @@ check_db(struct featured *f, char *why, size_t len)
 
 /* ---- the featured soak ------------------------------------------------ */
 
+/* The requests acknowledged since the last restart, for a diagnostic. */
+static char *recent[32];
+static size_t nrecent;
+
+static void
+recent_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(recent); i++) {
+		free(recent[i]);
+		recent[i] = NULL;
+	}
+	nrecent = 0;
+}
+
 /* Stop: the victim diverged.  Both dumps' differences, the logs. */
 static void
 diverged(const char *what, const char *v, const char *sh,
     const char *sh_after)
 {
+	size_t i;
+
 	ok(0, what);
 	diag("seed %" PRIu64 ", kill %ld", seed, st.kills);
 	show_missing(sh, v, "acknowledged, absent from the victim");
@@ -597,6 +618,11 @@ diverged(const char *what, const char *v, const char *sh,
 		show_missing(sh_after, v, "absent from the victim");
 		show_missing(v, sh_after, "in the victim only");
 	}
+	diag(" acknowledged since the restart before (the last %d):",
+	    (int)NELEM(recent));
+	for (i = nrecent > NELEM(recent) ? nrecent - NELEM(recent) : 0;
+	    i < nrecent; i++)
+		diag("  %.300s", recent[i % NELEM(recent)]);
 	fc_bail(&victim, "the victim diverged from the shadow");
 }
 
@@ -606,6 +632,8 @@ acknowledged(const char *text, json_object *vr)
 {
 	json_object *sr = call(&shadow, text);
 
+	free(recent[nrecent % NELEM(recent)]);
+	recent[nrecent++ % NELEM(recent)] = strdup(text);
 	st.acked++;
 	if (jget(vr, "error", NULL) != NULL)
 		st.acked_errors++;
@@ -737,6 +765,7 @@ restart_compare(char *inflight)
 	wait_ready(&victim);
 	compare(inflight);
 	free(inflight);
+	recent_reset();
 }
 
 static void
@@ -745,6 +774,7 @@ soak_featured(long kills)
 	long long t0 = fc_now_ms();
 	char *inflight;
 	unsigned int mode;
+	long shown = 0;
 
 	spawn(&shadow);
 	wait_ready(&shadow);
@@ -766,10 +796,12 @@ soak_featured(long kills)
 		if (mode >= 8)
 			kill_starting();
 		restart_compare(inflight);
-		if (st.kills % 250 < 3 && st.kills > 3)
+		if (st.kills / 250 > shown) {
+			shown = st.kills / 250;
 			diag("%ld kills, %ld requests (%ld acknowledged), "
 			    "%.1f s", st.kills, st.requests, st.acked,
 			    (fc_now_ms() - t0) / 1000.0);
+		}
 	}
 	ok(1, L("featured: %ld kills (%ld in flight, %ld idle, %ld while "
 	    "starting): the victim equals the shadow after each", st.kills,
@@ -1023,12 +1055,17 @@ main(int argc, char **argv)
 	fc_add_daemon(&victim, "the victim", binary("CPULEVEL_FEATURED",
 	    SOAK_FEATURED), "victim.db", "victim.sock", "victim-events.sock",
 	    "victim.log");
-	fc_add_daemon(&shadow, "the shadow", victim.bin, "shadow.db",
+	/*
+	 * The shadow is the build's featured even when the victim is
+	 * another (a patched one, to see the soak fail).
+	 */
+	fc_add_daemon(&shadow, "the shadow", binary("CPULEVEL_SHADOW_FEATURED",
+	    SOAK_FEATURED), "shadow.db",
 	    "shadow.sock", "shadow-events.sock", "shadow.log");
 	fc_add_daemon(&mc, "migcheck", binary("CPULEVEL_MIGCHECK",
 	    SOAK_MIGCHECK), "victim.db", "migcheck.sock", NULL,
 	    "migcheck.log");
-	diag("featured %s", victim.bin);
+	diag("victim %s, shadow %s", victim.bin, shadow.bin);
 
 	soak_featured(kills);
 	soak_migcheck(mc_kills);
