@@ -392,6 +392,17 @@ db_open_ro(struct featured *f)
 	return db;
 }
 
+/* A statement of the checks: one that cannot be prepared stops the soak. */
+static sqlite3_stmt *
+prep(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		fc_bail(&victim, L("%.100s: %s", sql, sqlite3_errmsg(db)));
+	return stmt;
+}
+
 /* f's database as text (malloc'ed), one row a line. */
 static char *
 dump(struct featured *f)
@@ -405,9 +416,7 @@ dump(struct featured *f)
 
 	buf_add(&b, "");
 	for (i = 0; i < NELEM(dump_sql); i++) {
-		if (sqlite3_prepare_v2(db, dump_sql[i], -1, &stmt, NULL) !=
-		    SQLITE_OK)
-			fc_bail(f, L("%s: %s", dump_sql[i], sqlite3_errmsg(db)));
+		stmt = prep(db, dump_sql[i]);
 		while (sqlite3_step(stmt) == SQLITE_ROW) {
 			for (c = 0; c < sqlite3_column_count(stmt); c++) {
 				v = (const char *)sqlite3_column_text(stmt, c);
@@ -422,29 +431,44 @@ dump(struct featured *f)
 	return b.s;
 }
 
+/* 1 if text, lines ending with '\n', has the line (len bytes, no '\n'). */
+static int
+has_line(const char *text, const char *line, size_t len)
+{
+	const char *p, *nl;
+
+	for (p = text; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if ((size_t)(nl - p) == len && memcmp(p, line, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The lines of a that b lacks, as diagnostics. */
 static void
 show_missing(const char *a, const char *b, const char *what)
 {
 	const char *p, *nl;
-	char line[4096];
 	int n = 0;
 
 	for (p = a; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
-		snprintf(line, sizeof(line), "%.*s\n", (int)(nl - p), p);
-		if (strstr(b, line) == b ||
-		    (strstr(b, line) != NULL && strstr(b, line)[-1] == '\n'))
+		if (has_line(b, p, (size_t)(nl - p)))
 			continue;
 		if (n++ < 12)
-			diag("  %s: %.300s", what, line);
+			diag("  %s: %.*s", what, (int)(nl - p < 300 ?
+			    nl - p : 300), p);
 	}
 	if (n > 12)
 		diag("  ... %d rows in all", n);
 }
 
-/* The featureset text s into *out; NULL or "" is the empty set. */
-static void
+/*
+ * The stored featureset s into *out (NULL or "" is the empty set); 0 if
+ * it does not parse, which breaks an invariant of its own.
+ */
+static int
 fs_of(const char *s, struct featureset *out)
 {
 	char err[256];
@@ -452,8 +476,9 @@ fs_of(const char *s, struct featureset *out)
 	fs_clear(out);
 	if (s != NULL && fs_parse(s, out, err, sizeof(err)) != 0) {
 		diag("  stored featureset '%.80s': %s", s, err);
-		fs_clear(out);
+		return 0;
 	}
+	return 1;
 }
 
 /*
@@ -473,13 +498,13 @@ check_pool(sqlite3 *db, sqlite3_stmt *pool, char *why, size_t len)
 	struct featureset want[NKEYS], got, fs;
 	sqlite3_stmt *m;
 	long cpus = 0, sockets = 0;
-	int k, n = 0, vendor_seen = 0, hvm;
+	int k, n = 0, vendor_seen = 0, hvm, bad = 0;
 	json_object *ci;
 
 	memset(want, 0, sizeof(want));
-	sqlite3_prepare_v2(db, "SELECT vendor, hvm_capable, cpu_info, "
+	m = prep(db, "SELECT vendor, hvm_capable, cpu_info, "
 	    "features_pv, features_hvm, features_pv_host, features_hvm_host "
-	    "FROM host WHERE pool_id = ? ORDER BY id", -1, &m, NULL);
+	    "FROM host WHERE pool_id = ? ORDER BY id");
 	sqlite3_bind_text(m, 1, id, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(m) == SQLITE_ROW) {
 		n++;
@@ -489,7 +514,9 @@ check_pool(sqlite3 *db, sqlite3_stmt *pool, char *why, size_t len)
 		for (k = 0; k < NKEYS; k++) {
 			if ((k == HVM || k == HVM_HOST) && !hvm)
 				continue;
-			fs_of((const char *)sqlite3_column_text(m, 3 + k), &fs);
+			if (!fs_of((const char *)sqlite3_column_text(m, 3 + k),
+			    &fs))
+				bad = 1;
 			ref_merge(&want[k], &fs);
 		}
 		ci = json_tokener_parse((const char *)sqlite3_column_text(m,
@@ -501,6 +528,9 @@ check_pool(sqlite3 *db, sqlite3_stmt *pool, char *why, size_t len)
 		json_object_put(ci);
 	}
 	sqlite3_finalize(m);
+	if (bad)
+		return snprintf(why, len, "pool %s: a member's stored "
+		    "featureset does not parse", id), 0;
 	if (n == 0)
 		return snprintf(why, len, "pool %s has no member", id), 0;
 	if (!vendor_seen)
@@ -508,9 +538,11 @@ check_pool(sqlite3 *db, sqlite3_stmt *pool, char *why, size_t len)
 		    id, vendor), 0;
 	for (k = 0; k < NKEYS; k++) {
 		/* pool columns: id vendor pv_host hvm_host pv hvm cpus socks */
-		fs_of((const char *)sqlite3_column_text(pool,
+		if (!fs_of((const char *)sqlite3_column_text(pool,
 		    k == PV_HOST ? 2 : k == HVM_HOST ? 3 : k == PV ? 4 : 5),
-		    &got);
+		    &got))
+			return snprintf(why, len, "pool %s: %s does not parse",
+			    id, cols[k]), 0;
 		if (!fs_is_equal(&got, &want[k]))
 			return snprintf(why, len, "pool %s: %s is %s, its "
 			    "members' fold is %s", id, cols[k], fmt(&got),
@@ -547,7 +579,7 @@ check_db(struct featured *f, char *why, size_t len)
 	sqlite3_stmt *s;
 	int good = 1;
 
-	sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL);
+	s = prep(db, "PRAGMA integrity_check");
 	if (sqlite3_step(s) != SQLITE_ROW ||
 	    !streq((const char *)sqlite3_column_text(s, 0), "ok")) {
 		snprintf(why, len, "integrity_check: %s",
@@ -555,14 +587,14 @@ check_db(struct featured *f, char *why, size_t len)
 		good = 0;
 	}
 	sqlite3_finalize(s);
-	sqlite3_prepare_v2(db, "SELECT id, vendor, features_pv_host, "
+	s = prep(db, "SELECT id, vendor, features_pv_host, "
 	    "features_hvm_host, features_pv, features_hvm, cpu_count, "
-	    "socket_count FROM pool ORDER BY id", -1, &s, NULL);
+	    "socket_count FROM pool ORDER BY id");
 	while (good && sqlite3_step(s) == SQLITE_ROW)
 		good = check_pool(db, s, why, len);
 	sqlite3_finalize(s);
 	if (good) {
-		sqlite3_prepare_v2(db, vm_sql, -1, &s, NULL);
+		s = prep(db, vm_sql);
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			snprintf(why, len, "VM %s runs without a host, or "
 			    "runs or is suspended without flags",
@@ -572,7 +604,7 @@ check_db(struct featured *f, char *why, size_t len)
 		sqlite3_finalize(s);
 	}
 	if (good) {
-		sqlite3_prepare_v2(db, member_sql, -1, &s, NULL);
+		s = prep(db, member_sql);
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			snprintf(why, len, "host %s is a member of no pool",
 			    sqlite3_column_text(s, 0));
