@@ -499,6 +499,7 @@ serves(const char *bin, const char *url, int unauth)
 	}
 	if (!fc_signal_wait(&d, SIGTERM, 5000))
 		fc_kill_hard(&d);
+	free(d.last_raw);	/* d is this function's: ASan's leak check */
 }
 
 static void
