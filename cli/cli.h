@@ -79,9 +79,9 @@ int	cmd_fs_is_subset(const struct command *, int, char **);
 /* Daemon commands: call cmd->rpc's method on featured. */
 int	cmd_rpc(const struct command *, int, char **);
 /* The hook and printer of the commands that need one. */
-int	rpc_boot_cpu_info(struct json_object *params, const char *probe);
-int	rpc_print_history(struct json_object *result);
-int	rpc_print_verdict(struct json_object *result);
-int	rpc_print_possible_hosts(struct json_object *result);
+int	cmd_boot_cpu_info(struct json_object *params, const char *probe);
+int	cmd_print_history(struct json_object *result);
+int	cmd_print_verdict(struct json_object *result);
+int	cmd_print_possible_hosts(struct json_object *result);
 
 #endif

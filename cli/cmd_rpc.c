@@ -19,7 +19,6 @@
 #include "rpc.h"
 
 #define DEFAULT_CONNECT	"ipc:///run/cpulevel/featured.sock"
-#define MIGCHECK_CONNECT	"ipc:///run/cpulevel/migcheck.sock"
 #define CALL_TIMEOUT_MS	5000
 #define REQUEST_ID	1
 
@@ -44,7 +43,7 @@ struct call {
 };
 
 static void
-rpc_help(const struct command *cmd)
+cmd_help(const struct command *cmd)
 {
 	cli_command_help(cmd);
 	printf("\nCalls %s on cpulevel-featured.\n\n"
@@ -216,7 +215,7 @@ parse_args(const struct command *cmd, int argc, char **argv, struct call *c)
 			c->json = 1;
 			break;
 		case OPT_HELP:
-			rpc_help(cmd);
+			cmd_help(cmd);
 			return -1;
 		case ':':
 			return cli_error("%s: option '%s' needs a value",
@@ -367,7 +366,7 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 
 /* host boot: the cpu_info is what the probe reads (--probe SPEC). */
 int
-rpc_boot_cpu_info(struct json_object *params, const char *probe)
+cmd_boot_cpu_info(struct json_object *params, const char *probe)
 {
 	struct json_object *o;
 	struct cpuinfo ci;
@@ -435,7 +434,7 @@ field(struct json_object *entry, const char *key)
 
 /* pool history: "SEQ AT EVENT HOST pv: -lost +gained hvm: ..." a line. */
 int
-rpc_print_history(struct json_object *result)
+cmd_print_history(struct json_object *result)
 {
 	struct json_object *e;
 	size_t i, n;
@@ -484,7 +483,7 @@ compatible(struct json_object *verdict)
 
 /* migrate-check: "compatible", or the reason and the missing features. */
 int
-rpc_print_verdict(struct json_object *result)
+cmd_print_verdict(struct json_object *result)
 {
 	if (compatible(result)) {
 		printf("compatible\n");
@@ -497,7 +496,7 @@ rpc_print_verdict(struct json_object *result)
 
 /* possible-hosts: one line a host of the VM's pool. */
 int
-rpc_print_possible_hosts(struct json_object *result)
+cmd_print_possible_hosts(struct json_object *result)
 {
 	struct json_object *e;
 	size_t i, n = json_object_array_length(result);

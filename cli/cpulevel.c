@@ -44,7 +44,7 @@ static const struct command commands[] = {
 	    .operands = { "host" },
 	    .opts = { { "probe", NULL, RO_HOOK },
 		{ "no-hvm", "hvm_capable", RO_FALSE } },
-	    .hook = rpc_boot_cpu_info } },
+	    .hook = cmd_boot_cpu_info } },
 	{ "host show", "HOST",
 	  "print the cpu_info the daemon holds for HOST",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
@@ -75,7 +75,7 @@ static const struct command commands[] = {
 	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Pool.get_level_history", .operands = { "pool" },
 	    .opts = { { "limit", "limit", RO_INT } },
-	    .print = rpc_print_history } },
+	    .print = cmd_print_history } },
 	{ "vm start", "VM HOST DOMAIN_TYPE [--featureset FS]",
 	  "start VM on HOST with the pool level as its CPU flags",
 	  "DOMAIN_TYPE is pv, hvm, pvh or pv_in_pvh.\n\n"
@@ -127,13 +127,13 @@ static const struct command commands[] = {
 	  "features (asks cpulevel-migcheck)",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.check_migrate", .operands = { "vm", "host" },
-	    .print = rpc_print_verdict,
+	    .print = cmd_print_verdict,
 	    .url = "ipc:///run/cpulevel/migcheck.sock" } },
 	{ "possible-hosts", "VM",
 	  "the verdict for every host of VM's pool (asks cpulevel-migcheck)",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.get_possible_hosts", .operands = { "vm" },
-	    .print = rpc_print_possible_hosts,
+	    .print = cmd_print_possible_hosts,
 	    .url = "ipc:///run/cpulevel/migcheck.sock" } },
 	{ "version", "[--connect URL]",
 	  "print the daemon's protocol version and build",
