@@ -6,6 +6,7 @@
 #include "featured.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "strlcpy.h"
 
 const struct optfs *
 host_max_set(const struct host_rec *h, enum domain_type dt)
@@ -164,7 +165,7 @@ do_host_boot(struct featured *f, struct json_object *params,
 	}
 	if (!found) {
 		memset(&h, 0, sizeof(h));
-		strcpy(h.id, id);
+		strlcpy(h.id, id, sizeof(h.id));
 	} else {
 		lost = host_lost_sets(&old, &ci);
 		cpuinfo_free(&old);
@@ -190,7 +191,7 @@ do_host_boot(struct featured *f, struct json_object *params,
 			    h.pool, log_esc(vendor, ev, sizeof(ev)));
 		}
 	}
-	strcpy(h.vendor, vendor);
+	strlcpy(h.vendor, vendor, sizeof(h.vendor));
 	h.hvm_capable = rpc_param_bool(params, "hvm_capable", 1);
 	host_from_cpu_info(&h, &ci);
 	cpuinfo_free(&ci);

@@ -82,8 +82,8 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	if (store_pool_get(f, pool, &old) != 1)
 		return txn_store_error(f, err);
 	memset(&new, 0, sizeof(new));
-	strcpy(new.id, old.id);
-	strcpy(new.vendor, old.vendor);
+	strlcpy(new.id, old.id, sizeof(new.id));
+	strlcpy(new.vendor, old.vendor, sizeof(new.vendor));
 	memset(&fo, 0, sizeof(fo));
 	fo.p = &new;
 	fo.old_vendor = old.vendor;
@@ -225,8 +225,8 @@ do_pool_join(struct featured *f, struct json_object *params,
 	if (!h.pool[0]) {
 		if (!found) {
 			memset(&p, 0, sizeof(p));
-			strcpy(p.id, pool);
-			strcpy(p.vendor, h.vendor);
+			strlcpy(p.id, pool, sizeof(p.id));
+			strlcpy(p.vendor, h.vendor, sizeof(p.vendor));
 			if (store_pool_put(f, &p) == -1)
 				return txn_store_error(f, err);
 			log_info("pool %s created by %s", pool, h.id);
