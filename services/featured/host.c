@@ -136,6 +136,10 @@ host_report_lost(struct featured *f, const struct host_rec *h,
 	events_queue(f, "host.features_lost", "Host.features_lost", p);
 }
 
+/*
+ * One exit: ci (this boot's cpu_info) and lost (the sets the host no
+ * longer has, until the event takes them) are released at out: only.
+ */
 static int
 do_host_boot(struct featured *f, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
@@ -146,22 +150,22 @@ do_host_boot(struct featured *f, struct json_object *params,
 	struct json_object *lost = NULL;
 	const char *id = rpc_param_string(params, "host"), *vendor;
 	char why[128];
-	int found, other, changed = 0;
+	int found, other, changed = 0, rc = -1;
 
+	memset(&ci, 0, sizeof(ci));
 	if (cpuinfo_from_json(&ci, cij, why, sizeof(why)) == -1) {
 		rpc_error_param(err, "cpu_info", "%s", why);
-		return -1;
+		goto out;
 	}
 	/* The dispatcher bounded its length. */
 	if ((vendor = cpuinfo_get(&ci, CI_VENDOR)) == NULL || *vendor == '\0') {
-		cpuinfo_free(&ci);
 		rpc_error_param(err, "cpu_info", "needs a non-empty 'vendor'");
-		return -1;
+		goto out;
 	}
 	if ((found = store_host_get(f, id, &h)) == -1 ||
 	    (found && store_host_cpu_info(f, id, &old) == -1)) {
-		cpuinfo_free(&ci);
-		return txn_store_error(f, err);
+		txn_store_error(f, err);
+		goto out;
 	}
 	if (!found) {
 		memset(&h, 0, sizeof(h));
@@ -177,11 +181,9 @@ do_host_boot(struct featured *f, struct json_object *params,
 	 * the pool mixed, as a forced join would; the operator hears of it.
 	 */
 	if (found && h.pool[0] && strcmp(h.vendor, vendor) != 0) {
-		other = pool_other_vendor(f, h.pool, h.id, vendor);
-		if (other == -1) {
-			cpuinfo_free(&ci);
-			json_object_put(lost);
-			return txn_store_error(f, err);
+		if ((other = pool_other_vendor(f, h.pool, h.id, vendor)) == -1) {
+			txn_store_error(f, err);
+			goto out;
 		}
 		if (other) {
 			char ev[LOG_ESC_SIZE(CPUINFO_MAX_VENDOR)];
@@ -194,16 +196,17 @@ do_host_boot(struct featured *f, struct json_object *params,
 	strlcpy(h.vendor, vendor, sizeof(h.vendor));
 	h.hvm_capable = rpc_param_bool(params, "hvm_capable", 1);
 	host_from_cpu_info(&h, &ci);
-	cpuinfo_free(&ci);
 	if (store_host_put(f, &h, json_compact(cij)) == -1) {
-		json_object_put(lost);
-		return txn_store_error(f, err);
+		txn_store_error(f, err);
+		goto out;
 	}
-	if (lost)
-		host_report_lost(f, &h, lost);
+	if (lost) {
+		host_report_lost(f, &h, lost);	/* the event owns it now */
+		lost = NULL;
+	}
 	if (h.pool[0] && pool_recalc(f, h.pool, "Host.boot", h.id, &changed,
 	    err) == -1)
-		return -1;
+		goto out;
 	log_info("host %s booted (%s)%s%s", id, found ? "known" : "new",
 	    h.pool[0] ? ", pool " : ", standalone", h.pool);
 	*result = json_object_new_object();
@@ -211,7 +214,11 @@ do_host_boot(struct featured *f, struct json_object *params,
 	    json_object_new_string(h.pool) : NULL);
 	json_object_object_add(*result, "pool_level_changed",
 	    json_object_new_boolean(changed));
-	return 0;
+	rc = 0;
+out:
+	cpuinfo_free(&ci);
+	json_object_put(lost);
+	return rc;
 }
 
 TXN_HANDLER(host_boot, do_host_boot)
