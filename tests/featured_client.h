@@ -538,6 +538,23 @@ fc_recv_text(struct featured *f, int s)
 	return n;
 }
 
+/* How many lines of f's log hold needle (0 if there is no log). */
+static inline int
+fc_log_count(const struct featured *f, const char *needle)
+{
+	char line[4096];
+	FILE *fp = fopen(f->log, "r");
+	int n = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	fclose(fp);
+	return n;
+}
+
 /*
  * Send len raw bytes on s and return the parsed reply, or NULL (no reply
  * in time: *timed_out is set; or a reply that is not JSON).

@@ -104,23 +104,6 @@ raw_dump(const char *path)
 	return buf;
 }
 
-/* How many lines of f's log hold needle. */
-static int
-log_count(struct featured *f, const char *needle)
-{
-	char line[2048];
-	FILE *fp = fopen(f->log, "r");
-	int n = 0;
-
-	if (fp == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (strstr(line, needle) != NULL)
-			n++;
-	fclose(fp);
-	return n;
-}
-
 /* ---- requests -------------------------------------------------------- */
 
 static json_object *
@@ -273,10 +256,10 @@ damage_one(const struct damage *d)
 	for (c = d->calls; c->d != NULL; c++)
 		*(c->d == &F ? &asks_f : &asks_m) = 1;
 	if (asks_f)
-		is_int(log_count(&F, d->logged), 1, L("%s: featured logged "
+		is_int(fc_log_count(&F, d->logged), 1, L("%s: featured logged "
 		    "it once", d->what));
 	if (asks_m)
-		is_int(log_count(&M, d->logged), 1, L("%s: migcheck logged "
+		is_int(fc_log_count(&M, d->logged), 1, L("%s: migcheck logged "
 		    "it once", d->what));
 	raw_exec(F.db, d->repair);
 }
@@ -398,7 +381,7 @@ t_deleted(void)
 		    NULL);
 	expect_internal(fc_call(&F, "VM.destroy", jobj("vm", js("vm1"),
 	    NULL)), "deleted: VM.destroy vm1 refused", "was deleted", NULL);
-	is_int(log_count(&F, "was deleted while open"), 1,
+	is_int(fc_log_count(&F, "was deleted while open"), 1,
 	    "deleted: featured logged it once");
 	ok(access(F.db, F_OK) == -1, "deleted: featured did not recreate "
 	    "the file");
@@ -460,14 +443,14 @@ t_replaced(void)
 		is_str(jstr(jidx(jget(r, "result", NULL), 0), "host"), "hq",
 		    "replaced: vmq's possible host is hq");
 	json_object_put(r);
-	is_int(log_count(&M, "was replaced by another file while open"), 1,
+	is_int(fc_log_count(&M, "was replaced by another file while open"), 1,
 	    "replaced: migcheck logged it once");
 	for (i = 0; i < 3; i++)
 		expect_internal(fc_call(&F, "VM.start", jobj("vm",
 		    js(L("lost%d", i)), "host", js("hn"), "domain_type",
 		    js("hvm"), NULL)), L("replaced: VM.start lost%d refused",
 		    i), "was replaced by another file while open", NULL);
-	is_int(log_count(&F, "was replaced by another file while open"), 1,
+	is_int(fc_log_count(&F, "was replaced by another file while open"), 1,
 	    "replaced: featured logged it once");
 
 	/* featured restarted on the file now at the path writes there. */
@@ -523,7 +506,7 @@ t_not_a_database(void)
 	ok(fc_start(&F, 3000, why, sizeof(why)) == -1 &&
 	    WIFEXITED(F.status) && WEXITSTATUS(F.status) != 0,
 	    "featured on a file that is not a database exits non-zero");
-	is_int(log_count(&F, "is not an sqlite database"), 1,
+	is_int(fc_log_count(&F, "is not an sqlite database"), 1,
 	    "it says the file is not an sqlite database");
 	fp = fopen(F.db, "r");
 	n = fp ? fread(buf, 1, sizeof(buf), fp) : 0;

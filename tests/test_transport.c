@@ -123,23 +123,6 @@ answers(struct featured *f, const char *url, int ms)
 	return t;
 }
 
-/* How many lines of f's log hold needle. */
-static int
-log_count(const struct featured *f, const char *needle)
-{
-	char line[2048];
-	FILE *fp = fopen(f->log, "r");
-	int n = 0;
-
-	if (fp == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (strstr(line, needle) != NULL)
-			n++;
-	fclose(fp);
-	return n;
-}
-
 /* ---- one malformed frame -------------------------------------------- */
 
 static void
@@ -166,7 +149,7 @@ malformed_frame(struct featured *f)
 	if (exits_within(f, 1000)) {
 		fc_describe_status(f->status, st, sizeof(st));
 		if (WIFSIGNALED(f->status) && WTERMSIG(f->status) == SIGABRT &&
-		    log_count(f, "Assertion failed") > 0)
+		    fc_log_count(f, "Assertion failed") > 0)
 			skip(L("%s survives a 17-byte frame of message type 2",
 			    f->name), "known limit: this nanomsg is not built "
 			    "with packaging/rpm/nanomsg-sipc-drop-bad-frame."
@@ -288,7 +271,7 @@ exhaustion(void)
 	    "in 2 s (at most 300)", (c1 - c0) * 1000 / hz)))
 		fc_log_show(&FX, "exhaustion");
 	ok(fc_alive(&FX), "featured is still running");
-	is_int(log_count(&FX, "out of file descriptors"), 1,
+	is_int(fc_log_count(&FX, "out of file descriptors"), 1,
 	    "the log says once that it ran out of descriptors");
 
 	for (i = 0; i < n; i++)
@@ -297,11 +280,11 @@ exhaustion(void)
 	    "client is answered");
 	/* The guard looks twice a second. */
 	for (t0 = fc_now_ms(); fc_now_ms() - t0 < 3000 &&
-	    log_count(&FX, "accepting connections again") == 0;)
+	    fc_log_count(&FX, "accepting connections again") == 0;)
 		fc_sleep_ms(100);
-	is_int(log_count(&FX, "accepting connections again"), 1,
+	is_int(fc_log_count(&FX, "accepting connections again"), 1,
 	    "the log says once that it accepts connections again");
-	is_int(log_count(&FX, "out of file descriptors"), 1,
+	is_int(fc_log_count(&FX, "out of file descriptors"), 1,
 	    "and nothing more about descriptors");
 	c0 = cpu_ticks(FX.pid);
 	fc_sleep_ms(1000);
@@ -360,7 +343,7 @@ receive_error(void)
 	    L("while receiving fails, featured does not spin: %lld ms of CPU "
 	    "in 2 s (at most 300)", (c1 - c0) * 1000 / hz)))
 		fc_log_show(&FR, "receive error");
-	is_int(log_count(&FR, "receive on"), 1,
+	is_int(fc_log_count(&FR, "receive on"), 1,
 	    "the log says once that receiving fails");
 	unlink(flag);
 	r = NULL;
@@ -370,7 +353,7 @@ receive_error(void)
 	    "works again, the waiting request is answered");
 	json_object_put(r);
 	nn_close(s);
-	is_int(log_count(&FR, "works again"), 1,
+	is_int(fc_log_count(&FR, "works again"), 1,
 	    "the log says once that receiving works again");
 	fc_stop_checked(&FR, "featured (fail_recv)");
 }
@@ -442,6 +425,31 @@ free_port(void)
 	return port;
 }
 
+/*
+ * The daemon's arguments: its database and RPC address, and for featured
+ * its events address and no probe.  The count; args ends with NULL after
+ * it, room is left for one more option.
+ */
+static size_t
+daemon_args(const char **args, const char *bin, const char *db,
+    const char *rpc, const char *ev)
+{
+	size_t n = 0;
+
+	args[n++] = "--db";
+	args[n++] = db;
+	args[n++] = "--rpc";
+	args[n++] = rpc;
+	if (bin == fbin) {
+		args[n++] = "--events";
+		args[n++] = ev;
+		args[n++] = "--probe";
+		args[n++] = "none";
+	}
+	args[n] = NULL;
+	return n;
+}
+
 /* Serves url with these args: started, answers, stops cleanly. */
 static void
 serves(const char *bin, const char *url, int unauth)
@@ -449,21 +457,12 @@ serves(const char *bin, const char *url, int unauth)
 	const char *args[12];
 	char db[FC_PATH_MAX], ev[FC_PATH_MAX], connect_to[128];
 	struct featured d = FC_INIT;
-	size_t n = 0;
+	size_t n;
 	int port;
 
 	snprintf(db, sizeof(db), "%s/tcp.db", fc_dir);
 	snprintf(ev, sizeof(ev), "ipc://%s/run/tcp-ev.sock", fc_dir);
-	args[n++] = "--db";
-	args[n++] = db;
-	args[n++] = "--rpc";
-	args[n++] = url;
-	if (bin == fbin) {
-		args[n++] = "--events";
-		args[n++] = ev;
-		args[n++] = "--probe";
-		args[n++] = "none";
-	}
+	n = daemon_args(args, bin, db, url, ev);
 	if (unauth)
 		args[n++] = "--unauthenticated-tcp";
 	args[n] = NULL;
@@ -512,25 +511,14 @@ addresses(const char *bin, const char *who)
 	char url[128], out[2048], db[FC_PATH_MAX], ev[FC_PATH_MAX + 16];
 	char real[FC_PATH_MAX], link[FC_PATH_MAX], rpc[FC_PATH_MAX + 16];
 	const char *args[12];
-	size_t i, n;
+	size_t i;
 	int port = free_port(), rc;
 
 	snprintf(db, sizeof(db), "%s/addr.db", fc_dir);
 	snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_dir);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		snprintf(url, sizeof(url), refused[i], port);
-		n = 0;
-		args[n++] = "--db";
-		args[n++] = db;
-		args[n++] = "--rpc";
-		args[n++] = url;
-		if (bin == fbin) {
-			args[n++] = "--events";
-			args[n++] = ev;
-			args[n++] = "--probe";
-			args[n++] = "none";
-		}
-		args[n] = NULL;
+		daemon_args(args, bin, db, url, ev);
 		rc = run_for(bin, args, 3000, out, sizeof(out));
 		if (!ok(rc == 2 && strstr(out, url) != NULL &&
 		    strstr(out, "--unauthenticated-tcp") != NULL,
@@ -567,19 +555,8 @@ addresses(const char *bin, const char *who)
 		return;
 	}
 	snprintf(rpc, sizeof(rpc), "ipc://%s/x.sock", link);
-	n = 0;
-	args[n++] = "--db";
-	args[n++] = db;
-	args[n++] = "--rpc";
-	args[n++] = rpc;
-	if (bin == fbin) {
-		snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_dir);
-		args[n++] = "--events";
-		args[n++] = ev;
-		args[n++] = "--probe";
-		args[n++] = "none";
-	}
-	args[n] = NULL;
+	snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_dir);
+	daemon_args(args, bin, db, rpc, ev);
 	rc = run_for(bin, args, 3000, out, sizeof(out));
 	if (!ok(rc == 1 && strstr(out, link) != NULL &&
 	    strstr(out, "symbolic link") != NULL,
