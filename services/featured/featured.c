@@ -23,10 +23,6 @@
 #include "server.h"
 #include "strlcpy.h"
 
-#define DEFAULT_DB	"/var/lib/cpulevel/cpulevel.db"
-#define DEFAULT_RPC	"ipc:///run/cpulevel/featured.sock"
-#define DEFAULT_EVENTS	"ipc:///run/cpulevel/featured-events.sock"
-
 struct options {
 	const char	*db;
 	const char	*rpc;
@@ -46,9 +42,9 @@ usage(FILE *f)
 	    "           [--local-host UUID] [--probe auto|xen|cpuid|"
 	    "file:PATH|none]\n"
 	    "           [--unauthenticated-tcp] [--syslog] [-v]\n\n"
-	    "Defaults: --db " DEFAULT_DB "\n"
-	    "          --rpc " DEFAULT_RPC "\n"
-	    "          --events " DEFAULT_EVENTS "\n"
+	    "Defaults: --db " CPULEVEL_DEFAULT_DB "\n"
+	    "          --rpc " CPULEVEL_FEATURED_RPC_URL "\n"
+	    "          --events " CPULEVEL_FEATURED_EVENTS_URL "\n"
 	    "--local-host records a Host.boot for this host with the "
 	    "featuresets\nthe probe reads at start.\n"
 	    "A tcp:// (or ws://) address must be loopback: nanomsg has no "
@@ -76,9 +72,9 @@ parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->db = DEFAULT_DB;
-	o->rpc = DEFAULT_RPC;
-	o->events = DEFAULT_EVENTS;
+	o->db = CPULEVEL_DEFAULT_DB;
+	o->rpc = CPULEVEL_FEATURED_RPC_URL;
+	o->events = CPULEVEL_FEATURED_EVENTS_URL;
 	o->probe = "auto";
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
