@@ -6,6 +6,18 @@
  * host_boot().  Handlers that change state run inside txn_run(), which
  * commits before the reply is built and publishes events only for what
  * was committed.
+ *
+ * The files call one another in one direction only, each the ones
+ * before it:
+ *
+ *	store.c, events.c	the database; the events of a transaction
+ *	txn.c			the write transaction (db, events)
+ *	lookup.c		records looked up for handlers (store)
+ *	pool.c			Pool.*, a pool's level (lookup, store, events)
+ *	host.c			Host.* (pool, lookup, store, events)
+ *	vm.c			VM.* (lookup, store)
+ *	methods.c		the table of handlers
+ *	featured.c		main(): sockets, database, the loop
  */
 #ifndef FEATURED_H
 #define FEATURED_H
@@ -84,8 +96,6 @@ name(void *f, struct json_object *params, struct json_object **result,	\
 {									\
 	txn_run(f, params, result, err, fn);				\
 }
-/* Store failed: an internal error carrying the store's reason. */
-int	txn_store_error(struct featured *f, struct rpc_error *err);
 
 /* events.c */
 void	events_queue(struct featured *f, const char *topic, const char *method,
@@ -120,13 +130,21 @@ int	store_vm_get(struct featured *f, const char *id, struct vm_rec *vm);
 int	store_vm_put(struct featured *f, const struct vm_rec *vm);
 int	store_vm_delete(struct featured *f, const char *id);
 
-/* host.c */
-void	host_boot(void *, struct json_object *, struct json_object **,
-	    struct rpc_error *);
-void	host_get_cpu_info(void *, struct json_object *, struct json_object **,
-	    struct rpc_error *);
-void	host_destroy(void *, struct json_object *, struct json_object **,
-	    struct rpc_error *);
+/*
+ * lookup.c.  Each returns 0, or -1 with err filled: HANDLE_INVALID
+ * naming the class and id, or an internal error with the store's reason.
+ */
+/* The store failed: an internal error carrying its reason (f->dberr). */
+int	store_error(struct featured *f, struct rpc_error *err);
+/* found is a store_*_get's answer (1, 0 or -1) for the class's id. */
+int	lookup_found(struct featured *f, int found, const char *class,
+	    const char *id, struct rpc_error *err);
+int	host_load(struct featured *f, const char *id, struct host_rec *h,
+	    struct rpc_error *err);
+int	pool_load(struct featured *f, const char *id, struct pool_rec *p,
+	    struct rpc_error *err);
+int	vm_load(struct featured *f, const char *id, struct vm_rec *vm,
+	    struct rpc_error *err);
 /* The host's set of a kind: default (level) or max (migration). */
 const struct featureset *host_default_set(const struct host_rec *h,
 	    enum domain_type dt);
@@ -134,9 +152,14 @@ const struct optfs *host_max_set(const struct host_rec *h,
 	    enum domain_type dt);
 /* The host as compat_judge() sees it. */
 void	host_compat(const struct host_rec *h, struct compat_host *out);
-/* Load a host or fail with HANDLE_INVALID; -1 on failure. */
-int	host_load(struct featured *f, const char *id, struct host_rec *h,
-	    struct rpc_error *err);
+
+/* host.c */
+void	host_boot(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	host_get_cpu_info(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+void	host_destroy(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
 
 /* pool.c */
 void	pool_join(void *, struct json_object *, struct json_object **,

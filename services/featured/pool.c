@@ -80,7 +80,7 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 
 	*changed = 0;
 	if (store_pool_get(f, pool, &old) != 1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	memset(&new, 0, sizeof(new));
 	strlcpy(new.id, old.id, sizeof(new.id));
 	strlcpy(new.vendor, old.vendor, sizeof(new.vendor));
@@ -88,7 +88,7 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	fo.p = &new;
 	fo.old_vendor = old.vendor;
 	if (store_pool_members(f, pool, fold_member, &fo) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	/*
 	 * The pool's vendor is its members': the founder may have left.  A
 	 * pool forced to mix vendors keeps the one it had while a member
@@ -106,14 +106,14 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 		    log_esc(old.vendor, ov, sizeof(ov)));
 	}
 	if (store_pool_put(f, &new) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (fs_is_equal(&old.pv_host, &new.pv_host) &&
 	    fs_is_equal(&old.hvm_host, &new.hvm_host) &&
 	    old.pv_host.len == new.pv_host.len &&
 	    old.hvm_host.len == new.hvm_host.len)
 		return 0;
 	if (store_history_add(f, pool, event, host, &old, &new) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	level_event(f, &old, &new, event, host);
 	log_info("pool %s level changed by %s of %s", pool, event, host);
 	*changed = 1;
@@ -153,7 +153,7 @@ no_resident_vms(struct featured *f, const char *host, const char *code,
 	int n;
 
 	if ((n = store_host_resident_vms(f, host)) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (n > 0) {
 		rpc_error_api(err, code, 1, host);
 		return -1;
@@ -178,12 +178,12 @@ pool_leave(struct featured *f, const struct host_rec *h, const char *event,
 	*changed = 0;
 	if (store_host_set_pool(f, h->id, NULL) == -1 ||
 	    store_pool_members(f, h->pool, count_member, &members) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (members > 0)
 		return pool_recalc(f, h->pool, event, h->id, changed, err);
 	log_info("pool %s has no members left: deleted", h->pool);
 	if (store_pool_delete(f, h->pool) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	return 0;
 }
 
@@ -203,7 +203,7 @@ do_pool_join(struct featured *f, struct json_object *params,
 		return -1;
 	}
 	if ((found = store_pool_get(f, pool, &p)) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	/* A member joining its own pool again is a no-op, even one that
 	 * was forced in with another vendor's CPU. */
 	if (!h.pool[0] && found && strcmp(p.vendor, h.vendor) != 0 &&
@@ -218,7 +218,7 @@ do_pool_join(struct featured *f, struct json_object *params,
 	 */
 	if (!h.pool[0] && (n = store_host_resident_vms(f, h.id)) != 0) {
 		if (n == -1)
-			return txn_store_error(f, err);
+			return store_error(f, err);
 		rpc_error_api(err, "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS", 0);
 		return -1;
 	}
@@ -228,11 +228,11 @@ do_pool_join(struct featured *f, struct json_object *params,
 			strlcpy(p.id, pool, sizeof(p.id));
 			strlcpy(p.vendor, h.vendor, sizeof(p.vendor));
 			if (store_pool_put(f, &p) == -1)
-				return txn_store_error(f, err);
+				return store_error(f, err);
 			log_info("pool %s created by %s", pool, h.id);
 		}
 		if (store_host_set_pool(f, h.id, pool) == -1)
-			return txn_store_error(f, err);
+			return store_error(f, err);
 		if (pool_recalc(f, pool, "Pool.join", h.id, &changed,
 		    err) == -1)
 			return -1;
@@ -247,21 +247,6 @@ do_pool_join(struct featured *f, struct json_object *params,
 }
 
 TXN_HANDLER(pool_join, do_pool_join)
-
-static int
-pool_load(struct featured *f, const char *id, struct pool_rec *p,
-    struct rpc_error *err)
-{
-	switch (store_pool_get(f, id, p)) {
-	case 1:
-		return 0;
-	case 0:
-		rpc_error_api(err, "HANDLE_INVALID", 2, "pool", id);
-		return -1;
-	default:
-		return txn_store_error(f, err);
-	}
-}
 
 static int
 do_pool_eject(struct featured *f, struct json_object *params,
@@ -345,6 +330,6 @@ pool_get_level_history(void *arg, struct json_object *params,
 	    (int)limit, *result) == -1) {
 		json_object_put(*result);
 		*result = NULL;
-		txn_store_error(f, err);
+		store_error(f, err);
 	}
 }

@@ -20,13 +20,6 @@
 #include "featured.h"
 #include "log.h"
 
-int
-txn_store_error(struct featured *f, struct rpc_error *err)
-{
-	rpc_error_internal(err, f->dberr);
-	return -1;
-}
-
 /* 0 when the open file is still the database at its path. */
 static int
 txn_file_check(struct featured *f, struct rpc_error *err)

@@ -13,21 +13,6 @@
 #include "strlcpy.h"
 
 static int
-vm_load(struct featured *f, const char *id, struct vm_rec *vm,
-    struct rpc_error *err)
-{
-	switch (store_vm_get(f, id, vm)) {
-	case 1:
-		return 0;
-	case 0:
-		rpc_error_api(err, "HANDLE_INVALID", 2, "VM", id);
-		return -1;
-	default:
-		return txn_store_error(f, err);
-	}
-}
-
-static int
 vm_in_state(const struct vm_rec *vm, enum power_state expected,
     struct rpc_error *err)
 {
@@ -41,7 +26,7 @@ vm_in_state(const struct vm_rec *vm, enum power_state expected,
 static int
 vm_store(struct featured *f, const struct vm_rec *vm, struct rpc_error *err)
 {
-	return store_vm_put(f, vm) == -1 ? txn_store_error(f, err) : 0;
+	return store_vm_put(f, vm) == -1 ? store_error(f, err) : 0;
 }
 
 /* The VM as compat_judge() sees it. */
@@ -86,7 +71,7 @@ vm_level(struct featured *f, const struct host_rec *h,
 
 	if (h->pool[0]) {
 		if (store_pool_get(f, h->pool, &p) != 1)
-			return txn_store_error(f, err);
+			return store_error(f, err);
 		*level = domain_is_hvm(domain_type) ? p.hvm_host : p.pv_host;
 		/* No member has a set of this kind: as for a lone host. */
 		if (level->len > 0)
@@ -164,7 +149,7 @@ do_vm_start(struct featured *f, struct json_object *params,
 	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
 		return -1;
 	if ((found = store_vm_get(f, id, &vm)) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (found && vm_in_state(&vm, POWER_HALTED, err) == -1)
 		return -1;
 	if (!found) {
@@ -294,7 +279,7 @@ do_vm_import(struct featured *f, struct json_object *params,
 	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
 		return -1;
 	if ((found = store_vm_get(f, id, &vm)) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (found && vm_in_state(&vm, POWER_HALTED, err) == -1)
 		return -1;
 	memset(&vm, 0, sizeof(vm));
@@ -374,7 +359,7 @@ do_vm_destroy(struct featured *f, struct json_object *params,
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1)
 		return -1;
 	if (store_vm_delete(f, vm.id) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	log_info("VM %s destroyed", vm.id);
 	return 0;
 }
