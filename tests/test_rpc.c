@@ -28,7 +28,7 @@ struct ctx {
 	char	 ps[32];	/* rpc_param_power_state() of the last "ps" */
 };
 
-static void
+static int
 h_echo(void *c, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
@@ -42,9 +42,10 @@ h_echo(void *c, struct json_object *params, struct json_object **result,
 		snprintf(x->ps, sizeof(x->ps), "%s", power_state_name(
 		    rpc_param_power_state(params, "ps", (enum power_state)-1)));
 	*result = json_object_get(params);
+	return 0;
 }
 
-static void
+static int
 h_fail(void *c, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
@@ -55,9 +56,10 @@ h_fail(void *c, struct json_object *params, struct json_object **result,
 	x->calls++;
 	rpc_error_api(err, "VM_BAD_POWER_STATE", 3, "vm1", "halted",
 	    "running");
+	return -1;
 }
 
-static void
+static int
 h_null(void *c, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
@@ -67,6 +69,7 @@ h_null(void *c, struct json_object *params, struct json_object **result,
 	(void)err;
 	x->calls++;
 	*result = NULL;
+	return 0;
 }
 
 static const struct rpc_param echo_params[] = {
@@ -91,11 +94,11 @@ static const struct rpc_param no_params[] = {
 };
 
 static const struct rpc_method methods[] = {
-	{ "Test.echo", h_echo, echo_params },
-	{ "Test.opt", h_echo, opt_params },
-	{ "Test.fail", h_fail, no_params },
-	{ "Test.null", h_null, no_params },
-	{ NULL, NULL, NULL }
+	{ "Test.echo", RPC_READS, h_echo, echo_params },
+	{ "Test.opt", RPC_READS, h_echo, opt_params },
+	{ "Test.fail", RPC_READS, h_fail, no_params },
+	{ "Test.null", RPC_READS, h_null, no_params },
+	{ NULL, 0, NULL, NULL }
 };
 
 static struct ctx ctx;
@@ -221,7 +224,7 @@ dispatch_len(const char *name, const char *msg, size_t len,
 	struct json_object *r, *v;
 	char *reply;
 
-	reply = rpc_dispatch(methods, &ctx, msg, len, out ? out : &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, msg, len, out ? out : &o);
 	if (!ok(reply != NULL, L(name, "rpc_dispatch returns a reply")))
 		return NULL;
 	if (!ok(utf8_strict(reply, strlen(reply)),
@@ -1065,7 +1068,8 @@ test_results(void)
 	msg = q("{'jsonrpc':'2.0','id':9,'method':'Test.opt','params':null}");
 	{
 		struct json_object *rr;
-		char *reply = rpc_dispatch(methods, &ctx, msg, strlen(msg), &o);
+		char *reply = rpc_dispatch(methods, NULL, &ctx, msg,
+		    strlen(msg), &o);
 
 		rr = reply ? json_tokener_parse(reply) : NULL;
 		if (rr && json_object_object_get_ex(rr, "result", NULL))
@@ -1327,7 +1331,7 @@ test_client(void)
 	ok(json_object_object_get_ex(params, "host", NULL),
 	    "rpc_request_new left the caller's params alone");
 
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	free(text);
 	is_int(o.code, 0, "rpc_request_new's request is accepted");
 	rc = rpc_reply_parse(reply, strlen(reply), 42, &res, &err);
@@ -1368,7 +1372,7 @@ test_client(void)
 	    json_object_object_length(v) == 0,
 	    "rpc_request_new(NULL params): params {}");
 	json_object_put(req);
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	rc = rpc_reply_parse(reply, strlen(reply), 1LL << 40, &res, &err);
 	is_int(rc, 0, "rpc_reply_parse: a 2^40 id round trip");
 	json_object_put(res);
@@ -1378,7 +1382,7 @@ test_client(void)
 
 	/* An error reply: 1 and err filled from it. */
 	text = rpc_request_new(5, "Test.fail", NULL);
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	rc = rpc_reply_parse(reply, strlen(reply), 5, &res, &err);
 	is_int(rc, 1, "rpc_reply_parse: 1 for an error");
 	ok(res == NULL, "rpc_reply_parse: no result with an error");
@@ -1395,7 +1399,7 @@ test_client(void)
 
 	/* A protocol error reply comes back as 1 with JSON-RPC's code. */
 	text = rpc_request_new(6, "Test.nope", NULL);
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	rc = rpc_reply_parse(reply, strlen(reply), 6, &res, &err);
 	is_int(rc, 1, "rpc_reply_parse: 1 for method not found");
 	is_int(err.code, RPC_METHOD_NOT_FOUND, "rpc_reply_parse: -32601");
@@ -1405,7 +1409,7 @@ test_client(void)
 
 	/* null result: 0 with *result NULL. */
 	text = rpc_request_new(8, "Test.null", NULL);
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	res = (struct json_object *)&res;	/* must be overwritten */
 	rc = rpc_reply_parse(reply, strlen(reply), 8, &res, &err);
 	is_int(rc, 0, "rpc_reply_parse: 0 for a null result");

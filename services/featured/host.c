@@ -32,12 +32,7 @@ host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
 	}
 }
 
-/*
- * Which of the host's featuresets lost bits since its last boot: a
- * microcode or firmware update can take features away (TSX), and the
- * operator should hear about it by name.  A set that is gone altogether
- * (a Xen now built without HVM, say) lost all it had: it counts as "".
- */
+/* A set the levels are folded from: the max and default ones. */
 static int
 is_levelling_key(const char *k)
 {
@@ -47,6 +42,12 @@ is_levelling_key(const char *k)
 	    strcmp(k, CI_FEATURES_HVM_HOST) == 0;
 }
 
+/*
+ * Which of the host's featuresets lost bits since its last boot: a
+ * microcode or firmware update can take features away (TSX), and the
+ * operator should hear about it by name.  A set that is gone altogether
+ * (a Xen now built without HVM, say) lost all it had: it counts as "".
+ */
 static struct json_object *
 host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
 {
@@ -97,17 +98,18 @@ host_report_lost(struct featured *f, const struct host_rec *h,
  * One exit: ci (this boot's cpu_info) and lost (the sets the host no
  * longer has, until the event takes them) are released at out: only.
  */
-static int
-do_host_boot(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+host_boot(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct json_object *cij = rpc_param_object(params, "cpu_info");
 	struct cpuinfo ci, old;
 	struct host_rec h;
 	struct json_object *lost = NULL;
 	const char *id = rpc_param_string(params, "host"), *vendor;
 	char why[128];
-	int found, other, changed = 0, rc = -1;
+	int found, other, changed = 0, ret = -1;
 
 	memset(&ci, 0, sizeof(ci));
 	if (cpuinfo_from_json(&ci, cij, why, sizeof(why)) == -1) {
@@ -171,16 +173,14 @@ do_host_boot(struct featured *f, struct json_object *params,
 	    json_object_new_string(h.pool) : NULL);
 	json_object_object_add(*result, "pool_level_changed",
 	    json_object_new_boolean(changed));
-	rc = 0;
+	ret = 0;
 out:
 	cpuinfo_free(&ci);
 	json_object_put(lost);
-	return rc;
+	return ret;
 }
 
-TXN_HANDLER(host_boot, do_host_boot)
-
-void
+int
 host_get_cpu_info(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -190,15 +190,17 @@ host_get_cpu_info(void *arg, struct json_object *params,
 
 	if (lookup_found(f, store_host_cpu_info(f, id, &ci), "host", id,
 	    err) == -1)
-		return;
+		return -1;
 	*result = cpuinfo_to_json(&ci);
 	cpuinfo_free(&ci);
+	return 0;
 }
 
-static int
-do_host_destroy(struct featured *f, struct json_object *params,
+int
+host_destroy(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct host_rec h;
 	int changed;
 
@@ -215,5 +217,3 @@ do_host_destroy(struct featured *f, struct json_object *params,
 	log_info("host %s destroyed", h.id);
 	return 0;
 }
-
-TXN_HANDLER(host_destroy, do_host_destroy)

@@ -187,10 +187,11 @@ pool_leave(struct featured *f, const struct host_rec *h, const char *event,
 	return 0;
 }
 
-static int
-do_pool_join(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+pool_join(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	const char *pool = rpc_param_string(params, "pool");
 	int force = rpc_param_bool(params, "force", 0), changed = 0, found, n;
 	struct host_rec h;
@@ -246,12 +247,11 @@ do_pool_join(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-TXN_HANDLER(pool_join, do_pool_join)
-
-static int
-do_pool_eject(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+pool_eject(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	const char *pool = rpc_param_string(params, "pool");
 	struct host_rec h;
 	struct pool_rec p;
@@ -274,8 +274,6 @@ do_pool_eject(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-TXN_HANDLER(pool_eject, do_pool_eject)
-
 static void
 add_fs(struct json_object *o, const char *key, const struct featureset *fs)
 {
@@ -294,7 +292,7 @@ add_count(struct json_object *o, const char *key, long long n)
 	json_object_object_add(o, key, json_object_new_string(buf));
 }
 
-void
+int
 pool_get_cpu_info(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -302,7 +300,7 @@ pool_get_cpu_info(void *arg, struct json_object *params,
 	struct pool_rec p;
 
 	if (pool_load(f, rpc_param_string(params, "pool"), &p, err) == -1)
-		return;
+		return -1;
 	*result = json_object_new_object();
 	json_object_object_add(*result, CI_VENDOR,
 	    json_object_new_string(p.vendor));
@@ -312,9 +310,10 @@ pool_get_cpu_info(void *arg, struct json_object *params,
 	add_fs(*result, CI_FEATURES_HVM_HOST, &p.hvm_host);
 	add_fs(*result, CI_FEATURES_PV, &p.pv);
 	add_fs(*result, CI_FEATURES_HVM, &p.hvm);
+	return 0;
 }
 
-void
+int
 pool_get_level_history(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -323,13 +322,12 @@ pool_get_level_history(void *arg, struct json_object *params,
 
 	if (limit < 1 || limit > 1000) {
 		rpc_error_param(err, "limit", "must be 1 to 1000");
-		return;
+		return -1;
 	}
 	*result = json_object_new_array();
+	/* The dispatcher drops the part of the list already read. */
 	if (store_history_list(f, rpc_param_string(params, "pool"),
-	    (int)limit, *result) == -1) {
-		json_object_put(*result);
-		*result = NULL;
-		store_error(f, err);
-	}
+	    (int)limit, *result) == -1)
+		return store_error(f, err);
+	return 0;
 }

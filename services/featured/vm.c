@@ -137,10 +137,11 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	return vm_store(f, vm, err);
 }
 
-static int
-do_vm_start(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_start(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	const char *id = rpc_param_string(params, "vm");
 	struct host_rec h;
 	struct vm_rec vm;
@@ -166,12 +167,11 @@ do_vm_start(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-TXN_HANDLER(vm_start, do_vm_start)
-
-static int
-do_vm_reboot(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_reboot(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct host_rec h;
 	struct vm_rec vm;
 
@@ -184,8 +184,6 @@ do_vm_reboot(struct featured *f, struct json_object *params,
 	*result = vm_flags_json(&vm);
 	return 0;
 }
-
-TXN_HANDLER(vm_reboot, do_vm_reboot)
 
 /* Migrate and resume: the state it must be in, and then running on host. */
 static int
@@ -207,30 +205,27 @@ vm_move(struct featured *f, struct json_object *params,
 	return vm_store(f, &vm, err);
 }
 
-static int
-do_vm_migrate(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_migrate(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
 	(void)result;
-	return vm_move(f, params, POWER_RUNNING, err);
+	return vm_move(arg, params, POWER_RUNNING, err);
 }
 
-TXN_HANDLER(vm_migrate, do_vm_migrate)
-
-static int
-do_vm_resume(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_resume(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
 	(void)result;
-	return vm_move(f, params, POWER_SUSPENDED, err);
+	return vm_move(arg, params, POWER_SUSPENDED, err);
 }
 
-TXN_HANDLER(vm_resume, do_vm_resume)
-
-static int
-do_vm_suspend(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_suspend(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct vm_rec vm;
 
 	(void)result;
@@ -241,12 +236,11 @@ do_vm_suspend(struct featured *f, struct json_object *params,
 	return vm_store(f, &vm, err);
 }
 
-TXN_HANDLER(vm_suspend, do_vm_suspend)
-
-static int
-do_vm_shutdown(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_shutdown(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct vm_rec vm;
 
 	(void)result;
@@ -259,12 +253,11 @@ do_vm_shutdown(struct featured *f, struct json_object *params,
 	return vm_store(f, &vm, err);
 }
 
-TXN_HANDLER(vm_shutdown, do_vm_shutdown)
-
-static int
-do_vm_import(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_import(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct json_object *flags = rpc_param_object(params,
 	    "last_boot_CPU_flags");
 	const char *id = rpc_param_string(params, "vm"), *fstr = NULL, *vendor;
@@ -327,9 +320,7 @@ do_vm_import(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-TXN_HANDLER(vm_import, do_vm_import)
-
-void
+int
 vm_get_cpu_flags(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -337,7 +328,7 @@ vm_get_cpu_flags(void *arg, struct json_object *params,
 	struct vm_rec vm;
 
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1)
-		return;
+		return -1;
 	*result = vm_flags_json(&vm);
 	json_object_object_add(*result, "power_state",
 	    json_object_new_string(power_state_name(vm.power_state)));
@@ -347,12 +338,14 @@ vm_get_cpu_flags(void *arg, struct json_object *params,
 	    json_object_new_string(domain_type_name(vm.domain_type)));
 	json_object_object_add(*result, "legacy",
 	    json_object_new_boolean(vm.legacy));
+	return 0;
 }
 
-static int
-do_vm_destroy(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_destroy(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct vm_rec vm;
 
 	(void)result;
@@ -363,5 +356,3 @@ do_vm_destroy(struct featured *f, struct json_object *params,
 	log_info("VM %s destroyed", vm.id);
 	return 0;
 }
-
-TXN_HANDLER(vm_destroy, do_vm_destroy)
