@@ -188,7 +188,7 @@ main(int argc, char **argv)
 	struct featured f;
 	struct options o;
 	char err[512];
-	int rep = -1, rc = 1;
+	int rep = -1, status = 1;
 
 	if (parse_options(argc, argv, &o) == -1)
 		return 2;
@@ -216,12 +216,12 @@ main(int argc, char **argv)
 	    CPULEVEL_VERSION, o.rpc, o.events, o.db);
 	if (server_run(rep, featured_methods, &featured_txn, &f,
 	    SERVER_LOG_ALL) == 0)
-		rc = 0;
+		status = 0;
 done:
 	if (f.pub != -1)
 		bus_close(f.pub);
 	if (rep != -1)
 		bus_close(rep);
 	db_close(f.db);
-	return rc;
+	return status;
 }
