@@ -20,7 +20,7 @@ enum server_log {
 	SERVER_LOG_ALL,		/* every request: featured's are events */
 	SERVER_LOG_FAULTS	/* only broken requests and internal errors */
 };
-int	server_run(int sock, const struct rpc_method *methods, void *ctx,
-	    enum server_log what);
+int	server_run(int sock, const struct rpc_method *methods,
+	    const struct rpc_txn *txn, void *ctx, enum server_log what);
 
 #endif

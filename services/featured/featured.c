@@ -166,8 +166,8 @@ boot_local_host(struct featured *f, const struct options *o)
 	json_object_put(params);
 	memset(&out, 0, sizeof(out));
 	out.code = RPC_INTERNAL_ERROR;	/* if there is no reply at all */
-	reply = req ? rpc_dispatch(featured_methods, f, req, strlen(req),
-	    &out) : NULL;
+	reply = req ? rpc_dispatch(featured_methods, &featured_txn, f, req,
+	    strlen(req), &out) : NULL;
 	free(req);
 	free(reply);
 	if (out.code != 0) {
@@ -184,7 +184,7 @@ main(int argc, char **argv)
 	struct featured f;
 	struct options o;
 	char err[512];
-	int rep = -1, rc = 1;
+	int rep = -1, status = 1;
 
 	if (parse_options(argc, argv, &o) == -1)
 		return 2;
@@ -210,13 +210,14 @@ main(int argc, char **argv)
 		goto done;
 	log_info("%s: serving %s, events on %s, database %s",
 	    CPULEVEL_VERSION, o.rpc, o.events, o.db);
-	if (server_run(rep, featured_methods, &f, SERVER_LOG_ALL) == 0)
-		rc = 0;
+	if (server_run(rep, featured_methods, &featured_txn, &f,
+	    SERVER_LOG_ALL) == 0)
+		status = 0;
 done:
 	if (f.pub != -1)
 		bus_close(f.pub);
 	if (rep != -1)
 		bus_close(rep);
 	db_close(f.db);
-	return rc;
+	return status;
 }
