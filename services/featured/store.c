@@ -144,39 +144,14 @@ utc_now(char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/*
- * A count from cpu_info ("32"): what is not a plain number of CPUs counts
- * as none, and no host has more than COUNT_MAX, so a pool's sum of a few
- * thousand hosts cannot overflow.
- */
-#define COUNT_MAX	(1LL << 24)
-
-static long long
-parse_count(const char *s)
-{
-	long long n = 0;
-
-	/* Digits only: strtoll would take " 8" and "+8" too. */
-	if (*s == '\0')
-		return 0;
-	for (; *s >= '0' && *s <= '9'; s++)
-		if ((n = n * 10 + (*s - '0')) > COUNT_MAX)
-			return 0;
-	return *s == '\0' ? n : 0;
-}
-
 #define HOST_COLUMNS \
 	"id, pool_id, vendor, hvm_capable, features_pv, features_hvm, " \
-	"features_pv_host, features_hvm_host, cpu_info"
+	"features_pv_host, features_hvm_host, cpu_count, socket_count"
 
 /* -1 when a stored set is unreadable (f->dberr says which). */
 static int
 host_from_row(struct featured *f, sqlite3_stmt *st, struct host_rec *h)
 {
-	struct json_object *ci, *v;
-	char why[64];
-	const char *text;
-
 	memset(h, 0, sizeof(*h));
 	db_column_text(st, 0, h->id, sizeof(h->id));
 	db_column_text(st, 1, h->pool, sizeof(h->pool));
@@ -187,14 +162,8 @@ host_from_row(struct featured *f, sqlite3_stmt *st, struct host_rec *h)
 	    col_optfs(f, st, 6, "host", h->id, &h->pv_host) == -1 ||
 	    col_optfs(f, st, 7, "host", h->id, &h->hvm_host) == -1)
 		return -1;
-	text = (const char *)sqlite3_column_text(st, 8);
-	ci = text ? json_parse_stored(text, strlen(text), why, sizeof(why)) :
-	    NULL;
-	if (ci && json_object_object_get_ex(ci, CI_CPU_COUNT, &v))
-		h->cpu_count = parse_count(json_object_get_string(v));
-	if (ci && json_object_object_get_ex(ci, CI_SOCKET_COUNT, &v))
-		h->socket_count = parse_count(json_object_get_string(v));
-	json_object_put(ci);
+	h->cpu_count = sqlite3_column_int64(st, 8);
+	h->socket_count = sqlite3_column_int64(st, 9);
 	return 0;
 }
 
@@ -250,18 +219,20 @@ store_host_put(struct featured *f, const struct host_rec *h,
 	if (store_exec(f, store_stmt(f, "UPDATE host SET vendor = ?, "
 	    "hvm_capable = ?, features_pv = ?, features_hvm = ?, "
 	    "features_pv_host = ?, features_hvm_host = ?, cpu_info = ?, "
-	    "booted_at = ? WHERE id = ?", "siffffsss", h->vendor,
-	    (long long)h->hvm_capable, &h->pv, &h->hvm, &h->pv_host,
-	    &h->hvm_host, cpu_info_json, now, h->id), "host update") == -1)
+	    "cpu_count = ?, socket_count = ?, booted_at = ? WHERE id = ?",
+	    "siffffsiiss", h->vendor, (long long)h->hvm_capable, &h->pv,
+	    &h->hvm, &h->pv_host, &h->hvm_host, cpu_info_json, h->cpu_count,
+	    h->socket_count, now, h->id), "host update") == -1)
 		return -1;
 	if (sqlite3_changes(f->db) > 0)
 		return 0;
 	return store_exec(f, store_stmt(f, "INSERT INTO host (id, vendor, "
 	    "hvm_capable, features_pv, features_hvm, features_pv_host, "
-	    "features_hvm_host, cpu_info, booted_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssiffffss", h->id,
+	    "features_hvm_host, cpu_info, cpu_count, socket_count, booted_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssiffffsiis", h->id,
 	    h->vendor, (long long)h->hvm_capable, &h->pv, &h->hvm, &h->pv_host,
-	    &h->hvm_host, cpu_info_json, now), "host insert");
+	    &h->hvm_host, cpu_info_json, h->cpu_count, h->socket_count, now),
+	    "host insert");
 }
 
 int
