@@ -107,8 +107,8 @@ rec_vm_from_row(sqlite3_stmt *st, int first, int what, struct vm_rec *vm,
 		bad = 1;
 	}
 	if (bad && (what & REC_VM_STRICT)) {
-		snprintf(err, errlen, "vm %s: stored domain type or power state "
-		    "unreadable", vm->id);
+		snprintf(err, errlen, "vm %s: stored domain type or power "
+		    "state unreadable", vm->id);
 		return -1;
 	}
 	vm->has_vendor = sqlite3_column_type(st, first + 2) != SQLITE_NULL;

@@ -98,8 +98,8 @@ int	rec_host_from_row(sqlite3_stmt *st, int first, int what,
 	    struct host_rec *h, char *err, size_t errlen);
 
 #define REC_POOL_COLS		"id, vendor, features_pv_host, " \
-				"features_hvm_host, features_pv, features_hvm, " \
-				"cpu_count, socket_count"
+				"features_hvm_host, features_pv, " \
+				"features_hvm, cpu_count, socket_count"
 
 /* REC_POOL_COLS from column 0 into p, cleared first; -1 as above. */
 int	rec_pool_from_row(sqlite3_stmt *st, struct pool_rec *p, char *err,

@@ -177,8 +177,10 @@ raw_old_columns(const char *path)
 	int c;
 
 	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK) {
-			printf("Bail out! %s: %s\n", sql[i], sqlite3_errmsg(db));
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) !=
+		    SQLITE_OK) {
+			printf("Bail out! %s: %s\n", sql[i],
+			    sqlite3_errmsg(db));
 			exit(1);
 		}
 		while (sqlite3_step(st) == SQLITE_ROW) {
