@@ -33,13 +33,20 @@
 #define _GNU_SOURCE
 #endif
 #include "../tap.h"
-#include "../featured_client.h"
+#include "../daemon_harness.h"
 /* The soak uses a part of the models only (hosts, the reference fold). */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "../models.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nanomsg/nn.h>
+#include <nanomsg/reqrep.h>
 #include <sqlite3.h>
 
 #include "featureset.h"
