@@ -230,18 +230,13 @@ fc_sub_open(struct featured *f)
 }
 
 /*
- * Start the daemon on f's database and addresses, and wait (up to
- * timeout_ms) until it answers Service.version.  Then connect the REQ
- * and SUB sockets.  0 on success, else -1 with a reason in why.
+ * Fork and exec f's daemon on its database and addresses, its output to
+ * its log, without waiting for it.  0, or -1 with a reason in why.
  */
 int
-fc_start(struct featured *f, long timeout_ms, char *why, size_t whylen)
+fc_spawn(struct featured *f, char *why, size_t whylen)
 {
-	static const char ping[] =
-	    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"Service.version\"}";
-	long long deadline;
-	json_object *r;
-	int fd, s, to;
+	int fd;
 	pid_t pid;
 
 	fc_close_sockets(f);
@@ -282,12 +277,41 @@ fc_start(struct featured *f, long timeout_ms, char *why, size_t whylen)
 	}
 	close(fd);
 	f->pid = pid;
+	return 0;
+}
 
-	deadline = fc_now_ms() + timeout_ms;
+/* One try: 1 if f answers Service.version on a fresh REQ socket. */
+static int
+fc_answers(struct featured *f, const struct fc_patience *p)
+{
+	static const char ping[] =
+	    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"Service.version\"}";
+	json_object *r;
+	int s, t;
+
+	s = fc_req_socket(f->rpc, p->try_ms, p->try_ms);
+	if (s < 0)
+		return 0;
+	if (p->reconnect_ms > 0)
+		nn_setsockopt(s, NN_SOL_SOCKET, NN_RECONNECT_IVL,
+		    &p->reconnect_ms, sizeof(p->reconnect_ms));
+	r = fc_exchange(f, s, ping, sizeof(ping) - 1, &t);
+	nn_close(s);
+	if (r == NULL)
+		return 0;
+	json_object_put(r);
+	return 1;
+}
+
+int
+fc_wait_ready(struct featured *f, const struct fc_patience *p, char *why,
+    size_t whylen)
+{
+	long long deadline = fc_now_ms() + p->timeout_ms;
+	char st[64];
+
 	for (;;) {
 		if (!fc_alive(f)) {
-			char st[64];
-
 			fc_describe_status(f->status, st, sizeof(st));
 			snprintf(why, whylen, "the daemon %s while starting",
 			    st);
@@ -295,25 +319,29 @@ fc_start(struct featured *f, long timeout_ms, char *why, size_t whylen)
 		}
 		if (fc_now_ms() > deadline) {
 			snprintf(why, whylen, "no answer to Service.version "
-			    "on %.200s within %ld ms", f->rpc, timeout_ms);
+			    "on %.200s within %ld ms", f->rpc, p->timeout_ms);
 			return -1;
 		}
-		/* A fresh socket a try: an unanswered REQ would resend. */
-		s = fc_req_socket(f->rpc, 250, 250);
-		if (s >= 0) {
-			int t;
-
-			r = fc_exchange(f, s, ping, sizeof(ping) - 1, &t);
-			nn_close(s);
-			if (r != NULL) {
-				json_object_put(r);
-				break;
-			}
-		}
-		fc_sleep_ms(50);
+		if (fc_answers(f, p))
+			return 0;
+		if (p->pause_ms > 0)
+			fc_sleep_ms(p->pause_ms);
 	}
+}
 
-	to = FC_RPC_TIMEOUT_MS;
+/*
+ * Start the daemon, wait until it answers, then connect the REQ and SUB
+ * sockets.
+ */
+int
+fc_start(struct featured *f, long timeout_ms, char *why, size_t whylen)
+{
+	struct fc_patience p = { timeout_ms, 250, 0, 50 };
+	int to = FC_RPC_TIMEOUT_MS;
+
+	if (fc_spawn(f, why, whylen) != 0 ||
+	    fc_wait_ready(f, &p, why, whylen) != 0)
+		return -1;
 	f->req = fc_req_socket(f->rpc, to, to);
 	if (f->req < 0 || (f->events[0] != '\0' && fc_sub_open(f) < 0)) {
 		snprintf(why, whylen, "nanomsg sockets: %s",

@@ -88,12 +88,31 @@ long long	 fc_now_ms(void);		/* monotonic */
 void		 fc_sleep_ms(long ms);
 
 /*
+ * How to wait for a starting daemon: a try is Service.version on a fresh
+ * REQ socket (an unanswered REQ would resend), with try_ms to send and
+ * to receive and reconnect_ms between its attempts to connect (0:
+ * nanomsg's default); pause_ms between tries, timeout_ms in all.
+ */
+struct fc_patience {
+	long	timeout_ms;
+	int	try_ms, reconnect_ms, pause_ms;
+};
+
+/*
  * Start the daemon, wait (up to timeout_ms) until it answers
  * Service.version, then connect its REQ and SUB sockets.  0 on success,
  * else -1 with a reason in why.
  */
 int		 fc_start(struct featured *f, long timeout_ms, char *why,
 		    size_t whylen);
+/*
+ * fc_start's first steps, for a caller with a pace of its own (the
+ * soak): fork and exec the daemon without waiting for it; wait until it
+ * answers, as p says.  0, or -1 with a reason in why.
+ */
+int		 fc_spawn(struct featured *f, char *why, size_t whylen);
+int		 fc_wait_ready(struct featured *f, const struct fc_patience *p,
+		    char *why, size_t whylen);
 /* Reap the daemon if it has exited; 1 while it runs. */
 int		 fc_alive(struct featured *f);
 /* A wait status in words: "exited with status 1". */
