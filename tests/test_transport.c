@@ -530,7 +530,8 @@ addresses(const char *bin, const char *who)
 	/* The events address too. */
 	if (bin == fbin) {
 		snprintf(url, sizeof(url), "tcp://0.0.0.0:%d", port);
-		snprintf(rpc, sizeof(rpc), "ipc://%s/run/addr.sock", fc_test_dir());
+		snprintf(rpc, sizeof(rpc), "ipc://%s/run/addr.sock",
+		    fc_test_dir());
 		args[0] = "--db"; args[1] = db; args[2] = "--rpc";
 		args[3] = rpc; args[4] = "--events"; args[5] = url;
 		args[6] = "--probe"; args[7] = "none"; args[8] = NULL;
