@@ -18,9 +18,6 @@
  * - a pool's sums, recalculated, add up the migrated counts;
  * - a restart does not migrate again.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* nftw in featured_client.h; meson defines it */
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +28,7 @@
 
 #include "db.h"
 #include "tap.h"
-#include "featured_client.h"
+#include "daemon_harness.h"
 
 static struct featured F = FC_INIT, M = FC_INIT;
 
