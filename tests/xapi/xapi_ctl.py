@@ -193,7 +193,9 @@ class Control:
         dom0 = self._new_vm('Control domain on host: ' + name, 'pv',
             control_domain=True)
         self.db.set('VM', dom0, power_state='Running', resident_on=ref,
-            domid=0)
+            domid=0, allowed_operations=[])
+        self.db.set('VM_metrics', self.db.get('VM', dom0)['metrics'],
+            current_domain_type='pv', start_time=rfc3339())
         self.db.set('host', ref, control_domain=dom0, resident_VMs=[dom0])
         return ref
 
