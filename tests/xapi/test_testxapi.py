@@ -160,6 +160,13 @@ def check_wire(x):
     res, e = x.rpc('VM.frobnicate', 'OpaqueRef:bad')
     ok(err(e)[0] == 'SESSION_INVALID',
         'an unknown method with parameters checks its session first', e)
+    res, e = x.rpc('VM.frobnicate', s)
+    ok(err(e)[:2] == ['RBAC_PERMISSION_DENIED', 'host.call_extension'],
+        'then its role, as for Host.call_extension', e)
+    r = x.login('root', '', unix=True)
+    res, e = x.rpc('VM.frobnicate', r, unix=True)
+    ok(err(e) == ['MESSAGE_METHOD_UNKNOWN', 'VM.frobnicate'],
+        'then MESSAGE_METHOD_UNKNOWN', e)
     status, ctype, _ = x.post('/jsonrpc', json.dumps({'method':
         'session.logout', 'params': []}))
     ok(status == 500 and ctype == 'text/html',

@@ -84,7 +84,8 @@ class Api:
         meth = self.methods.get(name)
         if meth is None:
             if params:
-                self.check_session(params[0], transport)
+                sess = self.check_session(params[0], transport)
+                self.check_role(sess, 'host.call_extension', 'pool-admin')
             raise ApiError('MESSAGE_METHOD_UNKNOWN', name)
         args = list(params)
         if meth.session:
@@ -101,11 +102,7 @@ class Api:
                 return meth.fn(*args, transport=transport)
             return meth.fn(*args)
         sess = self.check_session(session, transport)
-        if not sess['root'] and ROLES.index(sess['role']) < ROLES.index(
-                meth.role):
-            raise ApiError('RBAC_PERMISSION_DENIED', name.lower(),
-                'No permission in user session. (Roles with this '
-                'permission: pool-admin, pool-operator)')
+        self.check_role(sess, name.lower(), meth.role)
         if not meth.locked:
             return meth.fn(session, *args)
         with self.db.cond:
@@ -119,6 +116,14 @@ class Api:
             if not self.db.role['master'] and transport == 'tcp':
                 raise ApiError('HOST_IS_SLAVE', self.master_address())
             return sess
+
+    def check_role(self, sess, permission, role):
+        if sess['root'] or ROLES.index(sess['role']) >= ROLES.index(role):
+            return
+        allowed = ROLES[ROLES.index(role):][::-1]
+        raise ApiError('RBAC_PERMISSION_DENIED', permission,
+            'No permission in user session. (Roles with this permission: '
+            '%s)' % ', '.join(allowed))
 
     def master_address(self):
         addr = self.db.role.get('master_address')
