@@ -87,21 +87,51 @@ def jsonrpc_response(version, rid, ok, value):
 
 # -- XML-RPC (xapi's wire-protocol.md) ---------------------------------
 
-def to_xmlrpc(v):
-    """API ints travel as strings, Int32 as <i4>, DateTime as such."""
-    if isinstance(v, bool) or isinstance(v, float):
-        return v
-    if isinstance(v, I32):
-        return int(v)
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, DT):
-        return xmlrpc.client.DateTime(str(v))
-    if isinstance(v, dict):
-        return {str(k): to_xmlrpc(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [to_xmlrpc(x) for x in v]
-    return v
+def xml_escape(s):
+    return (s.replace('&', '&amp;').replace('<', '&lt;')
+        .replace('>', '&gt;').replace('"', '&quot;'))
+
+
+def xml_value(v, out):
+    """ocaml-rpc's Xmlrpc.to_string (not strict), as xapi answers: an int
+    is a bare <value>123</value>, an Int32 <i4>, a DateTime its element; no
+    whitespace between elements (XO's parser reads none)."""
+    if v is None:
+        out.append('<value><nil/></value>')
+    elif isinstance(v, bool):
+        out.append('<value><boolean>%d</boolean></value>' % v)
+    elif isinstance(v, I32):
+        out.append('<value><i4>%d</i4></value>' % v)
+    elif isinstance(v, int):
+        out.append('<value>%d</value>' % v)
+    elif isinstance(v, float):
+        out.append('<value><double>%.16g</double></value>' % v)
+    elif isinstance(v, DT):
+        out.append('<value><dateTime.iso8601>%s</dateTime.iso8601></value>'
+            % v)
+    elif isinstance(v, str):
+        out.append('<value>%s</value>' % xml_escape(v))
+    elif isinstance(v, list):
+        out.append('<value><array><data>')
+        for x in v:
+            xml_value(x, out)
+        out.append('</data></array></value>')
+    elif isinstance(v, dict):
+        out.append('<value><struct>')
+        for k, x in v.items():
+            out.append('<member><name>%s</name>' % xml_escape(str(k)))
+            xml_value(x, out)
+            out.append('</member>')
+        out.append('</struct></value>')
+    else:
+        raise TypeError(type(v))
+
+
+def xmlrpc_response(v):
+    out = ['<?xml version="1.0"?><methodResponse><params><param>']
+    xml_value(v, out)
+    out.append('</param></params></methodResponse>')
+    return ''.join(out).encode()
 
 
 def from_xmlrpc(v):
@@ -182,12 +212,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if method == 'system.listMethods' and ok:
             resp = value
         elif ok:
-            resp = {'Status': 'Success', 'Value': to_xmlrpc(value)}
+            resp = {'Status': 'Success', 'Value': value}
         else:
             resp = {'Status': 'Failure', 'ErrorDescription': value}
-        data = xmlrpc.client.dumps((resp,), methodresponse=True,
-            allow_none=False)
-        self.reply(200, 'text/xml', data.encode())
+        self.reply(200, 'text/xml', xmlrpc_response(resp))
 
     def control(self, path, body):
         if path != '/testctl':

@@ -110,6 +110,17 @@ async function main() {
   } catch (e) {
     ok(e.code === 'HANDLE_INVALID' && e.params[0] === 'VM', 'HANDLE_INVALID [VM, ref] for a bad ref', { code: e.code, params: e.params })
   }
+
+  // The same through XML-RPC, which the client falls back to on old hosts.
+  const xml = new Xapi({ url: process.env.TESTXAPI_URL, auth: { user: 'root', password: 'testpw' }, transport: 'xml-rpc' })
+  await xml.connect()
+  await xml.objectsFetched
+  const xvm = xml.getObject(vm.uuid)
+  ok(xvm.power_state === 'Running' && xvm.VCPUs_max === '2', 'XML-RPC: records read, ints as strings', xvm.VCPUs_max)
+  await control('vm_shutdown', { vm: vm.uuid })
+  await until('Halted over XML-RPC', () => xml.getObject(vm.uuid).power_state === 'Halted')
+  ok(true, 'XML-RPC: event.from follows the shutdown')
+  await xml.disconnect()
   await xapi.disconnect()
 }
 
