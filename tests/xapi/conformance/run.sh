@@ -11,6 +11,10 @@ py=${PYTHON:-python3}
 
 skip() { echo "1..0 # SKIP $*"; exit 77; }
 
+[ -n "${CPULEVEL_RPM_CHECK:-}${RPM_BUILD_ROOT:-}" ] &&
+    skip "no registry access from a package build"
+models=${CPULEVEL_SHARED_DATA:-$here/../../../../shared/data}/cpu-models.json
+[ -r "$models" ] || skip "shared data absent: cannot read $models"
 command -v node >/dev/null 2>&1 || skip "node not found"
 command -v npm >/dev/null 2>&1 || skip "npm not found"
 want=$(sed -n 's/.*"xen-api": *"\([^"]*\)".*/\1/p' "$here/package.json")
