@@ -68,7 +68,14 @@ class Stand:
         for _ in range(300):
             if os.path.exists(port) and os.path.getsize(port):
                 break
+            if self.proc.poll() is not None:
+                break
             time.sleep(0.1)
+        else:
+            self.proc.kill()
+        if not os.path.exists(port):
+            print('Bail out! the test xapi did not start')
+            sys.exit(1)
         with open(port) as f:
             self.port = int(f.read())
         while not os.path.exists(self.path('ctl')):
