@@ -361,7 +361,7 @@ def main():
     models = xapi_ctl.default_models_path()
     if not os.path.exists(models):
         print('1..0 # SKIP shared data absent: cannot read %s' % models)
-        sys.exit(77)
+        sys.exit(0)     # meson's TAP counts this as a skip (tap.h)
     tmp = tempfile.mkdtemp(prefix='testxapi.')
     x = Stand(tmp)
     try:

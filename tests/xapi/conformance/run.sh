@@ -2,14 +2,16 @@
 # Conformance of the test xapi with Xen Orchestra's XenAPI client, the npm
 # package `xen-api` at the version package.json pins.  It is installed
 # once into CACHE_DIR (under the build directory; never committed).  With
-# no npm, or no registry to install from, the test is skipped (exit 77).
+# no npm, or no registry to install from, the test is skipped: TAP's
+# "1..0 # SKIP reason" and exit 0, which meson counts as a skip (it counts
+# exit 77 of a TAP test as an error), as tests/tap.h's skip_all does.
 # Usage: run.sh CACHE_DIR
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:?usage: run.sh CACHE_DIR}
 py=${PYTHON:-python3}
 
-skip() { echo "1..0 # SKIP $*"; exit 77; }
+skip() { echo "1..0 # SKIP $*"; exit 0; }
 
 [ -n "${CPULEVEL_RPM_CHECK:-}${RPM_BUILD_ROOT:-}" ] &&
     skip "no registry access from a package build"
