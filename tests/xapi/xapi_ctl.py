@@ -12,7 +12,6 @@ import os
 import threading
 import time
 
-import xapi_events
 from xapi_db import NULL, ApiError, new_uuid, rfc3339
 
 HERE = os.path.dirname(os.path.abspath(__file__))
