@@ -37,6 +37,18 @@ fail(const char *path, char *err, size_t errlen, const char *why)
 	return -1;
 }
 
+/* Whether the line goes on past a full buffer: one more byte says. */
+static int
+line_goes_on(int fd)
+{
+	ssize_t r;
+	char c;
+
+	while ((r = read(fd, &c, 1)) == -1 && errno == EINTR)
+		;
+	return r == 1 && c != '\n';
+}
+
 /* The file's first line into buf: its bytes, up to a newline or EOF. */
 static int
 first_line(int fd, const char *path, char *buf, size_t len, char *err,
@@ -47,32 +59,27 @@ first_line(int fd, const char *path, char *buf, size_t len, char *err,
 	char *nl;
 
 	for (;;) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return fail(path, err, errlen, strerror(errno));
-		if ((nl = memchr(buf + n, '\n', (size_t)r)) != NULL) {
-			n = (size_t)(nl - buf);
-			break;
-		}
-		n += (size_t)r;
-		if (r == 0)
-			break;
 		if (n == len - 1) {
-			/* Full, and no newline yet: one more byte says
-			 * whether the line ends here. */
-			char c;
-
-			while ((r = read(fd, &c, 1)) == -1 && errno == EINTR)
-				;
-			if (r == 1 && c != '\n') {
+			if (line_goes_on(fd)) {
 				xenapi_wipe(buf, len);
 				return fail(path, err, errlen, "the password "
 				    "is too long");
 			}
 			break;
 		}
+		if ((r = read(fd, buf + n, len - 1 - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			xenapi_wipe(buf, len);
+			return fail(path, err, errlen, strerror(errno));
+		}
+		if (r == 0)
+			break;
+		if ((nl = memchr(buf + n, '\n', (size_t)r)) != NULL) {
+			n = (size_t)(nl - buf);
+			break;
+		}
+		n += (size_t)r;
 	}
 	buf[n] = '\0';
 	if (n > 0 && buf[n - 1] == '\r')

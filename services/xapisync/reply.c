@@ -60,33 +60,44 @@ secrets(const struct xenapi *x, const char *out[3])
 	return n;
 }
 
+/* The length of the secret at p (the longest, if two start), or 0. */
+static size_t
+secret_at(const char *p, const char *const *sec, size_t nsec)
+{
+	size_t i, n, best = 0;
+
+	for (i = 0; i < nsec; i++) {
+		n = strlen(sec[i]);
+		if (n > best && strncmp(p, sec[i], n) == 0)
+			best = n;
+	}
+	return best;
+}
+
 char *
 xenapi_redact_alloc(const struct xenapi *x, const char *s)
 {
-	const char *sec[3], *hit, *p;
-	size_t nsec, i, best, out, len = strlen(s);
+	const char *sec[3], *p;
+	size_t nsec, n, out;
 	char *r;
 
 	nsec = secrets(x, sec);
-	/* At worst every byte is a one-byte secret. */
-	if ((r = malloc(len * sizeof(REDACTED) + 1)) == NULL)
+	/* Measured first: a 64 MiB page must not cost ten times that. */
+	for (p = s, out = 0; *p != '\0'; out++)
+		if ((n = secret_at(p, sec, nsec)) > 0) {
+			p += n;
+			out += sizeof(REDACTED) - 2;
+		} else
+			p++;
+	if ((r = malloc(out + 1)) == NULL)
 		return NULL;
-	for (p = s, out = 0; *p != '\0';) {
-		/* The earliest secret here; the longest if two start. */
-		hit = NULL;
-		for (i = 0; i < nsec; i++) {
-			best = strlen(sec[i]);
-			if (strncmp(p, sec[i], best) == 0 &&
-			    (hit == NULL || best > strlen(hit)))
-				hit = sec[i];
-		}
-		if (hit != NULL) {
+	for (p = s, out = 0; *p != '\0';)
+		if ((n = secret_at(p, sec, nsec)) > 0) {
 			memcpy(r + out, REDACTED, sizeof(REDACTED) - 1);
 			out += sizeof(REDACTED) - 1;
-			p += strlen(hit);
+			p += n;
 		} else
 			r[out++] = *p++;
-	}
 	r[out] = '\0';
 	return r;
 }

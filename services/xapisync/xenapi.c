@@ -412,6 +412,11 @@ xenapi_call_timeout(struct xenapi *x, const char *method,
 		    "in", method);
 		return -1;
 	}
+	if (params != NULL && !json_object_is_type(params, json_type_array)) {
+		xenapi_seterr(x, err, XENAPI_ESYS, "xapi: %s: params must be "
+		    "a JSON array", method);
+		return -1;
+	}
 	if ((args = json_object_new_array()) == NULL) {
 		xenapi_seterr(x, err, XENAPI_ESYS, "xapi: out of memory");
 		return -1;

@@ -97,7 +97,8 @@ int		 xenapi_logged_in(const struct xenapi *x);
  * Call method with the session and then params (a JSON array, or NULL
  * for none; borrowed).  0 with *result (a new reference, the caller
  * puts it; NULL for JSON null), or -1 with err.  timeout is the whole
- * call's, in seconds.
+ * call's, in seconds.  Without a session the call is not sent and err
+ * is SESSION_INVALID, as xapi would answer: one path logs in again.
  */
 int		 xenapi_call(struct xenapi *x, const char *method,
 		    struct json_object *params, struct json_object **result,
