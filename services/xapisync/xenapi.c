@@ -160,8 +160,16 @@ xenapi_open(const char *url, const char *ca, struct xenapi_error *err)
 		free(x);
 		return NULL;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (x->curl = curl_easy_init()) == NULL || setup(x) == -1) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		xenapi_seterr(NULL, err, XENAPI_ESYS, "xapi: libcurl would not "
+		    "start");
+		free(x->ca);
+		free(x);
+		return NULL;
+	}
+	/* From here xenapi_close() undoes the global init too. */
+	x->global = 1;
+	if ((x->curl = curl_easy_init()) == NULL || setup(x) == -1) {
 		xenapi_seterr(NULL, err, XENAPI_ESYS, "xapi: libcurl would not "
 		    "start");
 		xenapi_close(x);
@@ -175,10 +183,10 @@ xenapi_close(struct xenapi *x)
 {
 	if (x == NULL)
 		return;
-	if (x->curl != NULL) {
+	if (x->curl != NULL)
 		curl_easy_cleanup(x->curl);
+	if (x->global)
 		curl_global_cleanup();
-	}
 	curl_slist_free_all(x->headers);
 	xenapi_wipe(x->session, sizeof(x->session));
 	if (x->buf != NULL)

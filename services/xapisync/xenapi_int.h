@@ -34,6 +34,7 @@ struct xenapi_addr {
 struct xenapi {
 	void			*curl;		/* CURL * */
 	void			*headers;	/* struct curl_slist * */
+	int			 global;	/* curl_global_init() done */
 	struct xenapi_addr	 addr;
 	char			*ca;
 	char			 session[XENAPI_REF_SIZE];	/* "" if none */
