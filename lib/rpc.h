@@ -15,7 +15,6 @@
 #include "vmtypes.h"
 
 #define RPC_API_VERSION		1
-#define RPC_MAX_MESSAGE		(1024 * 1024)	/* NN_RCVMAXSIZE */
 #define RPC_MAX_ID		64
 #define RPC_MAX_DBG		256
 
