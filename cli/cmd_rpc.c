@@ -17,6 +17,7 @@
 #include "jsonutil.h"
 #include "probe.h"
 #include "rpc.h"
+#include "rpc_client.h"
 
 #define DEFAULT_CONNECT	"ipc:///run/cpulevel/featured.sock"
 #define CALL_TIMEOUT_MS	5000

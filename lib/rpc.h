@@ -112,15 +112,4 @@ enum domain_type rpc_param_domain_type(struct json_object *params,
 		    const char *name, enum domain_type dflt);
 int		 rpc_valid_id(const char *s);
 
-/* Client side. */
-char	*rpc_request_new(long long id, const char *method,
-	    struct json_object *params);
-/*
- * Parse a reply: 0 with *result (owned, may be NULL for null), or 1 with
- * err filled from the reply's error, or -1 with err describing a broken
- * reply.
- */
-int	 rpc_reply_parse(const char *buf, size_t len, long long id,
-	    struct json_object **result, struct rpc_error *err);
-
 #endif

@@ -33,6 +33,7 @@
 
 #include "bus.h"
 #include "rpc.h"
+#include "rpc_client.h"
 #include "tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
