@@ -4,6 +4,10 @@
  * specification of its parameters.  rpc_dispatch() validates a request
  * against that row before the handler runs, so handlers read parameters
  * that are known to be present, of the right type and within bounds.
+ *
+ * The serving half, in two files: lib/rpc.c, the envelope, dispatch and
+ * errors; lib/rpc_params.c, the parameter checks and the accessors
+ * handlers read them with.  The client half is rpc_client.h.
  */
 #ifndef CPULEVEL_RPC_H
 #define CPULEVEL_RPC_H
@@ -32,6 +36,7 @@ struct rpc_error {
 	struct json_object	*data;		/* owned; may be NULL */
 };
 
+/* A parameter's type: what lib/rpc_params.c lets through for it. */
 enum rpc_param_type {
 	P_ID,		/* [A-Za-z0-9._:-]{1,64} */
 	P_STRING,	/* any string up to RPC_MAX_DBG */
@@ -85,9 +90,10 @@ char	*rpc_dispatch(const struct rpc_method *methods, void *ctx,
 /* Service.version, the same in every daemon: {api, build}. */
 void	 rpc_service_version(void *ctx, struct json_object *params,
 	    struct json_object **result, struct rpc_error *err);
+/* The params of a method that takes none but dbg, which all take. */
 extern const struct rpc_param rpc_no_params[];
 
-/* Errors. */
+/* Errors (lib/rpc.c). */
 void	 rpc_error_clear(struct rpc_error *err);
 void	 rpc_error_set(struct rpc_error *err, int code, const char *message,
 	    struct json_object *data);
@@ -97,7 +103,10 @@ void	 rpc_error_param(struct rpc_error *err, const char *param,
 void	 rpc_error_api(struct rpc_error *err, const char *code, int n, ...);
 void	 rpc_error_internal(struct rpc_error *err, const char *what);
 
-/* Parameter access for handlers (the spec guarantees presence if required). */
+/*
+ * Parameter access for handlers (lib/rpc_params.c): the spec guarantees
+ * presence if required.
+ */
 const char	*rpc_param_string(struct json_object *params, const char *name);
 int		 rpc_param_bool(struct json_object *params, const char *name,
 		    int dflt);
@@ -110,6 +119,7 @@ enum power_state rpc_param_power_state(struct json_object *params,
 		    const char *name, enum power_state dflt);
 enum domain_type rpc_param_domain_type(struct json_object *params,
 		    const char *name, enum domain_type dflt);
+/* Whether s is an id as P_ID lets one through. */
 int		 rpc_valid_id(const char *s);
 
 #endif
