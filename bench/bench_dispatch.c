@@ -68,7 +68,7 @@ __attribute__((noinline)) char *
 dispatch_measured(struct migcheck *m, const char *msg, size_t len,
     struct rpc_outcome *o)
 {
-	return rpc_dispatch(migcheck_methods, m, msg, len, o);
+	return rpc_dispatch(migcheck_methods, NULL, m, msg, len, o);
 }
 
 static void
@@ -126,8 +126,8 @@ main(int argc, char **argv)
 	if (view_open(&m) == -1)
 		die("%s", m.dberr);
 	for (i = 0; i < WARMUP_CALLS; i++) {
-		reply = rpc_dispatch(migcheck_methods, &m, r.text[i], r.len[i],
-		    &o);
+		reply = rpc_dispatch(migcheck_methods, NULL, &m, r.text[i],
+		    r.len[i], &o);
 		bad += reply == NULL || !verdict_ok(&r, i, &o);
 		free(reply);
 	}

@@ -368,7 +368,7 @@ find_id(const char (*ids)[UUID_LEN + 1], const size_t *order, size_t n,
 	return n;
 }
 
-static void
+static int
 codec_assert_can_migrate(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -385,12 +385,12 @@ codec_assert_can_migrate(void *arg, struct json_object *params,
 	(void)result;
 	if ((vm = find_id(w->vm_id, c->vm_order, w->nvms, vid)) == w->nvms) {
 		rpc_error_api(err, "HANDLE_INVALID", 2, "VM", vid);
-		return;
+		return -1;
 	}
 	if ((host = find_id(w->host_id, c->host_order, w->nhosts, hid)) ==
 	    w->nhosts) {
 		rpc_error_api(err, "HANDLE_INVALID", 2, "host", hid);
-		return;
+		return -1;
 	}
 	pv = w->vm_pv[vm];
 	vv = host_vendor(w->vm_host[vm]);
@@ -403,16 +403,17 @@ codec_assert_can_migrate(void *arg, struct json_object *params,
 	ch.hvm_capable = 1;
 	ch.pv = ch.hvm = &c->sets[hv][set_index(!w->host_old[host], pv)];
 	compat_judge(&cv, &ch, &v);
-	compat_error(&v, vid, hid, err);
+	return compat_error(&v, vid, hid, err);
 }
 
 static const struct rpc_param codec_vm_host[] = {
 	{ "vm", P_ID, 1 }, { "host", P_ID, 1 }, { NULL, 0, 0 } };
 
 static const struct rpc_method codec_methods[] = {
-	{ "VM.assert_can_migrate", codec_assert_can_migrate, codec_vm_host },
-	{ "Service.version", rpc_service_version, rpc_no_params },
-	{ NULL, NULL, NULL }
+	{ "VM.assert_can_migrate", RPC_READS, codec_assert_can_migrate,
+	    codec_vm_host },
+	{ "Service.version", RPC_READS, rpc_service_version, rpc_no_params },
+	{ NULL, 0, NULL, NULL }
 };
 
 static void
@@ -443,8 +444,8 @@ codec_main(const char *url, const struct world *w, const char *log)
 		fprintf(stderr, "codec: %s\n", err);
 		_exit(1);
 	}
-	_exit(server_run(sock, codec_methods, &c, SERVER_LOG_FAULTS) == 0 ?
-	    0 : 1);
+	_exit(server_run(sock, codec_methods, NULL, &c,
+	    SERVER_LOG_FAULTS) == 0 ? 0 : 1);
 }
 
 static pid_t

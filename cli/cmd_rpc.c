@@ -13,13 +13,13 @@
 
 #include "bus.h"
 #include "cli.h"
+#include "config.h"
 #include "featurenames.h"
 #include "jsonutil.h"
 #include "probe.h"
 #include "rpc.h"
 #include "rpc_client.h"
 
-#define DEFAULT_CONNECT	"ipc:///run/cpulevel/featured.sock"
 #define CALL_TIMEOUT_MS	5000
 #define REQUEST_ID	1
 
@@ -43,6 +43,13 @@ struct call {
 	struct json_object	*params;
 };
 
+/* The socket a command calls without --connect (config.h's defaults). */
+static const char *
+default_url(const struct rpc_cmd *rc)
+{
+	return rc->url ? rc->url : CPULEVEL_FEATURED_RPC_URL;
+}
+
 static void
 cmd_help(const struct command *cmd)
 {
@@ -50,11 +57,12 @@ cmd_help(const struct command *cmd)
 	printf("\nCalls %s on cpulevel-featured.\n\n"
 	    "Options of every daemon command:\n"
 	    "  --connect URL  the daemon's request socket (default\n"
-	    "                 " DEFAULT_CONNECT ")\n"
+	    "                 %s)\n"
 	    "  --json         print the result as JSON\n"
 	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n"
 	    "\nExit status: 0 done, 1 the daemon refused (a XenAPI error), 2\n"
-	    "bad usage, a protocol error or no daemon.\n", cmd->rpc->method);
+	    "bad usage, a protocol error or no daemon.\n", cmd->rpc->method,
+	    default_url(cmd->rpc));
 }
 
 static int
@@ -339,7 +347,7 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 	int i, status;
 
 	memset(&c, 0, sizeof(c));
-	c.url = rc->url ? rc->url : DEFAULT_CONNECT;
+	c.url = default_url(rc);
 	if ((c.params = json_object_new_object()) == NULL)
 		return cli_error("out of memory");
 	status = parse_args(cmd, argc, argv, &c);

@@ -128,13 +128,13 @@ static const struct command commands[] = {
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.check_migrate", .operands = { "vm", "host" },
 	    .print = cmd_print_verdict,
-	    .url = "ipc:///run/cpulevel/migcheck.sock" } },
+	    .url = CPULEVEL_MIGCHECK_RPC_URL } },
 	{ "possible-hosts", "VM",
 	  "the verdict for every host of VM's pool (asks cpulevel-migcheck)",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.get_possible_hosts", .operands = { "vm" },
 	    .print = cmd_print_possible_hosts,
-	    .url = "ipc:///run/cpulevel/migcheck.sock" } },
+	    .url = CPULEVEL_MIGCHECK_RPC_URL } },
 	{ "version", "[--connect URL]",
 	  "print the daemon's protocol version and build",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){

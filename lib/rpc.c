@@ -280,9 +280,44 @@ outcome_copy(struct json_object *obj, const char *name, int clean,
 		log_esc(s, buf, len);
 }
 
+/*
+ * Run meth's handler, a writer inside txn: its result, or NULL with err
+ * filled.  A failure the handler did not explain is an internal error,
+ * so that no reply is ever a silent success.
+ */
+static struct json_object *
+dispatch_call(const struct rpc_method *meth, const struct rpc_txn *txn,
+    void *ctx, struct json_object *params, struct rpc_error *err)
+{
+	struct json_object *result = NULL;
+	int writes = meth->access == RPC_WRITES, failed;
+	char why[128];
+
+	if (writes && txn == NULL) {
+		snprintf(why, sizeof(why), "%s writes, but no transaction was "
+		    "given", meth->name);
+		rpc_error_internal(err, why);
+		return NULL;
+	}
+	if (writes && txn->begin(ctx, err) == -1)
+		return NULL;
+	failed = meth->handler(ctx, params, &result, err) == -1 ||
+	    err->code != 0;
+	if (writes && !failed)
+		failed = txn->commit(ctx, err) == -1;
+	if (writes && failed)
+		txn->abort(ctx);
+	if (!failed)
+		return result;
+	json_object_put(result);
+	if (err->code == 0)
+		rpc_error_internal(err, "the method failed without an error");
+	return NULL;
+}
+
 char *
-rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
-    size_t len, struct rpc_outcome *out)
+rpc_dispatch(const struct rpc_method *methods, const struct rpc_txn *txn,
+    void *ctx, const char *msg, size_t len, struct rpc_outcome *out)
 {
 	struct json_object *req = NULL, *id = NULL, *params = NULL;
 	struct json_object *result = NULL;
@@ -307,7 +342,7 @@ rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
 			json_object_get(params);
 		outcome_copy(params, "dbg", 0, out->dbg, sizeof(out->dbg));
 		if (check_params(meth->params, params, &err) == 0)
-			meth->handler(ctx, params, &result, &err);
+			result = dispatch_call(meth, txn, ctx, params, &err);
 		json_object_put(params);
 	} else if (err.code == RPC_METHOD_NOT_FOUND)
 		outcome_copy(req, "method", 1, out->method,
@@ -321,7 +356,7 @@ rpc_dispatch(const struct rpc_method *methods, void *ctx, const char *msg,
 
 const struct rpc_param rpc_no_params[] = { { NULL, 0, 0 } };
 
-void
+int
 rpc_service_version(void *ctx, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -333,4 +368,5 @@ rpc_service_version(void *ctx, struct json_object *params,
 	    json_object_new_int(RPC_API_VERSION));
 	json_object_object_add(*result, "build",
 	    json_object_new_string(CPULEVEL_VERSION));
+	return 0;
 }

@@ -1,9 +1,10 @@
 /*
  * The JSON-RPC 2.0 codec of proto/README.md, shared by both daemons and
- * the CLI.  A method is a row of a table: its name, its handler and the
- * specification of its parameters.  rpc_dispatch() validates a request
- * against that row before the handler runs, so handlers read parameters
- * that are known to be present, of the right type and within bounds.
+ * the CLI.  A method is a row of a table: its name, whether it writes,
+ * its handler and the specification of its parameters.  rpc_dispatch()
+ * validates a request against that row before the handler runs, so
+ * handlers read parameters that are known to be present, of the right
+ * type and within bounds, and runs a writer inside a transaction.
  *
  * The serving half, in two files: lib/rpc.c, the envelope, dispatch and
  * errors; lib/rpc_params.c, the parameter checks and the accessors
@@ -56,14 +57,38 @@ struct rpc_param {
 	int			 required;
 };
 
-/* A handler fills *result (NULL means JSON null) or err. */
-typedef void rpc_handler(void *ctx, struct json_object *params,
+/*
+ * A handler fills *result (NULL means JSON null) and returns 0, or fills
+ * err and returns -1.
+ */
+typedef int rpc_handler(void *ctx, struct json_object *params,
     struct json_object **result, struct rpc_error *err);
+
+/* Whether a method changes state: a writer runs inside a struct rpc_txn. */
+enum rpc_access {
+	RPC_READS,
+	RPC_WRITES
+};
 
 struct rpc_method {
 	const char		*name;
+	enum rpc_access		 access;
 	rpc_handler		*handler;
 	const struct rpc_param	*params;	/* ends with a NULL name */
+};
+
+/*
+ * The write transaction rpc_dispatch() runs each RPC_WRITES handler in,
+ * the same for every method of a table.  begin comes before the handler;
+ * commit after it, before the reply is encoded, so that what a client is
+ * told is already durable; abort instead, when the handler or the commit
+ * failed, and the handler's result is dropped.  begin and commit return
+ * 0, or -1 with err filled; a begin that failed leaves nothing to abort.
+ */
+struct rpc_txn {
+	int	(*begin)(void *ctx, struct rpc_error *err);
+	int	(*commit)(void *ctx, struct rpc_error *err);
+	void	(*abort)(void *ctx);
 };
 
 /*
@@ -81,14 +106,17 @@ struct rpc_outcome {
 
 /*
  * Handle one request message end to end: parse, validate, look the method
- * up, call it, and encode the reply.  Returns the reply text, which the
- * caller frees; NULL only when out of memory.
+ * up, call it (a writer inside txn), and encode the reply.  txn may be
+ * NULL for a table of readers only: a writer dispatched without one is
+ * refused, as an internal error, and never run.  Returns the reply text,
+ * which the caller frees; NULL only when out of memory.
  */
-char	*rpc_dispatch(const struct rpc_method *methods, void *ctx,
-	    const char *msg, size_t len, struct rpc_outcome *out);
+char	*rpc_dispatch(const struct rpc_method *methods,
+	    const struct rpc_txn *txn, void *ctx, const char *msg, size_t len,
+	    struct rpc_outcome *out);
 
 /* Service.version, the same in every daemon: {api, build}. */
-void	 rpc_service_version(void *ctx, struct json_object *params,
+int	 rpc_service_version(void *ctx, struct json_object *params,
 	    struct json_object **result, struct rpc_error *err);
 /* The params of a method that takes none but dbg, which all take. */
 extern const struct rpc_param rpc_no_params[];

@@ -60,6 +60,7 @@ struct guard {
 struct server {
 	int			 sock;
 	const struct rpc_method	*methods;
+	const struct rpc_txn	*txn;
 	void			*ctx;
 	enum server_log		 log;
 	struct event		*ev;
@@ -119,7 +120,8 @@ server_handle(struct server *srv, struct bus_msg *m)
 	struct rpc_outcome o;
 	char *reply;
 
-	reply = rpc_dispatch(srv->methods, srv->ctx, m->body, m->len, &o);
+	reply = rpc_dispatch(srv->methods, srv->txn, srv->ctx, m->body, m->len,
+	    &o);
 	log_outcome(srv, &o);
 	if (reply == NULL) {
 		log_warnx("%s: out of memory for the reply", o.method);
@@ -294,7 +296,7 @@ server_tick(evutil_socket_t fd, short what, void *arg)
 
 static struct server *
 server_new(struct event_base *base, int sock, const struct rpc_method *methods,
-    void *ctx, char *err, size_t errlen)
+    const struct rpc_txn *txn, void *ctx, char *err, size_t errlen)
 {
 	struct server *srv;
 	struct timeval tv = ms_tv(GUARD_INTERVAL_MS);
@@ -308,6 +310,7 @@ server_new(struct event_base *base, int sock, const struct rpc_method *methods,
 	}
 	srv->sock = sock;
 	srv->methods = methods;
+	srv->txn = txn;
 	srv->ctx = ctx;
 	srv->guard.nsocks = bus_listening(srv->guard.socks, GUARD_MAX);
 	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, server_readable,
@@ -346,8 +349,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 int
-server_run(int sock, const struct rpc_method *methods, void *ctx,
-    enum server_log what)
+server_run(int sock, const struct rpc_method *methods,
+    const struct rpc_txn *txn, void *ctx, enum server_log what)
 {
 	struct event *sigterm = NULL, *sigint = NULL;
 	struct event_base *base;
@@ -365,7 +368,7 @@ server_run(int sock, const struct rpc_method *methods, void *ctx,
 	    evsignal_add(sigterm, NULL) == -1 ||
 	    evsignal_add(sigint, NULL) == -1)
 		log_warnx("cannot watch signals");
-	else if ((srv = server_new(base, sock, methods, ctx, err,
+	else if ((srv = server_new(base, sock, methods, txn, ctx, err,
 	    sizeof(err))) == NULL)
 		log_warnx("%s", err);
 	else {

@@ -18,11 +18,11 @@ enum server_log {
 
 /*
  * Serve requests on the bound raw REP socket sock with methods (handed
- * ctx) until SIGTERM or SIGINT, logging them as what says, and telling
- * systemd we are ready once the loop is set up.
+ * ctx; a writer inside txn) until SIGTERM or SIGINT, logging them as what
+ * says, and telling systemd we are ready once the loop is set up.
  * Returns 0 after a signal, -1 if the loop could not run (logged).
  */
-int	server_run(int sock, const struct rpc_method *methods, void *ctx,
-	    enum server_log what);
+int	server_run(int sock, const struct rpc_method *methods,
+	    const struct rpc_txn *txn, void *ctx, enum server_log what);
 
 #endif

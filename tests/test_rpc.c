@@ -1,7 +1,8 @@
 /*
  * The JSON-RPC codec (lib/rpc.c) against proto/README.md: rpc_dispatch()
  * driven with a small method table, every reply parsed back with json-c,
- * and the client half (rpc_request_new, rpc_reply_parse).
+ * the transaction hooks it runs writers in (test_txn), and the client
+ * half (rpc_request_new, rpc_reply_parse).
  *
  * Requests in the tables are written with ' for " to stay readable; q()
  * turns them into JSON.
@@ -29,7 +30,7 @@ struct ctx {
 	char	 ps[32];	/* rpc_param_power_state() of the last "ps" */
 };
 
-static void
+static int
 h_echo(void *c, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
@@ -43,9 +44,10 @@ h_echo(void *c, struct json_object *params, struct json_object **result,
 		snprintf(x->ps, sizeof(x->ps), "%s", power_state_name(
 		    rpc_param_power_state(params, "ps", (enum power_state)-1)));
 	*result = json_object_get(params);
+	return 0;
 }
 
-static void
+static int
 h_fail(void *c, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
@@ -56,9 +58,10 @@ h_fail(void *c, struct json_object *params, struct json_object **result,
 	x->calls++;
 	rpc_error_api(err, "VM_BAD_POWER_STATE", 3, "vm1", "halted",
 	    "running");
+	return -1;
 }
 
-static void
+static int
 h_null(void *c, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
@@ -68,6 +71,7 @@ h_null(void *c, struct json_object *params, struct json_object **result,
 	(void)err;
 	x->calls++;
 	*result = NULL;
+	return 0;
 }
 
 static const struct rpc_param echo_params[] = {
@@ -92,11 +96,11 @@ static const struct rpc_param no_params[] = {
 };
 
 static const struct rpc_method methods[] = {
-	{ "Test.echo", h_echo, echo_params },
-	{ "Test.opt", h_echo, opt_params },
-	{ "Test.fail", h_fail, no_params },
-	{ "Test.null", h_null, no_params },
-	{ NULL, NULL, NULL }
+	{ "Test.echo", RPC_READS, h_echo, echo_params },
+	{ "Test.opt", RPC_READS, h_echo, opt_params },
+	{ "Test.fail", RPC_READS, h_fail, no_params },
+	{ "Test.null", RPC_READS, h_null, no_params },
+	{ NULL, 0, NULL, NULL }
 };
 
 static struct ctx ctx;
@@ -222,7 +226,7 @@ dispatch_len(const char *name, const char *msg, size_t len,
 	struct json_object *r, *v;
 	char *reply;
 
-	reply = rpc_dispatch(methods, &ctx, msg, len, out ? out : &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, msg, len, out ? out : &o);
 	if (!ok(reply != NULL, L(name, "rpc_dispatch returns a reply")))
 		return NULL;
 	if (!ok(utf8_strict(reply, strlen(reply)),
@@ -1066,7 +1070,8 @@ test_results(void)
 	msg = q("{'jsonrpc':'2.0','id':9,'method':'Test.opt','params':null}");
 	{
 		struct json_object *rr;
-		char *reply = rpc_dispatch(methods, &ctx, msg, strlen(msg), &o);
+		char *reply = rpc_dispatch(methods, NULL, &ctx, msg,
+		    strlen(msg), &o);
 
 		rr = reply ? json_tokener_parse(reply) : NULL;
 		if (rr && json_object_object_get_ex(rr, "result", NULL))
@@ -1328,7 +1333,7 @@ test_client(void)
 	ok(json_object_object_get_ex(params, "host", NULL),
 	    "rpc_request_new left the caller's params alone");
 
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	free(text);
 	is_int(o.code, 0, "rpc_request_new's request is accepted");
 	rc = rpc_reply_parse(reply, strlen(reply), 42, &res, &err);
@@ -1369,7 +1374,7 @@ test_client(void)
 	    json_object_object_length(v) == 0,
 	    "rpc_request_new(NULL params): params {}");
 	json_object_put(req);
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	rc = rpc_reply_parse(reply, strlen(reply), 1LL << 40, &res, &err);
 	is_int(rc, 0, "rpc_reply_parse: a 2^40 id round trip");
 	json_object_put(res);
@@ -1379,7 +1384,7 @@ test_client(void)
 
 	/* An error reply: 1 and err filled from it. */
 	text = rpc_request_new(5, "Test.fail", NULL);
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	rc = rpc_reply_parse(reply, strlen(reply), 5, &res, &err);
 	is_int(rc, 1, "rpc_reply_parse: 1 for an error");
 	ok(res == NULL, "rpc_reply_parse: no result with an error");
@@ -1396,7 +1401,7 @@ test_client(void)
 
 	/* A protocol error reply comes back as 1 with JSON-RPC's code. */
 	text = rpc_request_new(6, "Test.nope", NULL);
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	rc = rpc_reply_parse(reply, strlen(reply), 6, &res, &err);
 	is_int(rc, 1, "rpc_reply_parse: 1 for method not found");
 	is_int(err.code, RPC_METHOD_NOT_FOUND, "rpc_reply_parse: -32601");
@@ -1406,7 +1411,7 @@ test_client(void)
 
 	/* null result: 0 with *result NULL. */
 	text = rpc_request_new(8, "Test.null", NULL);
-	reply = rpc_dispatch(methods, &ctx, text, strlen(text), &o);
+	reply = rpc_dispatch(methods, NULL, &ctx, text, strlen(text), &o);
 	res = (struct json_object *)&res;	/* must be overwritten */
 	rc = rpc_reply_parse(reply, strlen(reply), 8, &res, &err);
 	is_int(rc, 0, "rpc_reply_parse: 0 for a null result");
@@ -1742,6 +1747,180 @@ test_stored(void)
 	json_object_put(o);
 }
 
+/*
+ * Writers: rpc_dispatch() runs an RPC_WRITES handler between the table's
+ * hooks, begin before it and commit after it, or abort when the handler
+ * or the commit failed, and then answers the error alone; a reader runs
+ * outside them; a writer dispatched without hooks never runs.  seq
+ * records what ran, in order: B begin, H the writer, C commit, A abort,
+ * R a reader.
+ */
+struct txn_ctx {
+	char	seq[16];
+	int	fail_begin, fail_commit;
+};
+
+static void
+seq_add(struct txn_ctx *t, char c)
+{
+	size_t n = strlen(t->seq);
+
+	if (n + 1 < sizeof(t->seq)) {
+		t->seq[n] = c;
+		t->seq[n + 1] = '\0';
+	}
+}
+
+static int
+t_begin(void *c, struct rpc_error *err)
+{
+	struct txn_ctx *t = c;
+
+	seq_add(t, 'B');
+	if (!t->fail_begin)
+		return 0;
+	rpc_error_internal(err, "begin refused");
+	return -1;
+}
+
+static int
+t_commit(void *c, struct rpc_error *err)
+{
+	struct txn_ctx *t = c;
+
+	seq_add(t, 'C');
+	if (!t->fail_commit)
+		return 0;
+	rpc_error_internal(err, "commit failed");
+	return -1;
+}
+
+static void
+t_abort(void *c)
+{
+	seq_add(c, 'A');
+}
+
+static const struct rpc_txn hooks = { t_begin, t_commit, t_abort };
+
+/*
+ * Fills a result, then succeeds, or fails as "how" says: "refuse" with a
+ * XenAPI error, anything else with none.  A failure's result must not
+ * reach the reply (nor leak: the ASan build runs this).
+ */
+static int
+h_write(void *c, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	const char *how = rpc_param_string(params, "how");
+
+	seq_add(c, 'H');
+	*result = json_object_new_string("written");
+	if (how == NULL)
+		return 0;
+	if (strcmp(how, "refuse") == 0)
+		rpc_error_api(err, "VM_BAD_POWER_STATE", 3, "vm1", "halted",
+		    "running");
+	return -1;
+}
+
+static int
+h_read(void *c, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	(void)params;
+	(void)err;
+	seq_add(c, 'R');
+	*result = json_object_new_string("read");
+	return 0;
+}
+
+static const struct rpc_param how_params[] = {
+	{ "how", P_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_method txn_methods[] = {
+	{ "Test.write", RPC_WRITES, h_write, how_params },
+	{ "Test.read", RPC_READS, h_read, no_params },
+	{ NULL, 0, NULL, NULL }
+};
+
+/*
+ * req to txn_methods with txn: what ran (seq), and the reply: code 0 with
+ * the result text, or the error code with text somewhere in the error.
+ */
+static void
+expect_txn(const char *name, const struct rpc_txn *txn, struct txn_ctx *t,
+    const char *req, const char *seq, int code, const char *text)
+{
+	struct json_object *r, *e = NULL, *v = NULL;
+	struct rpc_outcome o;
+	char *msg = q(req), *reply;
+
+	t->seq[0] = '\0';
+	reply = rpc_dispatch(txn_methods, txn, t, msg, strlen(msg), &o);
+	free(msg);
+	if (!ok(reply != NULL, L(name, "rpc_dispatch returns a reply")))
+		return;
+	r = json_tokener_parse(reply);
+	is_str(t->seq, seq, L(name, "what ran, in order"));
+	is_int(o.code, code, L(name, "outcome code"));
+	if (code == 0) {
+		ok(!json_object_object_get_ex(r, "error", NULL),
+		    L(name, "no error"));
+		ok(json_object_object_get_ex(r, "result", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), text) == 0,
+		    L(name, "the handler's result"));
+	} else {
+		ok(!json_object_object_get_ex(r, "result", NULL),
+		    L(name, "no result beside the error"));
+		json_object_object_get_ex(r, "error", &e);
+		json_object_object_get_ex(e, "code", &v);
+		is_int(json_object_get_int(v), code, L(name, "error code"));
+		if (!ok(e != NULL && strstr(json_compact(e), text) != NULL,
+		    L(name, "the error says why")))
+			printf("#   reply: %s\n", reply);
+	}
+	json_object_put(r);
+	free(reply);
+}
+
+static void
+test_txn(void)
+{
+	struct txn_ctx t;
+
+	memset(&t, 0, sizeof(t));
+	expect_txn("writer", &hooks, &t, "{'jsonrpc':'2.0','id':1,"
+	    "'method':'Test.write'}", "BHC", 0, "written");
+	expect_txn("writer refused", &hooks, &t, "{'jsonrpc':'2.0','id':2,"
+	    "'method':'Test.write','params':{'how':'refuse'}}", "BHA",
+	    RPC_API_ERROR, "VM_BAD_POWER_STATE");
+	expect_txn("writer failing without an error", &hooks, &t,
+	    "{'jsonrpc':'2.0','id':3,'method':'Test.write',"
+	    "'params':{'how':'silent'}}", "BHA", RPC_INTERNAL_ERROR,
+	    "without an error");
+	expect_txn("reader", &hooks, &t, "{'jsonrpc':'2.0','id':4,"
+	    "'method':'Test.read'}", "R", 0, "read");
+	t.fail_commit = 1;
+	expect_txn("failed commit", &hooks, &t, "{'jsonrpc':'2.0','id':5,"
+	    "'method':'Test.write'}", "BHCA", RPC_INTERNAL_ERROR,
+	    "commit failed");
+	t.fail_commit = 0;
+	t.fail_begin = 1;
+	expect_txn("failed begin", &hooks, &t, "{'jsonrpc':'2.0','id':6,"
+	    "'method':'Test.write'}", "B", RPC_INTERNAL_ERROR,
+	    "begin refused");
+	t.fail_begin = 0;
+	expect_txn("writer without hooks", NULL, &t, "{'jsonrpc':'2.0',"
+	    "'id':7,'method':'Test.write'}", "", RPC_INTERNAL_ERROR,
+	    "Test.write");
+	expect_txn("reader without hooks", NULL, &t, "{'jsonrpc':'2.0',"
+	    "'id':8,'method':'Test.read'}", "R", 0, "read");
+}
+
 int
 main(void)
 {
@@ -1755,5 +1934,6 @@ main(void)
 	test_stored();
 	test_utf8_cuts();
 	test_strict_json();
+	test_txn();
 	return done_testing();
 }

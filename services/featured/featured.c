@@ -24,10 +24,6 @@
 #include "server.h"
 #include "strlcpy.h"
 
-#define DEFAULT_DB	"/var/lib/cpulevel/cpulevel.db"
-#define DEFAULT_RPC	"ipc:///run/cpulevel/featured.sock"
-#define DEFAULT_EVENTS	"ipc:///run/cpulevel/featured-events.sock"
-
 struct options {
 	const char	*db;
 	const char	*rpc;
@@ -47,9 +43,9 @@ usage(FILE *f)
 	    "           [--local-host UUID] [--probe auto|xen|cpuid|"
 	    "file:PATH|none]\n"
 	    "           [--unauthenticated-tcp] [--syslog] [-v]\n\n"
-	    "Defaults: --db " DEFAULT_DB "\n"
-	    "          --rpc " DEFAULT_RPC "\n"
-	    "          --events " DEFAULT_EVENTS "\n"
+	    "Defaults: --db " CPULEVEL_DEFAULT_DB "\n"
+	    "          --rpc " CPULEVEL_FEATURED_RPC_URL "\n"
+	    "          --events " CPULEVEL_FEATURED_EVENTS_URL "\n"
 	    "--local-host records a Host.boot for this host with the "
 	    "featuresets\nthe probe reads at start.\n"
 	    "A tcp:// (or ws://) address must be loopback: nanomsg has no "
@@ -77,9 +73,9 @@ parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->db = DEFAULT_DB;
-	o->rpc = DEFAULT_RPC;
-	o->events = DEFAULT_EVENTS;
+	o->db = CPULEVEL_DEFAULT_DB;
+	o->rpc = CPULEVEL_FEATURED_RPC_URL;
+	o->events = CPULEVEL_FEATURED_EVENTS_URL;
 	o->probe = "auto";
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
@@ -171,8 +167,8 @@ boot_local_host(struct featured *f, const struct options *o)
 	json_object_put(params);
 	memset(&out, 0, sizeof(out));
 	out.code = RPC_INTERNAL_ERROR;	/* if there is no reply at all */
-	reply = req ? rpc_dispatch(featured_methods, f, req, strlen(req),
-	    &out) : NULL;
+	reply = req ? rpc_dispatch(featured_methods, &featured_txn, f, req,
+	    strlen(req), &out) : NULL;
 	free(req);
 	free(reply);
 	if (out.code != 0) {
@@ -189,7 +185,7 @@ main(int argc, char **argv)
 	struct featured f;
 	struct options o;
 	char err[512];
-	int rep = -1, rc = 1;
+	int rep = -1, status = 1;
 
 	if (parse_options(argc, argv, &o) == -1)
 		return 2;
@@ -215,13 +211,14 @@ main(int argc, char **argv)
 		goto done;
 	log_info("%s: serving %s, events on %s, database %s",
 	    CPULEVEL_VERSION, o.rpc, o.events, o.db);
-	if (server_run(rep, featured_methods, &f, SERVER_LOG_ALL) == 0)
-		rc = 0;
+	if (server_run(rep, featured_methods, &featured_txn, &f,
+	    SERVER_LOG_ALL) == 0)
+		status = 0;
 done:
 	if (f.pub != -1)
 		bus_close(f.pub);
 	if (rep != -1)
 		bus_close(rep);
 	db_close(f.db);
-	return rc;
+	return status;
 }

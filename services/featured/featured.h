@@ -1,11 +1,25 @@
 /*
  * cpulevel-featured: owner of pool, host and VM featureset state.
  *
- * Every method is a row of the table in methods.c; its handler is in the
- * file of its object (host.c, pool.c, vm.c), named after it: Host.boot is
- * host_boot().  Handlers that change state run inside txn_run(), which
+ * Every method is a row of the table in methods.c: its name, whether it
+ * writes, its handler and its params.  Its handler is in the file of its
+ * object (host.c, pool.c, vm.c), named after it: Host.boot is
+ * host_boot(), VM.start vm_start().  lib/rpc.c's dispatcher runs each
+ * method marked RPC_WRITES inside the transaction of txn.c, which
  * commits before the reply is built and publishes events only for what
  * was committed.
+ *
+ * The files call one another in one direction only, each the ones
+ * before it:
+ *
+ *	store.c, events.c	the database; the events of a transaction
+ *	txn.c			the transaction hooks (db, events)
+ *	lookup.c		records looked up for handlers (store)
+ *	pool.c			Pool.*, a pool's level (lookup, store, events)
+ *	host.c			Host.* (pool, lookup, store, events)
+ *	vm.c			VM.* (lookup, store)
+ *	methods.c		the table of handlers
+ *	featured.c		main(): sockets, database, the loop
  */
 #ifndef FEATURED_H
 #define FEATURED_H
@@ -68,24 +82,8 @@ struct vm_rec {
 /* methods.c */
 extern const struct rpc_method featured_methods[];
 
-/* txn.c: run fn in a write transaction; see the comment there. */
-typedef int txn_fn(struct featured *, struct json_object *params,
-    struct json_object **result, struct rpc_error *err);
-void	txn_run(struct featured *f, struct json_object *params,
-	    struct json_object **result, struct rpc_error *err, txn_fn *fn);
-/*
- * Define the method handler name() as fn() run in a write transaction:
- * every state-changing method is one of these.
- */
-#define TXN_HANDLER(name, fn)						\
-void									\
-name(void *f, struct json_object *params, struct json_object **result,	\
-    struct rpc_error *err)						\
-{									\
-	txn_run(f, params, result, err, fn);				\
-}
-/* Store failed: an internal error carrying the store's reason. */
-int	txn_store_error(struct featured *f, struct rpc_error *err);
+/* txn.c: the write transaction of RPC_WRITES methods; see there. */
+extern const struct rpc_txn featured_txn;
 
 /* events.c */
 void	events_queue(struct featured *f, const char *topic, const char *method,
@@ -120,13 +118,21 @@ int	store_vm_get(struct featured *f, const char *id, struct vm_rec *vm);
 int	store_vm_put(struct featured *f, const struct vm_rec *vm);
 int	store_vm_delete(struct featured *f, const char *id);
 
-/* host.c */
-void	host_boot(void *, struct json_object *, struct json_object **,
-	    struct rpc_error *);
-void	host_get_cpu_info(void *, struct json_object *, struct json_object **,
-	    struct rpc_error *);
-void	host_destroy(void *, struct json_object *, struct json_object **,
-	    struct rpc_error *);
+/*
+ * lookup.c.  Each returns 0, or -1 with err filled: HANDLE_INVALID
+ * naming the class and id, or an internal error with the store's reason.
+ */
+/* The store failed: an internal error carrying its reason (f->dberr). */
+int	store_error(struct featured *f, struct rpc_error *err);
+/* found is a store_*_get's answer (1, 0 or -1) for the class's id. */
+int	lookup_found(struct featured *f, int found, const char *class,
+	    const char *id, struct rpc_error *err);
+int	host_load(struct featured *f, const char *id, struct host_rec *h,
+	    struct rpc_error *err);
+int	pool_load(struct featured *f, const char *id, struct pool_rec *p,
+	    struct rpc_error *err);
+int	vm_load(struct featured *f, const char *id, struct vm_rec *vm,
+	    struct rpc_error *err);
 /* The host's set of a kind: default (level) or max (migration). */
 const struct featureset *host_default_set(const struct host_rec *h,
 	    enum domain_type dt);
@@ -134,50 +140,57 @@ const struct optfs *host_max_set(const struct host_rec *h,
 	    enum domain_type dt);
 /* The host as compat_judge() sees it. */
 void	host_compat(const struct host_rec *h, struct compat_host *out);
-/* Load a host or fail with HANDLE_INVALID; -1 on failure. */
-int	host_load(struct featured *f, const char *id, struct host_rec *h,
-	    struct rpc_error *err);
+
+/* The handlers (rpc_handler): 0 with *result, or -1 with err. */
+
+/* host.c */
+int	host_boot(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	host_get_cpu_info(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	host_destroy(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
 
 /* pool.c */
-void	pool_join(void *, struct json_object *, struct json_object **,
+int	pool_join(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	pool_eject(void *, struct json_object *, struct json_object **,
+int	pool_eject(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	pool_get_cpu_info(void *, struct json_object *, struct json_object **,
+int	pool_get_cpu_info(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	pool_get_level_history(void *, struct json_object *,
+int	pool_get_level_history(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);
 /* Recompute a pool from its members; *changed if its level moved. */
 int	pool_recalc(struct featured *f, const char *pool, const char *event,
 	    const char *host, int *changed, struct rpc_error *err);
-/* Take host out of its pool (deleting an emptied pool). */
 /* 1 if a member of pool other than host has a vendor other than vendor. */
 int	pool_other_vendor(struct featured *f, const char *pool,
 	    const char *host, const char *vendor);
 /* No VM may run on host; else the XenAPI error code [host]. */
 int	no_resident_vms(struct featured *f, const char *host, const char *code,
 	    struct rpc_error *err);
+/* Take host out of its pool (deleting an emptied pool). */
 int	pool_leave(struct featured *f, const struct host_rec *h,
 	    const char *event, int *changed, struct rpc_error *err);
 
 /* vm.c */
-void	vm_start(void *, struct json_object *, struct json_object **,
+int	vm_start(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_migrate(void *, struct json_object *, struct json_object **,
+int	vm_migrate(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_suspend(void *, struct json_object *, struct json_object **,
+int	vm_suspend(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_resume(void *, struct json_object *, struct json_object **,
+int	vm_resume(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_shutdown(void *, struct json_object *, struct json_object **,
+int	vm_shutdown(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_reboot(void *, struct json_object *, struct json_object **,
+int	vm_reboot(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_import(void *, struct json_object *, struct json_object **,
+int	vm_import(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_get_cpu_flags(void *, struct json_object *, struct json_object **,
+int	vm_get_cpu_flags(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_destroy(void *, struct json_object *, struct json_object **,
+int	vm_destroy(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
 
 #endif

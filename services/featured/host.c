@@ -2,53 +2,10 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "compat.h"
 #include "featured.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "strlcpy.h"
-
-const struct optfs *
-host_max_set(const struct host_rec *h, enum domain_type dt)
-{
-	return domain_is_hvm(dt) ? &h->hvm : &h->pv;
-}
-
-/* What the host gives a new VM of the kind: level_member_set()'s rule. */
-const struct featureset *
-host_default_set(const struct host_rec *h, enum domain_type dt)
-{
-	const struct optfs *d = domain_is_hvm(dt) ? &h->hvm_host : &h->pv_host;
-	const struct optfs *m = host_max_set(h, dt);
-
-	return level_member_set(d->present ? &d->fs : NULL,
-	    m->present ? &m->fs : NULL);
-}
-
-void
-host_compat(const struct host_rec *h, struct compat_host *out)
-{
-	/* Host.boot refuses a cpu_info without a vendor: always present. */
-	out->vendor = h->vendor;
-	out->hvm_capable = h->hvm_capable;
-	out->pv = h->pv.present ? &h->pv.fs : NULL;
-	out->hvm = h->hvm.present ? &h->hvm.fs : NULL;
-}
-
-int
-host_load(struct featured *f, const char *id, struct host_rec *h,
-    struct rpc_error *err)
-{
-	switch (store_host_get(f, id, h)) {
-	case 1:
-		return 0;
-	case 0:
-		rpc_error_api(err, "HANDLE_INVALID", 2, "host", id);
-		return -1;
-	default:
-		return txn_store_error(f, err);
-	}
-}
 
 /* The featureset keys of cpu_info parsed into the host record. */
 static void
@@ -75,12 +32,7 @@ host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
 	}
 }
 
-/*
- * Which of the host's featuresets lost bits since its last boot: a
- * microcode or firmware update can take features away (TSX), and the
- * operator should hear about it by name.  A set that is gone altogether
- * (a Xen now built without HVM, say) lost all it had: it counts as "".
- */
+/* A set the levels are folded from: the max and default ones. */
 static int
 is_levelling_key(const char *k)
 {
@@ -90,6 +42,12 @@ is_levelling_key(const char *k)
 	    strcmp(k, CI_FEATURES_HVM_HOST) == 0;
 }
 
+/*
+ * Which of the host's featuresets lost bits since its last boot: a
+ * microcode or firmware update can take features away (TSX), and the
+ * operator should hear about it by name.  A set that is gone altogether
+ * (a Xen now built without HVM, say) lost all it had: it counts as "".
+ */
 static struct json_object *
 host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
 {
@@ -140,17 +98,18 @@ host_report_lost(struct featured *f, const struct host_rec *h,
  * One exit: ci (this boot's cpu_info) and lost (the sets the host no
  * longer has, until the event takes them) are released at out: only.
  */
-static int
-do_host_boot(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+host_boot(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct json_object *cij = rpc_param_object(params, "cpu_info");
 	struct cpuinfo ci, old;
 	struct host_rec h;
 	struct json_object *lost = NULL;
 	const char *id = rpc_param_string(params, "host"), *vendor;
 	char why[128];
-	int found, other, changed = 0, rc = -1;
+	int found, other, changed = 0, ret = -1;
 
 	memset(&ci, 0, sizeof(ci));
 	if (cpuinfo_from_json(&ci, cij, why, sizeof(why)) == -1) {
@@ -164,7 +123,7 @@ do_host_boot(struct featured *f, struct json_object *params,
 	}
 	if ((found = store_host_get(f, id, &h)) == -1 ||
 	    (found && store_host_cpu_info(f, id, &old) == -1)) {
-		txn_store_error(f, err);
+		store_error(f, err);
 		goto out;
 	}
 	if (!found) {
@@ -182,7 +141,7 @@ do_host_boot(struct featured *f, struct json_object *params,
 	 */
 	if (found && h.pool[0] && strcmp(h.vendor, vendor) != 0) {
 		if ((other = pool_other_vendor(f, h.pool, h.id, vendor)) == -1) {
-			txn_store_error(f, err);
+			store_error(f, err);
 			goto out;
 		}
 		if (other) {
@@ -197,7 +156,7 @@ do_host_boot(struct featured *f, struct json_object *params,
 	h.hvm_capable = rpc_param_bool(params, "hvm_capable", 1);
 	host_from_cpu_info(&h, &ci);
 	if (store_host_put(f, &h, json_compact(cij)) == -1) {
-		txn_store_error(f, err);
+		store_error(f, err);
 		goto out;
 	}
 	if (lost) {
@@ -214,16 +173,14 @@ do_host_boot(struct featured *f, struct json_object *params,
 	    json_object_new_string(h.pool) : NULL);
 	json_object_object_add(*result, "pool_level_changed",
 	    json_object_new_boolean(changed));
-	rc = 0;
+	ret = 0;
 out:
 	cpuinfo_free(&ci);
 	json_object_put(lost);
-	return rc;
+	return ret;
 }
 
-TXN_HANDLER(host_boot, do_host_boot)
-
-void
+int
 host_get_cpu_info(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -231,23 +188,19 @@ host_get_cpu_info(void *arg, struct json_object *params,
 	const char *id = rpc_param_string(params, "host");
 	struct cpuinfo ci;
 
-	switch (store_host_cpu_info(f, id, &ci)) {
-	case 1:
-		*result = cpuinfo_to_json(&ci);
-		cpuinfo_free(&ci);
-		break;
-	case 0:
-		rpc_error_api(err, "HANDLE_INVALID", 2, "host", id);
-		break;
-	default:
-		txn_store_error(f, err);
-	}
+	if (lookup_found(f, store_host_cpu_info(f, id, &ci), "host", id,
+	    err) == -1)
+		return -1;
+	*result = cpuinfo_to_json(&ci);
+	cpuinfo_free(&ci);
+	return 0;
 }
 
-static int
-do_host_destroy(struct featured *f, struct json_object *params,
+int
+host_destroy(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct host_rec h;
 	int changed;
 
@@ -260,9 +213,7 @@ do_host_destroy(struct featured *f, struct json_object *params,
 	    err) == -1)
 		return -1;
 	if (store_host_delete(f, h.id) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	log_info("host %s destroyed", h.id);
 	return 0;
 }
-
-TXN_HANDLER(host_destroy, do_host_destroy)

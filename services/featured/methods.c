@@ -1,7 +1,9 @@
 /*
- * Every method featured answers: its name, its handler and its params.
- * The dispatcher (lib/rpc.c) checks params against these rows before a
- * handler runs.  proto/README.md documents each one.
+ * Every method featured answers: its name, whether it writes, its handler
+ * and its params.  The dispatcher (lib/rpc.c) checks params against these
+ * rows before a handler runs, and runs an RPC_WRITES handler inside the
+ * write transaction of txn.c: begun before it, committed before the
+ * reply.  proto/README.md documents each one.
  */
 #include "featured.h"
 
@@ -34,22 +36,24 @@ static const struct rpc_param p_vm_import[] = {
 	{ "last_boot_CPU_flags", P_FLAGS, 0 }, { NULL, 0, 0 } };
 
 const struct rpc_method featured_methods[] = {
-	{ "Host.boot",			host_boot,		p_host_boot },
-	{ "Host.get_cpu_info",		host_get_cpu_info,	p_host },
-	{ "Host.destroy",		host_destroy,		p_host },
-	{ "Pool.join",			pool_join,		p_pool_join },
-	{ "Pool.eject",			pool_eject,		p_pool_eject },
-	{ "Pool.get_cpu_info",		pool_get_cpu_info,	p_pool },
-	{ "Pool.get_level_history",	pool_get_level_history,	p_history },
-	{ "VM.start",			vm_start,		p_vm_start },
-	{ "VM.migrate",			vm_migrate,		p_vm_host },
-	{ "VM.suspend",			vm_suspend,		p_vm },
-	{ "VM.resume",			vm_resume,		p_vm_host },
-	{ "VM.shutdown",		vm_shutdown,		p_vm },
-	{ "VM.reboot",			vm_reboot,		p_vm },
-	{ "VM.import",			vm_import,		p_vm_import },
-	{ "VM.get_cpu_flags",		vm_get_cpu_flags,	p_vm },
-	{ "VM.destroy",			vm_destroy,		p_vm },
-	{ "Service.version",		rpc_service_version,	rpc_no_params },
-	{ NULL,				NULL,			NULL }
+	{ "Host.boot",		RPC_WRITES,	host_boot,	p_host_boot },
+	{ "Host.get_cpu_info",	RPC_READS,	host_get_cpu_info, p_host },
+	{ "Host.destroy",	RPC_WRITES,	host_destroy,	p_host },
+	{ "Pool.join",		RPC_WRITES,	pool_join,	p_pool_join },
+	{ "Pool.eject",		RPC_WRITES,	pool_eject,	p_pool_eject },
+	{ "Pool.get_cpu_info",	RPC_READS,	pool_get_cpu_info, p_pool },
+	{ "Pool.get_level_history", RPC_READS,	pool_get_level_history,
+	    p_history },
+	{ "VM.start",		RPC_WRITES,	vm_start,	p_vm_start },
+	{ "VM.migrate",		RPC_WRITES,	vm_migrate,	p_vm_host },
+	{ "VM.suspend",		RPC_WRITES,	vm_suspend,	p_vm },
+	{ "VM.resume",		RPC_WRITES,	vm_resume,	p_vm_host },
+	{ "VM.shutdown",	RPC_WRITES,	vm_shutdown,	p_vm },
+	{ "VM.reboot",		RPC_WRITES,	vm_reboot,	p_vm },
+	{ "VM.import",		RPC_WRITES,	vm_import,	p_vm_import },
+	{ "VM.get_cpu_flags",	RPC_READS,	vm_get_cpu_flags, p_vm },
+	{ "VM.destroy",		RPC_WRITES,	vm_destroy,	p_vm },
+	{ "Service.version",	RPC_READS,	rpc_service_version,
+	    rpc_no_params },
+	{ NULL,			0,		NULL,		NULL }
 };

@@ -80,7 +80,7 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 
 	*changed = 0;
 	if (store_pool_get(f, pool, &old) != 1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	memset(&new, 0, sizeof(new));
 	strlcpy(new.id, old.id, sizeof(new.id));
 	strlcpy(new.vendor, old.vendor, sizeof(new.vendor));
@@ -88,7 +88,7 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 	fo.p = &new;
 	fo.old_vendor = old.vendor;
 	if (store_pool_members(f, pool, fold_member, &fo) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	/*
 	 * The pool's vendor is its members': the founder may have left.  A
 	 * pool forced to mix vendors keeps the one it had while a member
@@ -106,14 +106,14 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
 		    log_esc(old.vendor, ov, sizeof(ov)));
 	}
 	if (store_pool_put(f, &new) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (fs_is_equal(&old.pv_host, &new.pv_host) &&
 	    fs_is_equal(&old.hvm_host, &new.hvm_host) &&
 	    old.pv_host.len == new.pv_host.len &&
 	    old.hvm_host.len == new.hvm_host.len)
 		return 0;
 	if (store_history_add(f, pool, event, host, &old, &new) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	level_event(f, &old, &new, event, host);
 	log_info("pool %s level changed by %s of %s", pool, event, host);
 	*changed = 1;
@@ -153,7 +153,7 @@ no_resident_vms(struct featured *f, const char *host, const char *code,
 	int n;
 
 	if ((n = store_host_resident_vms(f, host)) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (n > 0) {
 		rpc_error_api(err, code, 1, host);
 		return -1;
@@ -178,19 +178,20 @@ pool_leave(struct featured *f, const struct host_rec *h, const char *event,
 	*changed = 0;
 	if (store_host_set_pool(f, h->id, NULL) == -1 ||
 	    store_pool_members(f, h->pool, count_member, &members) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (members > 0)
 		return pool_recalc(f, h->pool, event, h->id, changed, err);
 	log_info("pool %s has no members left: deleted", h->pool);
 	if (store_pool_delete(f, h->pool) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	return 0;
 }
 
-static int
-do_pool_join(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+pool_join(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	const char *pool = rpc_param_string(params, "pool");
 	int force = rpc_param_bool(params, "force", 0), changed = 0, found, n;
 	struct host_rec h;
@@ -203,7 +204,7 @@ do_pool_join(struct featured *f, struct json_object *params,
 		return -1;
 	}
 	if ((found = store_pool_get(f, pool, &p)) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	/* A member joining its own pool again is a no-op, even one that
 	 * was forced in with another vendor's CPU. */
 	if (!h.pool[0] && found && strcmp(p.vendor, h.vendor) != 0 &&
@@ -218,7 +219,7 @@ do_pool_join(struct featured *f, struct json_object *params,
 	 */
 	if (!h.pool[0] && (n = store_host_resident_vms(f, h.id)) != 0) {
 		if (n == -1)
-			return txn_store_error(f, err);
+			return store_error(f, err);
 		rpc_error_api(err, "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS", 0);
 		return -1;
 	}
@@ -228,11 +229,11 @@ do_pool_join(struct featured *f, struct json_object *params,
 			strlcpy(p.id, pool, sizeof(p.id));
 			strlcpy(p.vendor, h.vendor, sizeof(p.vendor));
 			if (store_pool_put(f, &p) == -1)
-				return txn_store_error(f, err);
+				return store_error(f, err);
 			log_info("pool %s created by %s", pool, h.id);
 		}
 		if (store_host_set_pool(f, h.id, pool) == -1)
-			return txn_store_error(f, err);
+			return store_error(f, err);
 		if (pool_recalc(f, pool, "Pool.join", h.id, &changed,
 		    err) == -1)
 			return -1;
@@ -246,27 +247,11 @@ do_pool_join(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-TXN_HANDLER(pool_join, do_pool_join)
-
-static int
-pool_load(struct featured *f, const char *id, struct pool_rec *p,
+int
+pool_eject(void *arg, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
-	switch (store_pool_get(f, id, p)) {
-	case 1:
-		return 0;
-	case 0:
-		rpc_error_api(err, "HANDLE_INVALID", 2, "pool", id);
-		return -1;
-	default:
-		return txn_store_error(f, err);
-	}
-}
-
-static int
-do_pool_eject(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
-{
+	struct featured *f = arg;
 	const char *pool = rpc_param_string(params, "pool");
 	struct host_rec h;
 	struct pool_rec p;
@@ -289,8 +274,6 @@ do_pool_eject(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-TXN_HANDLER(pool_eject, do_pool_eject)
-
 static void
 add_fs(struct json_object *o, const char *key, const struct featureset *fs)
 {
@@ -309,7 +292,7 @@ add_count(struct json_object *o, const char *key, long long n)
 	json_object_object_add(o, key, json_object_new_string(buf));
 }
 
-void
+int
 pool_get_cpu_info(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -317,7 +300,7 @@ pool_get_cpu_info(void *arg, struct json_object *params,
 	struct pool_rec p;
 
 	if (pool_load(f, rpc_param_string(params, "pool"), &p, err) == -1)
-		return;
+		return -1;
 	*result = json_object_new_object();
 	json_object_object_add(*result, CI_VENDOR,
 	    json_object_new_string(p.vendor));
@@ -327,9 +310,10 @@ pool_get_cpu_info(void *arg, struct json_object *params,
 	add_fs(*result, CI_FEATURES_HVM_HOST, &p.hvm_host);
 	add_fs(*result, CI_FEATURES_PV, &p.pv);
 	add_fs(*result, CI_FEATURES_HVM, &p.hvm);
+	return 0;
 }
 
-void
+int
 pool_get_level_history(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -338,13 +322,12 @@ pool_get_level_history(void *arg, struct json_object *params,
 
 	if (limit < 1 || limit > 1000) {
 		rpc_error_param(err, "limit", "must be 1 to 1000");
-		return;
+		return -1;
 	}
 	*result = json_object_new_array();
+	/* The dispatcher drops the part of the list already read. */
 	if (store_history_list(f, rpc_param_string(params, "pool"),
-	    (int)limit, *result) == -1) {
-		json_object_put(*result);
-		*result = NULL;
-		txn_store_error(f, err);
-	}
+	    (int)limit, *result) == -1)
+		return store_error(f, err);
+	return 0;
 }

@@ -36,41 +36,41 @@ store_stmt(struct featured *f, const char *sql, const char *fmt, ...)
 	const struct optfs *o;
 	const char *s;
 	va_list ap;
-	int i, rc = SQLITE_OK;
+	int i, bind = SQLITE_OK;
 
 	if (db_prepare(f->db, sql, &st, f->dberr, sizeof(f->dberr)) == -1)
 		return NULL;
 	va_start(ap, fmt);
-	for (i = 1; rc == SQLITE_OK && fmt[i - 1]; i++) {
+	for (i = 1; bind == SQLITE_OK && fmt[i - 1]; i++) {
 		switch (fmt[i - 1]) {
 		case 's':
 			s = va_arg(ap, const char *);
-			rc = s ? sqlite3_bind_text(st, i, s, -1,
+			bind = s ? sqlite3_bind_text(st, i, s, -1,
 			    SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
 			break;
 		case 'f':
 			o = va_arg(ap, const struct optfs *);
 			if (!o->present) {
-				rc = sqlite3_bind_null(st, i);
+				bind = sqlite3_bind_null(st, i);
 				break;
 			}
 			fs_format(&o->fs, buf);
-			rc = sqlite3_bind_text(st, i, buf, -1,
+			bind = sqlite3_bind_text(st, i, buf, -1,
 			    SQLITE_TRANSIENT);
 			break;
 		case 'F':
 			fs_format(va_arg(ap, const struct featureset *), buf);
-			rc = sqlite3_bind_text(st, i, buf, -1,
+			bind = sqlite3_bind_text(st, i, buf, -1,
 			    SQLITE_TRANSIENT);
 			break;
 		case 'i':
-			rc = sqlite3_bind_int64(st, i,
+			bind = sqlite3_bind_int64(st, i,
 			    va_arg(ap, long long));
 			break;
 		}
 	}
 	va_end(ap);
-	if (rc != SQLITE_OK) {
+	if (bind != SQLITE_OK) {
 		store_fail(f, st, "bind");
 		return NULL;
 	}
@@ -93,14 +93,14 @@ store_exec(struct featured *f, sqlite3_stmt *st, const char *what)
 static int
 store_row(struct featured *f, sqlite3_stmt *st, const char *what)
 {
-	int rc;
+	int step;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
 		return 1;
-	if (rc == SQLITE_DONE) {
+	if (step == SQLITE_DONE) {
 		sqlite3_finalize(st);
 		return 0;
 	}
@@ -115,15 +115,15 @@ static int
 col_fs(struct featured *f, sqlite3_stmt *st, int col, const char *table,
     const char *id, struct featureset *fs, int *present)
 {
-	int rc = db_column_fs(st, col, fs);
+	int has = db_column_fs(st, col, fs);
 
-	if (rc == -1) {
+	if (has == -1) {
 		db_fs_unreadable(st, col, table, id, f->dberr,
 		    sizeof(f->dberr));
 		return -1;
 	}
 	if (present != NULL)
-		*present = rc;
+		*present = has;
 	return 0;
 }
 
@@ -202,15 +202,15 @@ int
 store_host_get(struct featured *f, const char *id, struct host_rec *h)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int found;
 
 	st = store_stmt(f, "SELECT " HOST_COLUMNS " FROM host WHERE id = ?",
 	    "s", id);
-	if ((rc = store_row(f, st, "host")) != 1)
-		return rc;
-	rc = host_from_row(f, st, h) == -1 ? -1 : 1;
+	if ((found = store_row(f, st, "host")) != 1)
+		return found;
+	found = host_from_row(f, st, h) == -1 ? -1 : 1;
 	sqlite3_finalize(st);
-	return rc;
+	return found;
 }
 
 int
@@ -220,18 +220,18 @@ store_host_cpu_info(struct featured *f, const char *id, struct cpuinfo *ci)
 	sqlite3_stmt *st;
 	const char *text;
 	char why[128];
-	int rc;
+	int found, parsed;
 
 	cpuinfo_init(ci);
 	st = store_stmt(f, "SELECT cpu_info FROM host WHERE id = ?", "s", id);
-	if ((rc = store_row(f, st, "host cpu_info")) != 1)
-		return rc;
+	if ((found = store_row(f, st, "host cpu_info")) != 1)
+		return found;
 	text = (const char *)sqlite3_column_text(st, 0);
 	o = json_parse_stored(text, strlen(text), why, sizeof(why));
-	rc = o ? cpuinfo_from_json(ci, o, why, sizeof(why)) : -1;
+	parsed = o ? cpuinfo_from_json(ci, o, why, sizeof(why)) : -1;
 	json_object_put(o);
 	sqlite3_finalize(st);
-	if (rc == -1) {
+	if (parsed == -1) {
 		snprintf(f->dberr, sizeof(f->dberr), "host %s: stored "
 		    "cpu_info unreadable: %s", id, why);
 		return -1;
@@ -282,7 +282,7 @@ int
 store_host_resident_vms(struct featured *f, const char *host)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int found, n;
 
 	/*
 	 * Resident means running there (xapi's resident_on): a suspended VM
@@ -290,35 +290,35 @@ store_host_resident_vms(struct featured *f, const char *host)
 	 */
 	st = store_stmt(f, "SELECT count(*) FROM vm WHERE host_id = ? AND "
 	    "power_state = 'running'", "s", host);
-	if ((rc = store_row(f, st, "resident VMs")) != 1)
-		return rc;
-	rc = sqlite3_column_int(st, 0);
+	if ((found = store_row(f, st, "resident VMs")) != 1)
+		return found;
+	n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return rc;
+	return n;
 }
 
 int
 store_pool_get(struct featured *f, const char *id, struct pool_rec *p)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int found;
 
 	st = store_stmt(f, "SELECT id, vendor, features_pv_host, "
 	    "features_hvm_host, features_pv, features_hvm, cpu_count, "
 	    "socket_count FROM pool WHERE id = ?", "s", id);
-	if ((rc = store_row(f, st, "pool")) != 1)
-		return rc;
+	if ((found = store_row(f, st, "pool")) != 1)
+		return found;
 	memset(p, 0, sizeof(*p));
 	db_column_text(st, 0, p->id, sizeof(p->id));
 	db_column_text(st, 1, p->vendor, sizeof(p->vendor));
-	rc = col_fs(f, st, 2, "pool", p->id, &p->pv_host, NULL) == -1 ||
+	found = col_fs(f, st, 2, "pool", p->id, &p->pv_host, NULL) == -1 ||
 	    col_fs(f, st, 3, "pool", p->id, &p->hvm_host, NULL) == -1 ||
 	    col_fs(f, st, 4, "pool", p->id, &p->pv, NULL) == -1 ||
 	    col_fs(f, st, 5, "pool", p->id, &p->hvm, NULL) == -1 ? -1 : 1;
 	p->cpu_count = sqlite3_column_int64(st, 6);
 	p->socket_count = sqlite3_column_int64(st, 7);
 	sqlite3_finalize(st);
-	return rc;
+	return found;
 }
 
 int
@@ -352,19 +352,19 @@ store_pool_members(struct featured *f, const char *pool,
 {
 	struct host_rec h;
 	sqlite3_stmt *st;
-	int rc;
+	int step;
 
 	st = store_stmt(f, "SELECT " HOST_COLUMNS " FROM host WHERE "
 	    "pool_id = ? ORDER BY id", "s", pool);
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (host_from_row(f, st, &h) == -1 || fn(&h, arg) == -1) {
 			sqlite3_finalize(st);
 			return -1;
 		}
 	}
-	if (rc != SQLITE_DONE)
+	if (step != SQLITE_DONE)
 		return store_fail(f, st, "pool members");
 	sqlite3_finalize(st);
 	return 0;
@@ -398,7 +398,7 @@ store_history_list(struct featured *f, const char *pool, int limit,
 	const unsigned char *t;
 	char seq[24];
 	size_t i;
-	int rc;
+	int step;
 
 	st = store_stmt(f, "SELECT seq, at, event, host_id, "
 	    "features_pv_host_old, features_pv_host_new, "
@@ -407,7 +407,7 @@ store_history_list(struct featured *f, const char *pool, int limit,
 	    (long long)limit);
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		/* Handed out as stored, so each must be a featureset. */
 		snprintf(seq, sizeof(seq), "%lld",
 		    (long long)sqlite3_column_int64(st, 0));
@@ -427,7 +427,7 @@ store_history_list(struct featured *f, const char *pool, int limit,
 		}
 		json_object_array_add(out, e);
 	}
-	if (rc != SQLITE_DONE)
+	if (step != SQLITE_DONE)
 		return store_fail(f, st, "history");
 	sqlite3_finalize(st);
 	return 0;
@@ -437,12 +437,12 @@ int
 store_vm_get(struct featured *f, const char *id, struct vm_rec *vm)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int found;
 
 	st = store_stmt(f, "SELECT id, host_id, domain_type, power_state, "
 	    "vendor, features, legacy FROM vm WHERE id = ?", "s", id);
-	if ((rc = store_row(f, st, "vm")) != 1)
-		return rc;
+	if ((found = store_row(f, st, "vm")) != 1)
+		return found;
 	memset(vm, 0, sizeof(*vm));
 	db_column_text(st, 0, vm->id, sizeof(vm->id));
 	db_column_text(st, 1, vm->host, sizeof(vm->host));
@@ -458,10 +458,11 @@ store_vm_get(struct featured *f, const char *id, struct vm_rec *vm)
 	}
 	vm->has_vendor = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	db_column_text(st, 4, vm->vendor, sizeof(vm->vendor));
-	rc = col_optfs(f, st, 5, "vm", vm->id, &vm->features) == -1 ? -1 : 1;
+	found = col_optfs(f, st, 5, "vm", vm->id, &vm->features) == -1 ?
+	    -1 : 1;
 	vm->legacy = sqlite3_column_int(st, 6);
 	sqlite3_finalize(st);
-	return rc;
+	return found;
 }
 
 int

@@ -1,9 +1,13 @@
 /*
- * One write transaction per request.  The reply is built only after the
- * commit succeeded, so whatever a client was told is on disk (the
- * database runs with synchronous=FULL); events queued by the handler go
- * out after the commit, and are dropped with a rollback, so subscribers
- * never hear of a change that did not happen.
+ * The write transaction of every method marked RPC_WRITES in methods.c:
+ * the hooks lib/rpc.c's dispatcher calls around its handler, one
+ * transaction per request.  The reply is built only after the commit
+ * succeeded, so whatever a client was told is on disk (the database runs
+ * with synchronous=FULL); events queued by the handler go out after the
+ * commit, and are dropped with a rollback, so subscribers never hear of
+ * a change that did not happen.  A handler that failed, or a commit that
+ * did, has its result dropped by the dispatcher: the client is answered
+ * the error alone.
  *
  * Before each transaction the database file must still be the one at
  * its path.  An operator who deletes it, or moves another file over it,
@@ -20,25 +24,18 @@
 #include "featured.h"
 #include "log.h"
 
-int
-txn_store_error(struct featured *f, struct rpc_error *err)
-{
-	rpc_error_internal(err, f->dberr);
-	return -1;
-}
-
 /* 0 when the open file is still the database at its path. */
 static int
 txn_file_check(struct featured *f, struct rpc_error *err)
 {
 	char why[512];
-	int rc;
+	int state;		/* DB_FILE_SAME, DB_FILE_GONE or -1 */
 
 	if (f->db_lost[0] == '\0') {
-		if ((rc = db_same_file(f->db, why, sizeof(why))) ==
+		if ((state = db_same_file(f->db, why, sizeof(why))) ==
 		    DB_FILE_SAME)
 			return 0;
-		if (rc == -1) {
+		if (state == -1) {
 			/* A passing failure of stat: refuse this one only. */
 			log_warnx("%s", why);
 			rpc_error_internal(err, why);
@@ -54,33 +51,47 @@ txn_file_check(struct featured *f, struct rpc_error *err)
 	return -1;
 }
 
-void
-txn_run(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err, txn_fn *fn)
+static int
+txn_begin(void *arg, struct rpc_error *err)
 {
+	struct featured *f = arg;
 	char why[256];
 
 	if (txn_file_check(f, err) == -1)
-		return;
+		return -1;
 	if (db_begin(f->db, why, sizeof(why)) == -1) {
 		log_warnx("begin: %s", why);
 		rpc_error_internal(err, why);
-		return;
+		return -1;
 	}
-	if (fn(f, params, result, err) == -1) {
-		db_rollback(f->db);
-		events_discard(f);
-		json_object_put(*result);
-		*result = NULL;
-		return;
-	}
+	return 0;
+}
+
+/* Commit before the reply, and only then publish the events. */
+static int
+txn_commit(void *arg, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	char why[256];
+
+	/* db_commit rolls back what it could not commit; txn_abort follows
+	 * and drops the events. */
 	if (db_commit(f->db, why, sizeof(why)) == -1) {
 		log_warnx("commit: %s", why);
-		events_discard(f);
-		json_object_put(*result);
-		*result = NULL;
 		rpc_error_internal(err, why);
-		return;
+		return -1;
 	}
 	events_flush(f);
+	return 0;
 }
+
+static void
+txn_abort(void *arg)
+{
+	struct featured *f = arg;
+
+	db_rollback(f->db);
+	events_discard(f);
+}
+
+const struct rpc_txn featured_txn = { txn_begin, txn_commit, txn_abort };

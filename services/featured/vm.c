@@ -13,21 +13,6 @@
 #include "strlcpy.h"
 
 static int
-vm_load(struct featured *f, const char *id, struct vm_rec *vm,
-    struct rpc_error *err)
-{
-	switch (store_vm_get(f, id, vm)) {
-	case 1:
-		return 0;
-	case 0:
-		rpc_error_api(err, "HANDLE_INVALID", 2, "VM", id);
-		return -1;
-	default:
-		return txn_store_error(f, err);
-	}
-}
-
-static int
 vm_in_state(const struct vm_rec *vm, enum power_state expected,
     struct rpc_error *err)
 {
@@ -41,7 +26,7 @@ vm_in_state(const struct vm_rec *vm, enum power_state expected,
 static int
 vm_store(struct featured *f, const struct vm_rec *vm, struct rpc_error *err)
 {
-	return store_vm_put(f, vm) == -1 ? txn_store_error(f, err) : 0;
+	return store_vm_put(f, vm) == -1 ? store_error(f, err) : 0;
 }
 
 /* The VM as compat_judge() sees it. */
@@ -86,7 +71,7 @@ vm_level(struct featured *f, const struct host_rec *h,
 
 	if (h->pool[0]) {
 		if (store_pool_get(f, h->pool, &p) != 1)
-			return txn_store_error(f, err);
+			return store_error(f, err);
 		*level = domain_is_hvm(domain_type) ? p.hvm_host : p.pv_host;
 		/* No member has a set of this kind: as for a lone host. */
 		if (level->len > 0)
@@ -152,10 +137,11 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	return vm_store(f, vm, err);
 }
 
-static int
-do_vm_start(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_start(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	const char *id = rpc_param_string(params, "vm");
 	struct host_rec h;
 	struct vm_rec vm;
@@ -164,7 +150,7 @@ do_vm_start(struct featured *f, struct json_object *params,
 	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
 		return -1;
 	if ((found = store_vm_get(f, id, &vm)) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (found && vm_in_state(&vm, POWER_HALTED, err) == -1)
 		return -1;
 	if (!found) {
@@ -181,12 +167,11 @@ do_vm_start(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-TXN_HANDLER(vm_start, do_vm_start)
-
-static int
-do_vm_reboot(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_reboot(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct host_rec h;
 	struct vm_rec vm;
 
@@ -199,8 +184,6 @@ do_vm_reboot(struct featured *f, struct json_object *params,
 	*result = vm_flags_json(&vm);
 	return 0;
 }
-
-TXN_HANDLER(vm_reboot, do_vm_reboot)
 
 /* Migrate and resume: the state it must be in, and then running on host. */
 static int
@@ -222,30 +205,27 @@ vm_move(struct featured *f, struct json_object *params,
 	return vm_store(f, &vm, err);
 }
 
-static int
-do_vm_migrate(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_migrate(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
 	(void)result;
-	return vm_move(f, params, POWER_RUNNING, err);
+	return vm_move(arg, params, POWER_RUNNING, err);
 }
 
-TXN_HANDLER(vm_migrate, do_vm_migrate)
-
-static int
-do_vm_resume(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_resume(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
 	(void)result;
-	return vm_move(f, params, POWER_SUSPENDED, err);
+	return vm_move(arg, params, POWER_SUSPENDED, err);
 }
 
-TXN_HANDLER(vm_resume, do_vm_resume)
-
-static int
-do_vm_suspend(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_suspend(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct vm_rec vm;
 
 	(void)result;
@@ -256,12 +236,11 @@ do_vm_suspend(struct featured *f, struct json_object *params,
 	return vm_store(f, &vm, err);
 }
 
-TXN_HANDLER(vm_suspend, do_vm_suspend)
-
-static int
-do_vm_shutdown(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_shutdown(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct vm_rec vm;
 
 	(void)result;
@@ -274,12 +253,11 @@ do_vm_shutdown(struct featured *f, struct json_object *params,
 	return vm_store(f, &vm, err);
 }
 
-TXN_HANDLER(vm_shutdown, do_vm_shutdown)
-
-static int
-do_vm_import(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_import(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct json_object *flags = rpc_param_object(params,
 	    "last_boot_CPU_flags");
 	const char *id = rpc_param_string(params, "vm"), *fstr = NULL, *vendor;
@@ -294,7 +272,7 @@ do_vm_import(struct featured *f, struct json_object *params,
 	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
 		return -1;
 	if ((found = store_vm_get(f, id, &vm)) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	if (found && vm_in_state(&vm, POWER_HALTED, err) == -1)
 		return -1;
 	memset(&vm, 0, sizeof(vm));
@@ -342,9 +320,7 @@ do_vm_import(struct featured *f, struct json_object *params,
 	return 0;
 }
 
-TXN_HANDLER(vm_import, do_vm_import)
-
-void
+int
 vm_get_cpu_flags(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -352,7 +328,7 @@ vm_get_cpu_flags(void *arg, struct json_object *params,
 	struct vm_rec vm;
 
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1)
-		return;
+		return -1;
 	*result = vm_flags_json(&vm);
 	json_object_object_add(*result, "power_state",
 	    json_object_new_string(power_state_name(vm.power_state)));
@@ -362,21 +338,21 @@ vm_get_cpu_flags(void *arg, struct json_object *params,
 	    json_object_new_string(domain_type_name(vm.domain_type)));
 	json_object_object_add(*result, "legacy",
 	    json_object_new_boolean(vm.legacy));
+	return 0;
 }
 
-static int
-do_vm_destroy(struct featured *f, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
+int
+vm_destroy(void *arg, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
 {
+	struct featured *f = arg;
 	struct vm_rec vm;
 
 	(void)result;
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1)
 		return -1;
 	if (store_vm_delete(f, vm.id) == -1)
-		return txn_store_error(f, err);
+		return store_error(f, err);
 	log_info("VM %s destroyed", vm.id);
 	return 0;
 }
-
-TXN_HANDLER(vm_destroy, do_vm_destroy)

@@ -47,7 +47,7 @@ cpu_info_into_host(const struct cpuinfo *ci, struct host_view *h)
 	    sizeof(why)) == 0;
 }
 
-void
+int
 host_assert_vm_is_compatible(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -71,10 +71,11 @@ host_assert_vm_is_compatible(void *arg, struct json_object *params,
 	if (cpuinfo_from_json(&ci, rpc_param_object(params, "host_cpu_info"),
 	    why, sizeof(why)) == -1) {
 		rpc_error_param(err, "host_cpu_info", "%s", why);
-		return;
+		return -1;
 	}
 	cpu_info_into_host(&ci, &h);
 	cpuinfo_free(&ci);
 	judge(&vm, &h, &v);
-	compat_error(&v, vid ? vid : NULL_REF, hid ? hid : NULL_REF, err);
+	return compat_error(&v, vid ? vid : NULL_REF, hid ? hid : NULL_REF,
+	    err);
 }

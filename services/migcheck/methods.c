@@ -1,6 +1,7 @@
 /*
  * Every method migcheck answers (proto/README.md).  All of them only
- * read: migcheck opens the database read-only.
+ * read (RPC_READS): migcheck opens the database read-only, and dispatches
+ * without transaction hooks.
  */
 #include "migcheck.h"
 
@@ -15,11 +16,15 @@ static const struct rpc_param p_stateless[] = {
 	{ "vm", P_ID, 0 }, { "host", P_ID, 0 }, { NULL, 0, 0 } };
 
 const struct rpc_method migcheck_methods[] = {
-	{ "VM.assert_can_migrate",	vm_assert_can_migrate,	p_vm_host },
-	{ "VM.check_migrate",		vm_check_migrate,	p_vm_host },
-	{ "VM.get_possible_hosts",	vm_get_possible_hosts,	p_vm },
-	{ "Host.assert_vm_is_compatible", host_assert_vm_is_compatible,
-	    p_stateless },
-	{ "Service.version",		rpc_service_version,	rpc_no_params },
-	{ NULL,				NULL,			NULL }
+	{ "VM.assert_can_migrate",	RPC_READS,	vm_assert_can_migrate,
+	    p_vm_host },
+	{ "VM.check_migrate",		RPC_READS,	vm_check_migrate,
+	    p_vm_host },
+	{ "VM.get_possible_hosts",	RPC_READS,	vm_get_possible_hosts,
+	    p_vm },
+	{ "Host.assert_vm_is_compatible", RPC_READS,
+	    host_assert_vm_is_compatible, p_stateless },
+	{ "Service.version",		RPC_READS,	rpc_service_version,
+	    rpc_no_params },
+	{ NULL,				0,		NULL,	NULL }
 };

@@ -17,17 +17,14 @@
 #include "migcheck.h"
 #include "server.h"
 
-#define DEFAULT_DB	"/var/lib/cpulevel/cpulevel.db"
-#define DEFAULT_RPC	"ipc:///run/cpulevel/migcheck.sock"
-
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: cpulevel-migcheck [--db PATH] [--rpc URL] "
 	    "[--unauthenticated-tcp]\n"
 	    "           [--syslog] [-v]\n\n"
-	    "Defaults: --db " DEFAULT_DB "\n"
-	    "          --rpc " DEFAULT_RPC "\n"
+	    "Defaults: --db " CPULEVEL_DEFAULT_DB "\n"
+	    "          --rpc " CPULEVEL_MIGCHECK_RPC_URL "\n"
 	    "Answers migration checks from cpulevel-featured's database, "
 	    "read-only.\n"
 	    "A tcp:// (or ws://) address must be loopback: nanomsg has no "
@@ -47,13 +44,13 @@ main(int argc, char **argv)
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	const char *rpc = DEFAULT_RPC;
+	const char *rpc = CPULEVEL_MIGCHECK_RPC_URL;
 	struct migcheck m;
 	char err[512];
 	int c, rep = -1, rc = 1, use_syslog = 0, verbose = 0, flags = 0;
 
 	memset(&m, 0, sizeof(m));
-	m.db_path = DEFAULT_DB;
+	m.db_path = CPULEVEL_DEFAULT_DB;
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': m.db_path = optarg; break;
@@ -85,7 +82,9 @@ main(int argc, char **argv)
 	}
 	log_info("%s: serving %s from database %s; levelling by %s",
 	    CPULEVEL_VERSION, rpc, m.db_path, combine_lookup());
-	if (server_run(rep, migcheck_methods, &m, SERVER_LOG_FAULTS) == 0)
+	/* No transaction hooks: every method reads (methods.c). */
+	if (server_run(rep, migcheck_methods, NULL, &m,
+	    SERVER_LOG_FAULTS) == 0)
 		rc = 0;
 done:
 	if (rep != -1)

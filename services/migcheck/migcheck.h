@@ -75,15 +75,15 @@ int	view_pool_hosts(struct migcheck *m, const char *pool,
 /* vm.c: lib/compat.c's rule on a VM and a host as migcheck reads them. */
 void	judge(const struct vm_view *vm, const struct host_view *h,
 	    struct compat_verdict *out);
-void	vm_assert_can_migrate(void *, struct json_object *,
+int	vm_assert_can_migrate(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);
-void	vm_check_migrate(void *, struct json_object *, struct json_object **,
+int	vm_check_migrate(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
-void	vm_get_possible_hosts(void *, struct json_object *,
+int	vm_get_possible_hosts(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);
 
 /* host.c */
-void	host_assert_vm_is_compatible(void *, struct json_object *,
+int	host_assert_vm_is_compatible(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);
 
 #endif

@@ -45,7 +45,7 @@ load_pair(struct migcheck *m, struct json_object *params, struct vm_view *vm,
 	return -1;
 }
 
-void
+int
 vm_assert_can_migrate(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -55,10 +55,10 @@ vm_assert_can_migrate(void *arg, struct json_object *params,
 
 	(void)result;
 	if (load_pair(arg, params, &vm, &h, err) == -1)
-		return;
+		return -1;
 	judge(&vm, &h, &v);
 	/* The error featured's VM.migrate would give. */
-	compat_error(&v, vm.id, h.id, err);
+	return compat_error(&v, vm.id, h.id, err);
 }
 
 /* {compatible, reason?, missing_features, vendor_mismatch} */
@@ -81,7 +81,7 @@ verdict_json(const struct compat_verdict *v, const char *host)
 	return o;
 }
 
-void
+int
 vm_check_migrate(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -90,9 +90,10 @@ vm_check_migrate(void *arg, struct json_object *params,
 	struct vm_view vm;
 
 	if (load_pair(arg, params, &vm, &h, err) == -1)
-		return;
+		return -1;
 	judge(&vm, &h, &v);
 	*result = verdict_json(&v, NULL);
+	return 0;
 }
 
 struct possible {
@@ -116,7 +117,7 @@ possible_one(const struct host_view *h, void *arg)
  * ran on, when halted).  A VM on a standalone host has just that host; a
  * VM with no host has none.
  */
-void
+int
 vm_get_possible_hosts(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
@@ -132,7 +133,7 @@ vm_get_possible_hosts(void *arg, struct json_object *params,
 			rpc_error_api(err, "HANDLE_INVALID", 2, "VM", vid);
 		else
 			rpc_error_internal(err, m->dberr);
-		return;
+		return -1;
 	}
 	p.vm = &vm;
 	p.list = json_object_new_array();
@@ -144,7 +145,8 @@ vm_get_possible_hosts(void *arg, struct json_object *params,
 	if (rc == -1) {
 		json_object_put(p.list);
 		rpc_error_internal(err, m->dberr);
-		return;
+		return -1;
 	}
 	*result = p.list;
+	return 0;
 }

@@ -308,7 +308,8 @@ one_request(const char *msg, size_t len, struct text *before,
 	snapshot(before);
 	vmsets(&vb);
 	memset(&out, 0, sizeof(out));
-	reply = rpc_dispatch(featured_methods, &F, msg, len, &out);
+	reply = rpc_dispatch(featured_methods, &featured_txn, &F, msg, len,
+	    &out);
 	code = fuzz_check_reply(msg, len, reply, &out);
 	snapshot(after);
 	if (code != 0)

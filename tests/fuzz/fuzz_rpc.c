@@ -48,7 +48,7 @@ check_map(struct json_object *params, const char *name, int flags)
 	cpuinfo_free(&ci);
 }
 
-static void
+static int
 all_types(void *ctx, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
@@ -76,16 +76,18 @@ all_types(void *ctx, struct json_object *params, struct json_object **result,
 		s = rpc_param_string(params, "string");
 		rpc_error_api(err, "TEST_REFUSED", 2,
 		    rpc_param_string(params, "id") ? : "", s ? s : "");
-		return;
+		return -1;
 	}
 	*result = json_object_get(params);
+	return 0;
 }
 
 static const struct rpc_method methods[] = {
-	{ "Test.all",		all_types,		p_all },
-	{ "Test.required",	all_types,		p_required },
-	{ "Service.version",	rpc_service_version,	rpc_no_params },
-	{ NULL,			NULL,			NULL }
+	{ "Test.all",		RPC_READS,	all_types,	p_all },
+	{ "Test.required",	RPC_READS,	all_types,	p_required },
+	{ "Service.version",	RPC_READS,	rpc_service_version,
+	    rpc_no_params },
+	{ NULL,			0,		NULL,		NULL }
 };
 
 int
@@ -98,7 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int code, rc;
 
 	memset(&out, 0, sizeof(out));
-	reply = rpc_dispatch(methods, NULL, (const char *)data, size, &out);
+	reply = rpc_dispatch(methods, NULL, NULL, (const char *)data, size,
+	    &out);
 	code = fuzz_check_reply((const char *)data, size, reply, &out);
 	/* The client's side reads it back, for an integer id. */
 	req = json_parse_one((const char *)data, size, why, sizeof(why));

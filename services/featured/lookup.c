@@ -1,0 +1,80 @@
+/*
+ * What every handler reads before it acts: a host, a pool or a VM looked
+ * up by the id a client named, refused as XenAPI refuses an unknown one
+ * (HANDLE_INVALID), and what a host record gives the levelling and the
+ * migration rules.  It calls only store.c, so that the files of objects
+ * (host.c, pool.c, vm.c) can all call it and none need call another
+ * for it.
+ */
+#include "compat.h"
+#include "featured.h"
+
+int
+store_error(struct featured *f, struct rpc_error *err)
+{
+	rpc_error_internal(err, f->dberr);
+	return -1;
+}
+
+int
+lookup_found(struct featured *f, int found, const char *class,
+    const char *id, struct rpc_error *err)
+{
+	switch (found) {
+	case 1:
+		return 0;
+	case 0:
+		rpc_error_api(err, "HANDLE_INVALID", 2, class, id);
+		return -1;
+	default:
+		return store_error(f, err);
+	}
+}
+
+int
+host_load(struct featured *f, const char *id, struct host_rec *h,
+    struct rpc_error *err)
+{
+	return lookup_found(f, store_host_get(f, id, h), "host", id, err);
+}
+
+int
+pool_load(struct featured *f, const char *id, struct pool_rec *p,
+    struct rpc_error *err)
+{
+	return lookup_found(f, store_pool_get(f, id, p), "pool", id, err);
+}
+
+int
+vm_load(struct featured *f, const char *id, struct vm_rec *vm,
+    struct rpc_error *err)
+{
+	return lookup_found(f, store_vm_get(f, id, vm), "VM", id, err);
+}
+
+const struct optfs *
+host_max_set(const struct host_rec *h, enum domain_type dt)
+{
+	return domain_is_hvm(dt) ? &h->hvm : &h->pv;
+}
+
+/* What the host gives a new VM of the kind: level_member_set()'s rule. */
+const struct featureset *
+host_default_set(const struct host_rec *h, enum domain_type dt)
+{
+	const struct optfs *d = domain_is_hvm(dt) ? &h->hvm_host : &h->pv_host;
+	const struct optfs *m = host_max_set(h, dt);
+
+	return level_member_set(d->present ? &d->fs : NULL,
+	    m->present ? &m->fs : NULL);
+}
+
+void
+host_compat(const struct host_rec *h, struct compat_host *out)
+{
+	/* Host.boot refuses a cpu_info without a vendor: always present. */
+	out->vendor = h->vendor;
+	out->hvm_capable = h->hvm_capable;
+	out->pv = h->pv.present ? &h->pv.fs : NULL;
+	out->hvm = h->hvm.present ? &h->hvm.fs : NULL;
+}
