@@ -86,17 +86,6 @@ rpc_error_internal(struct rpc_error *err, const char *what)
 }
 
 /*
- * The parameter checks (lib/rpc_params.c) under the name rpc_dispatch()
- * calls them by.
- */
-static int
-check_params(const struct rpc_param *spec, struct json_object *params,
-    struct rpc_error *err)
-{
-	return rpc_check_params(spec, params, err);
-}
-
-/*
  * An integer id must come back as it was sent.  json-c clamps an integer
  * that does not fit 64 bits to the limit, so the limits themselves are
  * refused: an id of -2^63 or 2^63-1 is far likelier clamped than meant.
@@ -341,7 +330,7 @@ rpc_dispatch(const struct rpc_method *methods, const struct rpc_txn *txn,
 		else
 			json_object_get(params);
 		outcome_copy(params, "dbg", 0, out->dbg, sizeof(out->dbg));
-		if (check_params(meth->params, params, &err) == 0)
+		if (rpc_check_params(meth->params, params, &err) == 0)
 			result = dispatch_call(meth, txn, ctx, params, &err);
 		json_object_put(params);
 	} else if (err.code == RPC_METHOD_NOT_FOUND)
