@@ -128,6 +128,30 @@ cpuinfo_get_fs(const struct cpuinfo *ci, const char *key,
 	return 0;
 }
 
+/*
+ * No host has more than CPUINFO_MAX_COUNT, so a pool's sum of a few
+ * thousand hosts cannot overflow.
+ */
+long long
+cpuinfo_parse_count(const char *s)
+{
+	long long n = 0;
+
+	/* Digits only: strtoll would take " 8" and "+8" too. */
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (*s - '0')) > CPUINFO_MAX_COUNT)
+			return 0;
+	return *s == '\0' ? n : 0;
+}
+
+long long
+cpuinfo_get_count(const struct cpuinfo *ci, const char *key)
+{
+	return cpuinfo_parse_count(cpuinfo_get(ci, key));
+}
+
 struct json_object *
 cpuinfo_to_json(const struct cpuinfo *ci)
 {

@@ -65,6 +65,17 @@ const char	*cpuinfo_get(const struct cpuinfo *ci, const char *key);
 int		 cpuinfo_get_fs(const struct cpuinfo *ci, const char *key,
 		    struct featureset *fs, char *err, size_t errlen);
 
+/*
+ * A count (cpu_count, socket_count: "32"): what is not a plain decimal
+ * number from 0 to CPUINFO_MAX_COUNT counts as 0, as does NULL.  Parsed
+ * once, at Host.boot, and stored; migration 0002 parses the counts of
+ * hosts an older cpulevel stored with the same function.
+ */
+#define CPUINFO_MAX_COUNT	(1LL << 24)
+long long	 cpuinfo_parse_count(const char *s);
+/* The count under key, 0 when absent. */
+long long	 cpuinfo_get_count(const struct cpuinfo *ci, const char *key);
+
 struct json_object *cpuinfo_to_json(const struct cpuinfo *ci);
 /* Only an object of strings within the bounds above is accepted. */
 int		 cpuinfo_from_json(struct cpuinfo *ci, struct json_object *obj,

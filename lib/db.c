@@ -488,6 +488,11 @@ migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 	 */
 	if (exec(db, path, "PRAGMA foreign_keys=OFF", err, errlen) == -1)
 		return -1;
+	if (db_add_functions(db) != SQLITE_OK) {
+		seterr(err, errlen, "database %s: cannot add the functions "
+		    "migrations call: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
 	if (exec(db, path, "BEGIN IMMEDIATE", err, errlen) == -1)
 		return -1;
 	/* Another process may have migrated it before we got the lock. */

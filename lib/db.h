@@ -25,6 +25,14 @@ struct db_migration {
 extern const struct db_migration db_migrations[];
 extern const size_t db_migrations_len;
 
+/*
+ * Add to db the SQL functions the migrations call (lib/db_functions.c):
+ * cpu_info_count(cpu_info, key), a count in a stored cpu_info as
+ * cpuinfo_parse_count() reads it.  db_open() does before migrating.
+ * Returns an sqlite code.
+ */
+int	db_add_functions(sqlite3 *db);
+
 /* The schema version this build writes and reads: the last migration. */
 int	db_schema_version(void);
 

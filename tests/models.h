@@ -3,8 +3,8 @@
  * ../shared/data/cpu-models.json, made into hosts as Xen would offer them
  * to guests, and what the tests compute from them with the featureset
  * library (levels, the bits the compatibility rule compares, feature
- * names) — never with the code under test.  Header-only, like tap.h:
- * every test is one C file.  Include tap.h and featured_client.h first.
+ * names) — never with the code under test.  Header-only: the hosts are
+ * static, each test's own.  Include tap.h and daemon_harness.h first.
  */
 #ifndef CPULEVEL_MODELS_H
 #define CPULEVEL_MODELS_H

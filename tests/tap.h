@@ -1,7 +1,9 @@
 /*
  * Minimal TAP producer for meson's 'tap' protocol.  Each check prints one
  * "ok"/"not ok" line with the file and line of the check, so a failure
- * points at its assertion.  Header-only: every test is one C file.
+ * points at its assertion.  The count lives in tap.c, linked into every
+ * test (dep_tap), so that a test and the daemon harness it links number
+ * their lines as one.
  */
 #ifndef CPULEVEL_TAP_H
 #define CPULEVEL_TAP_H
@@ -10,32 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tap_n, tap_failed;
+/* Lines printed so far, and how many of them said "not ok". */
+extern int tap_n, tap_failed;
 
-/* A description is one TAP line: control characters are escaped. */
-static void __attribute__((unused))
-tap_print_escaped(const char *s)
-{
-	for (; *s; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			printf("\\x%02x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-}
+/* One TAP line for cond, described by what, at file:line; returns cond. */
+int	tap_ok(int cond, const char *file, int line, const char *what);
 
-static int __attribute__((unused))
-tap_ok(int cond, const char *file, int line, const char *what)
-{
-	tap_n++;
-	if (!cond)
-		tap_failed++;
-	printf("%sok %d - ", cond ? "" : "not ", tap_n);
-	tap_print_escaped(what);
-	printf(" (%s:%d)\n", file, line);
-	fflush(stdout);
-	return cond;
-}
+/* The plan, "1..N", at the end; the exit status: 1 if a check failed. */
+int	done_testing(void);
 
 #define ok(cond, what)	tap_ok(!!(cond), __FILE__, __LINE__, (what))
 #define is_int(got, want, what) do {					\
@@ -57,12 +41,5 @@ tap_ok(int cond, const char *file, int line, const char *what)
 	printf("\n");							\
 	exit(0);							\
 } while (0)
-
-static int __attribute__((unused))
-done_testing(void)
-{
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
-}
 
 #endif

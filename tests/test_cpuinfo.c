@@ -266,6 +266,37 @@ test_fs(void)
 	cpuinfo_free(&ci);
 }
 
+/* A count is a plain decimal number up to 2^24; anything else is 0. */
+static void
+test_count(void)
+{
+	static const struct {
+		const char	*s;
+		long long	 want;
+	} cases[] = {
+		{ "8", 8 }, { "0", 0 }, { "007", 7 }, { "16777216", 16777216 },
+		{ "16777217", 0 }, { "99999999999999999999999", 0 },
+		{ "", 0 }, { " 8", 0 }, { "+8", 0 }, { "-8", 0 }, { "8.0", 0 },
+		{ "8 ", 0 }, { "0x10", 0 }, { "eight", 0 },
+	};
+	struct cpuinfo ci;
+	char what[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(what, sizeof(what), "cpuinfo_parse_count(\"%s\")",
+		    cases[i].s);
+		is_int(cpuinfo_parse_count(cases[i].s), cases[i].want, what);
+	}
+	is_int(cpuinfo_parse_count(NULL), 0, "cpuinfo_parse_count(NULL)");
+	cpuinfo_init(&ci);
+	cpuinfo_set(&ci, CI_CPU_COUNT, "32");
+	is_int(cpuinfo_get_count(&ci, CI_CPU_COUNT), 32, "cpuinfo_get_count");
+	is_int(cpuinfo_get_count(&ci, CI_SOCKET_COUNT), 0,
+	    "cpuinfo_get_count of a missing key is 0");
+	cpuinfo_free(&ci);
+}
+
 /* --- JSON --- */
 
 static void
@@ -666,6 +697,7 @@ main(void)
 	test_set_get();
 	test_bounds();
 	test_fs();
+	test_count();
 	test_json_round_trip();
 	test_from_json_bad();
 	test_from_json_bounds();

@@ -17,9 +17,7 @@
  * - a file that is not a database: featured refuses to start, says so,
  *   and leaves the file as it was.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* nftw in featured_client.h; meson defines it */
-#endif
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +28,7 @@
 #include <sqlite3.h>
 
 #include "tap.h"
-#include "featured_client.h"
+#include "daemon_harness.h"
 
 /* The daemons on a.db; F2 prepares q.db, which later replaces a.db. */
 static struct featured F = FC_INIT, M = FC_INIT, F2 = FC_INIT;

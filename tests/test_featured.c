@@ -8,20 +8,18 @@
  * featureset library) or taken from proto/README.md, never from the code
  * under test.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* nftw in featured_client.h; meson defines it */
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <json.h>
+#include <nanomsg/nn.h>
 
 #include "featurenames.h"
 #include "featureset.h"
 #include "tap.h"
-#include "featured_client.h"
+#include "daemon_harness.h"
 #include "models.h"
 
 static struct featured F = FC_INIT;
@@ -72,6 +70,112 @@ levels_differ(const struct level *a, const struct level *b)
 {
 	return !fs_is_equal(&a->fs[PV_HOST], &b->fs[PV_HOST]) ||
 	    !fs_is_equal(&a->fs[HVM_HOST], &b->fs[HVM_HOST]);
+}
+
+/* ---- events -------------------------------------------------------- */
+
+/*
+ * What featured publishes, on the SUB socket fc_start opened: f->evbuf
+ * (emptied by every start) keeps each event received, in order.
+ */
+
+/* Drop the events received so far and any waiting on the socket. */
+static void
+events_reset(struct featured *f)
+{
+	void *buf;
+
+	while (f->sub >= 0 && nn_recv(f->sub, &buf, NN_MSG, NN_DONTWAIT) >= 0)
+		nn_freemsg(buf);
+	if (f->evbuf != NULL)
+		json_object_put(f->evbuf);
+	f->evbuf = json_object_new_array();
+}
+
+/*
+ * Receive one event into f->evbuf as {"topic", "raw", "msg"} ("msg" is
+ * null when the text after the topic line is not JSON, "topic" null
+ * when there is no newline).  0 on timeout.
+ */
+static int
+event_recv(struct featured *f, int timeout_ms)
+{
+	void *buf = NULL;
+	char *text, *nl;
+	json_object *e;
+	int n;
+
+	if (timeout_ms < 1)
+		timeout_ms = 1;
+	nn_setsockopt(f->sub, NN_SOL_SOCKET, NN_RCVTIMEO, &timeout_ms,
+	    sizeof(timeout_ms));
+	n = nn_recv(f->sub, &buf, NN_MSG, 0);
+	if (n < 0)
+		return 0;
+	text = malloc((size_t)n + 1);
+	if (text == NULL)
+		abort();
+	memcpy(text, buf, (size_t)n);
+	text[n] = '\0';
+	nn_freemsg(buf);
+	nl = memchr(text, '\n', (size_t)n);
+	e = json_object_new_object();
+	json_object_object_add(e, "raw", json_object_new_string_len(text, n));
+	if (nl != NULL) {
+		json_object_object_add(e, "topic",
+		    json_object_new_string_len(text, (int)(nl - text)));
+		json_object_object_add(e, "msg",
+		    jparse(nl + 1, (size_t)(n - (nl + 1 - text))));
+	} else {
+		json_object_object_add(e, "topic", NULL);
+		json_object_object_add(e, "msg", NULL);
+	}
+	json_object_array_add(f->evbuf, e);
+	free(text);
+	return 1;
+}
+
+/*
+ * The first event of topic whose params.host is host (any when NULL),
+ * received since the last events_reset, waiting up to timeout_ms for
+ * it.  Returns the whole event {"topic", "raw", "msg"}, borrowed.
+ */
+static json_object *
+event_wait(struct featured *f, const char *topic, const char *host,
+    long timeout_ms)
+{
+	long long deadline = fc_now_ms() + timeout_ms, left;
+	size_t i = 0;
+	json_object *e;
+	const char *t, *h;
+
+	for (;;) {
+		for (; i < jlen(f->evbuf); i++) {
+			e = jidx(f->evbuf, i);
+			t = jstr(e, "topic");
+			h = jstr(e, "msg.params.host");
+			if (t != NULL && strcmp(t, topic) == 0 &&
+			    (host == NULL || (h != NULL &&
+			    strcmp(h, host) == 0)))
+				return e;
+		}
+		left = deadline - fc_now_ms();
+		if (left <= 0)
+			break;
+		event_recv(f, (int)left);
+	}
+	return NULL;
+}
+
+/* The events received so far, as diagnostics. */
+static void
+events_show(struct featured *f)
+{
+	size_t i;
+
+	diag("%zu event(s) received:", jlen(f->evbuf));
+	for (i = 0; i < jlen(f->evbuf); i++)
+		diag("  %.400s", jstr(jidx(f->evbuf, i), "raw"));
 }
 
 /* ---- checks ---------------------------------------------------------- */
@@ -302,14 +406,14 @@ check_level_event(const char *pool, const char *event, const char *host,
 	static const struct { const char *kind; int key; } kinds[] = {
 		{ "pv", PV_HOST }, { "hvm", HVM_HOST }
 	};
-	json_object *ev = fc_event_wait(&F, "pool.level_changed", host, 3000);
+	json_object *ev = event_wait(&F, "pool.level_changed", host, 3000);
 	json_object *p;
 	struct featureset d;
 	size_t i;
 
 	if (!ok(ev != NULL, L("a pool.level_changed event for %s %s arrives",
 	    event, host))) {
-		fc_events_show(&F);
+		events_show(&F);
 		return;
 	}
 	check_notification(ev, "pool.level_changed", "Pool.level_changed");
@@ -512,7 +616,7 @@ step3_weak_join(void)
 
 	level_of(m3, 3, &L_3);
 	require(levels_differ(&L_h1h2, &L_3), "data: h3 lowers the level");
-	fc_events_reset(&F);
+	events_reset(&F);
 	host_boot(&H3, NULL, 0);
 	check_host_info(&H3);
 	pool_join("p1", "h3", 1);
@@ -898,11 +1002,11 @@ step10_host_lost(void)
 	    fs_test_bit(&L_3.fs[HVM_HOST], bit_of("rtm")),
 	    "data: p1's level had rtm, h2 without TSX lowers it");
 
-	fc_events_reset(&F);
+	events_reset(&F);
 	host_boot(&H2, "p1", 1);
 	check_host_info(&H2);
 
-	ev = fc_event_wait(&F, "host.features_lost", "h2", 3000);
+	ev = event_wait(&F, "host.features_lost", "h2", 3000);
 	if (ok(ev != NULL, "a host.features_lost event for h2 arrives")) {
 		check_notification(ev, "host.features_lost",
 		    "Host.features_lost");
@@ -925,7 +1029,7 @@ step10_host_lost(void)
 		is_int(jkeys(sets), shrunk,
 		    "features_lost: one entry per shrunk key");
 	} else {
-		fc_events_show(&F);
+		events_show(&F);
 	}
 	check_level_event("p1", "Host.boot", "h2", &L_3, &L_4);
 	check_pool("p1", m4, 3);
@@ -1420,9 +1524,9 @@ step14_forbidden(void)
 	gone.id = "fg";
 	host_boot(&gone, NULL, 0);
 	gone.has[HVM] = gone.has[HVM_HOST] = 0;
-	fc_events_reset(&F);
+	events_reset(&F);
 	host_boot(&gone, NULL, 0);
-	ev = fc_event_wait(&F, "host.features_lost", "fg", 3000);
+	ev = event_wait(&F, "host.features_lost", "fg", 3000);
 	if (ok(ev != NULL, "a host.features_lost event for fg arrives")) {
 		sets = jpath(ev, "msg.params.sets", NULL);
 		for (k = HVM; k <= HVM_HOST; k += HVM_HOST - HVM) {
@@ -1435,7 +1539,7 @@ step14_forbidden(void)
 		}
 		is_int(jkeys(sets), 2, "fg: only the two HVM sets");
 	} else
-		fc_events_show(&F);
+		events_show(&F);
 
 	/* A host must name its vendor; a VM's empty vendor is its host's. */
 	{

@@ -10,9 +10,6 @@
  * nothing), restarted (its commits are seen by the very next migcheck
  * answer), and a migcheck started before its database exists is checked.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* nftw in featured_client.h; meson defines it */
-#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +22,7 @@
 #include "featurenames.h"
 #include "featureset.h"
 #include "tap.h"
-#include "featured_client.h"
+#include "daemon_harness.h"
 #include "models.h"
 
 #define NULL_REF	"OpaqueRef:NULL"

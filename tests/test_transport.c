@@ -19,27 +19,28 @@
  *
  * Clients that misbehave are raw AF_UNIX sockets, written byte by byte.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* nftw in featured_client.h; meson defines it */
-#endif
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 
 #include <netinet/in.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <json.h>
+#include <nanomsg/nn.h>
 
 #include "tap.h"
-#include "featured_client.h"
+#include "daemon_harness.h"
 
 #define NCLIENTS	200
 #define FD_LIMIT	64
@@ -312,7 +313,7 @@ receive_error(void)
 		    "name the preload module");
 		return;
 	}
-	snprintf(flag, sizeof(flag), "%s/recv-fails", fc_dir);
+	snprintf(flag, sizeof(flag), "%s/recv-fails", fc_test_dir());
 	setenv("CPULEVEL_TEST_RECV_FAIL", flag, 1);
 	setenv("LD_PRELOAD", shim, 1);
 	t = fc_start(&FR, 5000, err, sizeof(err));
@@ -375,7 +376,7 @@ run_for(const char *bin, const char *const *args, long ms, char *out,
 	FILE *fp;
 	int fd, rc;
 
-	snprintf(path, sizeof(path), "%s/run.out", fc_dir);
+	snprintf(path, sizeof(path), "%s/run.out", fc_test_dir());
 	argv[0] = bin;
 	for (i = 0; args[i] != NULL && i < 14; i++)
 		argv[i + 1] = args[i];
@@ -460,8 +461,8 @@ serves(const char *bin, const char *url, int unauth)
 	size_t n;
 	int port;
 
-	snprintf(db, sizeof(db), "%s/tcp.db", fc_dir);
-	snprintf(ev, sizeof(ev), "ipc://%s/run/tcp-ev.sock", fc_dir);
+	snprintf(db, sizeof(db), "%s/tcp.db", fc_test_dir());
+	snprintf(ev, sizeof(ev), "ipc://%s/run/tcp-ev.sock", fc_test_dir());
 	n = daemon_args(args, bin, db, url, ev);
 	if (unauth)
 		args[n++] = "--unauthenticated-tcp";
@@ -514,8 +515,8 @@ addresses(const char *bin, const char *who)
 	size_t i;
 	int port = free_port(), rc;
 
-	snprintf(db, sizeof(db), "%s/addr.db", fc_dir);
-	snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_dir);
+	snprintf(db, sizeof(db), "%s/addr.db", fc_test_dir());
+	snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_test_dir());
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		snprintf(url, sizeof(url), refused[i], port);
 		daemon_args(args, bin, db, url, ev);
@@ -529,7 +530,8 @@ addresses(const char *bin, const char *who)
 	/* The events address too. */
 	if (bin == fbin) {
 		snprintf(url, sizeof(url), "tcp://0.0.0.0:%d", port);
-		snprintf(rpc, sizeof(rpc), "ipc://%s/run/addr.sock", fc_dir);
+		snprintf(rpc, sizeof(rpc), "ipc://%s/run/addr.sock",
+		    fc_test_dir());
 		args[0] = "--db"; args[1] = db; args[2] = "--rpc";
 		args[3] = rpc; args[4] = "--events"; args[5] = url;
 		args[6] = "--probe"; args[7] = "none"; args[8] = NULL;
@@ -548,14 +550,14 @@ addresses(const char *bin, const char *who)
 	serves(bin, url, 1);
 
 	/* A socket directory that is a symbolic link to a good one. */
-	snprintf(real, sizeof(real), "%s/real-%s", fc_dir, who);
-	snprintf(link, sizeof(link), "%s/link-%s", fc_dir, who);
+	snprintf(real, sizeof(real), "%s/real-%s", fc_test_dir(), who);
+	snprintf(link, sizeof(link), "%s/link-%s", fc_test_dir(), who);
 	if (mkdir(real, 0700) == -1 || symlink(real, link) == -1) {
 		ok(0, L("make %s and a link to it", real));
 		return;
 	}
 	snprintf(rpc, sizeof(rpc), "ipc://%s/x.sock", link);
-	snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_dir);
+	snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_test_dir());
 	daemon_args(args, bin, db, rpc, ev);
 	rc = run_for(bin, args, 3000, out, sizeof(out));
 	if (!ok(rc == 1 && strstr(out, link) != NULL &&

@@ -29,6 +29,7 @@
 #include "compat.h"
 #include "cpuinfo.h"
 #include "featureset.h"
+#include "records.h"
 #include "rpc.h"
 
 #define FEATURED_MAX_EVENTS	8
@@ -42,41 +43,6 @@ struct featured {
 	char		 dberr[512];	/* the last store error */
 	/* set once the database file is found deleted or replaced */
 	char		 db_lost[640];
-};
-
-/* An optional featureset: a cpu_info key or column may be absent. */
-struct optfs {
-	int			present;
-	struct featureset	fs;
-};
-
-struct host_rec {
-	char		id[RPC_MAX_ID + 1];
-	char		pool[RPC_MAX_ID + 1];		/* "" standalone */
-	char		vendor[CPUINFO_MAX_VENDOR + 1];
-	int		hvm_capable;
-	struct optfs	pv, hvm;			/* max sets */
-	struct optfs	pv_host, hvm_host;		/* default sets */
-	long long	cpu_count, socket_count;
-};
-
-struct pool_rec {
-	char		id[RPC_MAX_ID + 1];
-	char		vendor[CPUINFO_MAX_VENDOR + 1];
-	struct featureset pv_host, hvm_host;		/* the level */
-	struct featureset pv, hvm;
-	long long	cpu_count, socket_count;
-};
-
-struct vm_rec {
-	char		id[RPC_MAX_ID + 1];
-	char		host[RPC_MAX_ID + 1];		/* "" unknown */
-	enum domain_type domain_type;
-	enum power_state power_state;
-	int		has_vendor;
-	char		vendor[CPUINFO_MAX_VENDOR + 1];
-	struct optfs	features;
-	int		legacy;
 };
 
 /* methods.c */
@@ -138,8 +104,6 @@ const struct featureset *host_default_set(const struct host_rec *h,
 	    enum domain_type dt);
 const struct optfs *host_max_set(const struct host_rec *h,
 	    enum domain_type dt);
-/* The host as compat_judge() sees it. */
-void	host_compat(const struct host_rec *h, struct compat_host *out);
 
 /* The handlers (rpc_handler): 0 with *result, or -1 with err. */
 

@@ -7,7 +7,10 @@
 #include "log.h"
 #include "strlcpy.h"
 
-/* The featureset keys of cpu_info parsed into the host record. */
+/*
+ * The featureset keys and the counts of cpu_info parsed into the host
+ * record: once, here, so that no read parses the stored cpu_info again.
+ */
 static void
 host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
 {
@@ -30,6 +33,8 @@ host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
 		o->present = cpuinfo_get_fs(ci, keys[i].key, &o->fs, why,
 		    sizeof(why)) == 0;
 	}
+	h->cpu_count = cpuinfo_get_count(ci, CI_CPU_COUNT);
+	h->socket_count = cpuinfo_get_count(ci, CI_SOCKET_COUNT);
 }
 
 /* A set the levels are folded from: the max and default ones. */

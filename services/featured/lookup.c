@@ -69,12 +69,3 @@ host_default_set(const struct host_rec *h, enum domain_type dt)
 	    m->present ? &m->fs : NULL);
 }
 
-void
-host_compat(const struct host_rec *h, struct compat_host *out)
-{
-	/* Host.boot refuses a cpu_info without a vendor: always present. */
-	out->vendor = h->vendor;
-	out->hvm_capable = h->hvm_capable;
-	out->pv = h->pv.present ? &h->pv.fs : NULL;
-	out->hvm = h->hvm.present ? &h->hvm.fs : NULL;
-}

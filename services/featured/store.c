@@ -107,33 +107,6 @@ store_row(struct featured *f, sqlite3_stmt *st, const char *what)
 	return store_fail(f, st, what);
 }
 
-/*
- * A featureset column of row id of table: -1 when the stored text does
- * not parse, with f->dberr naming the row (db_fs_unreadable logs it).
- */
-static int
-col_fs(struct featured *f, sqlite3_stmt *st, int col, const char *table,
-    const char *id, struct featureset *fs, int *present)
-{
-	int has = db_column_fs(st, col, fs);
-
-	if (has == -1) {
-		db_fs_unreadable(st, col, table, id, f->dberr,
-		    sizeof(f->dberr));
-		return -1;
-	}
-	if (present != NULL)
-		*present = has;
-	return 0;
-}
-
-static int
-col_optfs(struct featured *f, sqlite3_stmt *st, int col, const char *table,
-    const char *id, struct optfs *o)
-{
-	return col_fs(f, st, col, table, id, &o->fs, &o->present);
-}
-
 static void
 utc_now(char buf[32])
 {
@@ -144,58 +117,13 @@ utc_now(char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/*
- * A count from cpu_info ("32"): what is not a plain number of CPUs counts
- * as none, and no host has more than COUNT_MAX, so a pool's sum of a few
- * thousand hosts cannot overflow.
- */
-#define COUNT_MAX	(1LL << 24)
-
-static long long
-parse_count(const char *s)
-{
-	long long n = 0;
-
-	/* Digits only: strtoll would take " 8" and "+8" too. */
-	if (*s == '\0')
-		return 0;
-	for (; *s >= '0' && *s <= '9'; s++)
-		if ((n = n * 10 + (*s - '0')) > COUNT_MAX)
-			return 0;
-	return *s == '\0' ? n : 0;
-}
-
-#define HOST_COLUMNS \
-	"id, pool_id, vendor, hvm_capable, features_pv, features_hvm, " \
-	"features_pv_host, features_hvm_host, cpu_info"
-
 /* -1 when a stored set is unreadable (f->dberr says which). */
 static int
 host_from_row(struct featured *f, sqlite3_stmt *st, struct host_rec *h)
 {
-	struct json_object *ci, *v;
-	char why[64];
-	const char *text;
-
 	memset(h, 0, sizeof(*h));
-	db_column_text(st, 0, h->id, sizeof(h->id));
-	db_column_text(st, 1, h->pool, sizeof(h->pool));
-	db_column_text(st, 2, h->vendor, sizeof(h->vendor));
-	h->hvm_capable = sqlite3_column_int(st, 3);
-	if (col_optfs(f, st, 4, "host", h->id, &h->pv) == -1 ||
-	    col_optfs(f, st, 5, "host", h->id, &h->hvm) == -1 ||
-	    col_optfs(f, st, 6, "host", h->id, &h->pv_host) == -1 ||
-	    col_optfs(f, st, 7, "host", h->id, &h->hvm_host) == -1)
-		return -1;
-	text = (const char *)sqlite3_column_text(st, 8);
-	ci = text ? json_parse_stored(text, strlen(text), why, sizeof(why)) :
-	    NULL;
-	if (ci && json_object_object_get_ex(ci, CI_CPU_COUNT, &v))
-		h->cpu_count = parse_count(json_object_get_string(v));
-	if (ci && json_object_object_get_ex(ci, CI_SOCKET_COUNT, &v))
-		h->socket_count = parse_count(json_object_get_string(v));
-	json_object_put(ci);
-	return 0;
+	return rec_host_from_row(st, 0, REC_HOST_WHOLE, h, f->dberr,
+	    sizeof(f->dberr));
 }
 
 int
@@ -204,7 +132,7 @@ store_host_get(struct featured *f, const char *id, struct host_rec *h)
 	sqlite3_stmt *st;
 	int found;
 
-	st = store_stmt(f, "SELECT " HOST_COLUMNS " FROM host WHERE id = ?",
+	st = store_stmt(f, "SELECT " REC_HOST_COLS " FROM host WHERE id = ?",
 	    "s", id);
 	if ((found = store_row(f, st, "host")) != 1)
 		return found;
@@ -250,18 +178,20 @@ store_host_put(struct featured *f, const struct host_rec *h,
 	if (store_exec(f, store_stmt(f, "UPDATE host SET vendor = ?, "
 	    "hvm_capable = ?, features_pv = ?, features_hvm = ?, "
 	    "features_pv_host = ?, features_hvm_host = ?, cpu_info = ?, "
-	    "booted_at = ? WHERE id = ?", "siffffsss", h->vendor,
-	    (long long)h->hvm_capable, &h->pv, &h->hvm, &h->pv_host,
-	    &h->hvm_host, cpu_info_json, now, h->id), "host update") == -1)
+	    "cpu_count = ?, socket_count = ?, booted_at = ? WHERE id = ?",
+	    "siffffsiiss", h->vendor, (long long)h->hvm_capable, &h->pv,
+	    &h->hvm, &h->pv_host, &h->hvm_host, cpu_info_json, h->cpu_count,
+	    h->socket_count, now, h->id), "host update") == -1)
 		return -1;
 	if (sqlite3_changes(f->db) > 0)
 		return 0;
 	return store_exec(f, store_stmt(f, "INSERT INTO host (id, vendor, "
 	    "hvm_capable, features_pv, features_hvm, features_pv_host, "
-	    "features_hvm_host, cpu_info, booted_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssiffffss", h->id,
+	    "features_hvm_host, cpu_info, cpu_count, socket_count, booted_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssiffffsiis", h->id,
 	    h->vendor, (long long)h->hvm_capable, &h->pv, &h->hvm, &h->pv_host,
-	    &h->hvm_host, cpu_info_json, now), "host insert");
+	    &h->hvm_host, cpu_info_json, h->cpu_count, h->socket_count, now),
+	    "host insert");
 }
 
 int
@@ -303,20 +233,12 @@ store_pool_get(struct featured *f, const char *id, struct pool_rec *p)
 	sqlite3_stmt *st;
 	int found;
 
-	st = store_stmt(f, "SELECT id, vendor, features_pv_host, "
-	    "features_hvm_host, features_pv, features_hvm, cpu_count, "
-	    "socket_count FROM pool WHERE id = ?", "s", id);
+	st = store_stmt(f, "SELECT " REC_POOL_COLS " FROM pool WHERE id = ?",
+	    "s", id);
 	if ((found = store_row(f, st, "pool")) != 1)
 		return found;
-	memset(p, 0, sizeof(*p));
-	db_column_text(st, 0, p->id, sizeof(p->id));
-	db_column_text(st, 1, p->vendor, sizeof(p->vendor));
-	found = col_fs(f, st, 2, "pool", p->id, &p->pv_host, NULL) == -1 ||
-	    col_fs(f, st, 3, "pool", p->id, &p->hvm_host, NULL) == -1 ||
-	    col_fs(f, st, 4, "pool", p->id, &p->pv, NULL) == -1 ||
-	    col_fs(f, st, 5, "pool", p->id, &p->hvm, NULL) == -1 ? -1 : 1;
-	p->cpu_count = sqlite3_column_int64(st, 6);
-	p->socket_count = sqlite3_column_int64(st, 7);
+	found = rec_pool_from_row(st, p, f->dberr, sizeof(f->dberr)) == -1 ?
+	    -1 : 1;
 	sqlite3_finalize(st);
 	return found;
 }
@@ -354,7 +276,7 @@ store_pool_members(struct featured *f, const char *pool,
 	sqlite3_stmt *st;
 	int step;
 
-	st = store_stmt(f, "SELECT " HOST_COLUMNS " FROM host WHERE "
+	st = store_stmt(f, "SELECT " REC_HOST_COLS " FROM host WHERE "
 	    "pool_id = ? ORDER BY id", "s", pool);
 	if (st == NULL)
 		return -1;
@@ -412,8 +334,8 @@ store_history_list(struct featured *f, const char *pool, int limit,
 		snprintf(seq, sizeof(seq), "%lld",
 		    (long long)sqlite3_column_int64(st, 0));
 		for (i = 4; i < sizeof(cols) / sizeof(cols[0]); i++)
-			if (col_fs(f, st, (int)i, "level_history", seq, &fs,
-			    NULL) == -1) {
+			if (rec_column_fs(st, (int)i, "level_history", seq,
+			    &fs, NULL, f->dberr, sizeof(f->dberr)) == -1) {
 				sqlite3_finalize(st);
 				return -1;
 			}
@@ -439,28 +361,17 @@ store_vm_get(struct featured *f, const char *id, struct vm_rec *vm)
 	sqlite3_stmt *st;
 	int found;
 
-	st = store_stmt(f, "SELECT id, host_id, domain_type, power_state, "
-	    "vendor, features, legacy FROM vm WHERE id = ?", "s", id);
+	st = store_stmt(f, "SELECT " REC_VM_COLS " FROM vm WHERE id = ?", "s",
+	    id);
 	if ((found = store_row(f, st, "vm")) != 1)
 		return found;
 	memset(vm, 0, sizeof(*vm));
-	db_column_text(st, 0, vm->id, sizeof(vm->id));
-	db_column_text(st, 1, vm->host, sizeof(vm->host));
-	/* The schema's CHECKs hold both to the names the enums parse. */
-	if (domain_type_parse((const char *)sqlite3_column_text(st, 2),
-	    &vm->domain_type) == -1 ||
-	    power_state_parse((const char *)sqlite3_column_text(st, 3),
-	    &vm->power_state) == -1) {
-		snprintf(f->dberr, sizeof(f->dberr), "vm %s: stored domain "
-		    "type or power state unreadable", vm->id);
-		sqlite3_finalize(st);
-		return -1;
-	}
-	vm->has_vendor = sqlite3_column_type(st, 4) != SQLITE_NULL;
-	db_column_text(st, 4, vm->vendor, sizeof(vm->vendor));
-	found = col_optfs(f, st, 5, "vm", vm->id, &vm->features) == -1 ?
-	    -1 : 1;
-	vm->legacy = sqlite3_column_int(st, 6);
+	/*
+	 * Strict: featured would write the row back, and must not turn a
+	 * state it cannot read into one it made up.
+	 */
+	found = rec_vm_from_row(st, 0, REC_VM_NAMES | REC_VM_STRICT, vm,
+	    f->dberr, sizeof(f->dberr)) == -1 ? -1 : 1;
 	sqlite3_finalize(st);
 	return found;
 }

@@ -29,16 +29,6 @@ vm_store(struct featured *f, const struct vm_rec *vm, struct rpc_error *err)
 	return store_vm_put(f, vm) == -1 ? store_error(f, err) : 0;
 }
 
-/* The VM as compat_judge() sees it. */
-static void
-vm_compat(const struct vm_rec *vm, struct compat_vm *out)
-{
-	out->power = vm->power_state;
-	out->domain = vm->domain_type;
-	out->vendor = vm->has_vendor ? vm->vendor : NULL;
-	out->features = vm->features.present ? &vm->features.fs : NULL;
-}
-
 /*
  * The verdict of one of lib/compat.c's rules on vm and h: 0, or -1 with
  * the XenAPI error it names.  compat_judge: may vm, with its fixed flags
@@ -54,8 +44,8 @@ vm_judged(const struct vm_rec *vm, const struct host_rec *h,
 	struct compat_host ch;
 	struct compat_vm cv;
 
-	vm_compat(vm, &cv);
-	host_compat(h, &ch);
+	rec_vm_compat(vm, &cv);
+	rec_host_compat(h, &ch);
 	judge(&cv, &ch, &v);
 	return compat_error(&v, vm->id, h->id, err);
 }

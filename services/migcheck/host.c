@@ -15,7 +15,7 @@
 #define NULL_REF	"OpaqueRef:NULL"
 
 static void
-flags_into_vm(struct json_object *flags, struct vm_view *vm)
+flags_into_vm(struct json_object *flags, struct vm_rec *vm)
 {
 	struct json_object *v;
 	char why[8];
@@ -27,24 +27,31 @@ flags_into_vm(struct json_object *flags, struct vm_view *vm)
 	}
 	/* The dispatcher checked that features parses. */
 	if (json_object_object_get_ex(flags, "features", &v))
-		vm->has_features = fs_parse(json_object_get_string(v),
-		    &vm->features, why, sizeof(why)) == 0;
+		vm->features.present = fs_parse(json_object_get_string(v),
+		    &vm->features.fs, why, sizeof(why)) == 0;
 }
 
+/*
+ * The host as compat_judge() sees it, its sets kept in h.  Unlike a
+ * row, a cpu_info may lack a vendor: the rule then has none to compare.
+ */
 static void
-cpu_info_into_host(const struct cpuinfo *ci, struct host_view *h)
+cpu_info_into_host(const struct cpuinfo *ci, struct host_rec *h,
+    struct compat_host *ch)
 {
 	char why[8];
 	const char *vendor = cpuinfo_get(ci, CI_VENDOR);
 
-	h->has_vendor = vendor != NULL;
 	strlcpy(h->vendor, vendor ? vendor : "", sizeof(h->vendor));
 	/* cpu_info does not say; its features_hvm key does the talking. */
 	h->hvm_capable = 1;
-	h->has_pv = cpuinfo_get_fs(ci, CI_FEATURES_PV, &h->pv, why,
+	h->pv.present = cpuinfo_get_fs(ci, CI_FEATURES_PV, &h->pv.fs, why,
 	    sizeof(why)) == 0;
-	h->has_hvm = cpuinfo_get_fs(ci, CI_FEATURES_HVM, &h->hvm, why,
+	h->hvm.present = cpuinfo_get_fs(ci, CI_FEATURES_HVM, &h->hvm.fs, why,
 	    sizeof(why)) == 0;
+	rec_host_compat(h, ch);
+	if (vendor == NULL)
+		ch->vendor = NULL;
 }
 
 int
@@ -54,8 +61,10 @@ host_assert_vm_is_compatible(void *arg, struct json_object *params,
 	const char *vid = rpc_param_string(params, "vm");
 	const char *hid = rpc_param_string(params, "host");
 	struct compat_verdict v;
-	struct host_view h;
-	struct vm_view vm;
+	struct compat_host ch;
+	struct compat_vm cv;
+	struct host_rec h;
+	struct vm_rec vm;
 	struct cpuinfo ci;
 	char why[128];
 
@@ -73,9 +82,9 @@ host_assert_vm_is_compatible(void *arg, struct json_object *params,
 		rpc_error_param(err, "host_cpu_info", "%s", why);
 		return -1;
 	}
-	cpu_info_into_host(&ci, &h);
+	cpu_info_into_host(&ci, &h, &ch);
 	cpuinfo_free(&ci);
-	judge(&vm, &h, &v);
-	return compat_error(&v, vid ? vid : NULL_REF, hid ? hid : NULL_REF,
-	    err);
+	rec_vm_compat(&vm, &cv);
+	compat_judge(&cv, &ch, &v);
+	return compat_error(&v, vid ? vid : NULL_REF, hid ? hid : NULL_REF, err);
 }

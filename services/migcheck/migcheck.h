@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "cpuinfo.h"
 #include "featureset.h"
+#include "records.h"
 #include "rpc.h"
 
 enum view_stmt {
@@ -32,48 +33,28 @@ struct migcheck {
 	long long	 checked;	/* when the file was last checked, s */
 };
 
-struct vm_view {
-	char		 id[RPC_MAX_ID + 1];
-	char		 host[RPC_MAX_ID + 1];		/* "" unknown */
-	enum domain_type domain_type;
-	enum power_state power_state;
-	int		 has_vendor, has_features;
-	char		 vendor[CPUINFO_MAX_VENDOR + 1];
-	struct featureset features;
-	int		 legacy;
-};
-
-struct host_view {
-	char		 id[RPC_MAX_ID + 1];
-	char		 pool[RPC_MAX_ID + 1];		/* "" standalone */
-	int		 has_vendor;		/* cpu_info may lack it */
-	char		 vendor[CPUINFO_MAX_VENDOR + 1];
-	int		 hvm_capable;
-	int		 has_pv, has_hvm;
-	struct featureset pv, hvm;			/* max sets */
-};
-
 extern const struct rpc_method migcheck_methods[];
 
 /* view.c: 1 found, 0 not found, -1 error (reason in m->dberr). */
 int	view_open(struct migcheck *m);
 void	view_close(struct migcheck *m);
-int	view_vm(struct migcheck *m, const char *id, struct vm_view *vm);
+int	view_vm(struct migcheck *m, const char *id, struct vm_rec *vm);
 /*
  * A VM and a host in one read: -1 error, else VIEW_FOUND_VM and/or
  * VIEW_FOUND_HOST.  Only what a check needs is read: the host set of the
- * VM's kind, and neither the VM's host nor the host's pool ("" both).
+ * VM's kind, and neither the VM's host nor the host's pool ("" both),
+ * nor what only featured reads (zero).
  */
 #define VIEW_FOUND_VM	1
 #define VIEW_FOUND_HOST	2
 int	view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
-	    struct vm_view *vm, struct host_view *h);
-int	view_host(struct migcheck *m, const char *id, struct host_view *h);
+	    struct vm_rec *vm, struct host_rec *h);
+int	view_host(struct migcheck *m, const char *id, struct host_rec *h);
 int	view_pool_hosts(struct migcheck *m, const char *pool,
-	    int (*fn)(const struct host_view *, void *), void *arg);
+	    int (*fn)(const struct host_rec *, void *), void *arg);
 
 /* vm.c: lib/compat.c's rule on a VM and a host as migcheck reads them. */
-void	judge(const struct vm_view *vm, const struct host_view *h,
+void	judge(const struct vm_rec *vm, const struct host_rec *h,
 	    struct compat_verdict *out);
 int	vm_assert_can_migrate(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);

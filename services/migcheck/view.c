@@ -15,26 +15,23 @@
 #include "strlcpy.h"
 
 /*
- * The columns a check reads come first, in the order vm_from_row() and
- * host_from_row() take them; a statement adds what only it needs after
- * them.  A check selects nothing it does not use: sqlite copies every
+ * Each statement selects the columns lib/records.h lists, or a prefix:
+ * a check selects nothing it does not use, since sqlite copies every
  * text column of a row into memory it allocates, and frees it again at
  * the reset.
  */
-#define VM_COLS		"domain_type, power_state, vendor, features, legacy"
-#define VM_NCOLS	5
-#define HOST_COLS	"vendor, features_pv, features_hvm, hvm_capable"
-#define HOST_NCOLS	4
-
 static const char *const view_sql[VIEW_NSTMTS] = {
-	/* No row: no such VM; a NULL host.rowid: no such host. */
+	/*
+	 * REC_VM_CHECK_COLS, then REC_HOST_CHECK_COLS: no row, no such VM;
+	 * a NULL host.rowid, no such host.
+	 */
 	[VIEW_PAIR] = "SELECT vm.domain_type, vm.power_state, vm.vendor, "
-	    "vm.features, vm.legacy, host.vendor, host.features_pv, "
-	    "host.features_hvm, host.hvm_capable, host.rowid "
+	    "vm.features, vm.legacy, host.vendor, host.hvm_capable, "
+	    "host.features_pv, host.features_hvm, host.rowid "
 	    "FROM vm LEFT JOIN host ON host.id = ?2 WHERE vm.id = ?1",
-	[VIEW_VM] = "SELECT " VM_COLS ", host_id FROM vm WHERE id = ?",
-	[VIEW_HOST] = "SELECT " HOST_COLS ", pool_id FROM host WHERE id = ?",
-	[VIEW_POOL_HOSTS] = "SELECT " HOST_COLS ", pool_id, id FROM host "
+	[VIEW_VM] = "SELECT " REC_VM_COLS " FROM vm WHERE id = ?",
+	[VIEW_HOST] = "SELECT " REC_HOST_NAME_COLS " FROM host WHERE id = ?",
+	[VIEW_POOL_HOSTS] = "SELECT " REC_HOST_NAME_COLS " FROM host "
 	    "WHERE pool_id = ? ORDER BY id",
 };
 
@@ -154,68 +151,8 @@ view_step(struct migcheck *m, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/*
- * A featureset column of row id of table into *fs, *present set: -1 when
- * the stored text does not parse, with m->dberr naming the row.  Read as
- * empty it would constrain nothing, and "incompatible" become
- * "compatible".
- */
-static int
-col_fs(struct migcheck *m, sqlite3_stmt *st, int col, const char *table,
-    const char *id, struct featureset *fs, int *present)
-{
-	if ((*present = db_column_fs(st, col, fs)) != -1)
-		return 0;
-	db_fs_unreadable(st, col, table, id, m->dberr, sizeof(m->dberr));
-	return -1;
-}
-
-/* VM_COLS from column 0; -1 if its set is unreadable. */
-static int
-vm_from_row(struct migcheck *m, sqlite3_stmt *st, struct vm_view *vm)
-{
-	/*
-	 * The schema's CHECKs hold both to names the enums parse; should one
-	 * not, the VM is taken to run as HVM, the kind with the most to
-	 * check, rather than halted, which would pass every check.
-	 */
-	if (domain_type_parse((const char *)sqlite3_column_text(st, 0),
-	    &vm->domain_type) == -1)
-		vm->domain_type = DOMAIN_HVM;
-	if (power_state_parse((const char *)sqlite3_column_text(st, 1),
-	    &vm->power_state) == -1)
-		vm->power_state = POWER_RUNNING;
-	vm->has_vendor = sqlite3_column_type(st, 2) != SQLITE_NULL;
-	db_column_text(st, 2, vm->vendor, sizeof(vm->vendor));
-	vm->legacy = sqlite3_column_int(st, 4);
-	return col_fs(m, st, 3, "vm", vm->id, &vm->features,
-	    &vm->has_features);
-}
-
-/* Which of a host's max sets to parse: a check needs one kind only. */
-#define HOST_SET_PV	1
-#define HOST_SET_HVM	2
-
-/* HOST_COLS from column first, h->id set; -1 if a set is unreadable. */
-static int
-host_from_row(struct migcheck *m, sqlite3_stmt *st, int first, int sets,
-    struct host_view *h)
-{
-	/* Host.boot stores only a cpu_info with a vendor. */
-	h->has_vendor = 1;
-	db_column_text(st, first, h->vendor, sizeof(h->vendor));
-	h->hvm_capable = sqlite3_column_int(st, first + 3);
-	if ((sets & HOST_SET_PV) && col_fs(m, st, first + 1, "host", h->id,
-	    &h->pv, &h->has_pv) == -1)
-		return -1;
-	if ((sets & HOST_SET_HVM) && col_fs(m, st, first + 2, "host", h->id,
-	    &h->hvm, &h->has_hvm) == -1)
-		return -1;
-	return 0;
-}
-
 int
-view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
+view_vm(struct migcheck *m, const char *id, struct vm_rec *vm)
 {
 	sqlite3_stmt *st = view_bind(m, VIEW_VM, id, NULL);
 	int rc;
@@ -223,16 +160,15 @@ view_vm(struct migcheck *m, const char *id, struct vm_view *vm)
 	if ((rc = view_step(m, st)) != 1)
 		return rc;
 	memset(vm, 0, sizeof(*vm));
-	strlcpy(vm->id, id, sizeof(vm->id));
-	rc = vm_from_row(m, st, vm) == -1 ? -1 : 1;
-	db_column_text(st, VM_NCOLS, vm->host, sizeof(vm->host));
+	rc = rec_vm_from_row(st, 0, REC_VM_NAMES, vm, m->dberr,
+	    sizeof(m->dberr)) == -1 ? -1 : 1;
 	sqlite3_reset(st);
 	return rc;
 }
 
 int
 view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
-    struct vm_view *vm, struct host_view *h)
+    struct vm_rec *vm, struct host_rec *h)
 {
 	sqlite3_stmt *st = view_bind(m, VIEW_PAIR, vm_id, host_id);
 	int found = VIEW_FOUND_VM, rc;
@@ -242,23 +178,27 @@ view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
 	memset(vm, 0, sizeof(*vm));
 	memset(h, 0, sizeof(*h));
 	strlcpy(vm->id, vm_id, sizeof(vm->id));
-	if (vm_from_row(m, st, vm) == -1)
+	if (rec_vm_from_row(st, 0, 0, vm, m->dberr, sizeof(m->dberr)) == -1)
 		found = -1;
-	else if (sqlite3_column_type(st, VM_NCOLS + HOST_NCOLS) !=
+	else if (sqlite3_column_type(st, REC_VM_NCHECK + REC_HOST_NCHECK) !=
 	    SQLITE_NULL) {
 		found |= VIEW_FOUND_HOST;
 		strlcpy(h->id, host_id, sizeof(h->id));
-		if (host_from_row(m, st, VM_NCOLS,
-		    domain_is_hvm(vm->domain_type) ? HOST_SET_HVM :
-		    HOST_SET_PV, h) == -1)
+		/* A check needs the host's set of the VM's kind only. */
+		if (rec_host_from_row(st, REC_VM_NCHECK,
+		    domain_is_hvm(vm->domain_type) ? REC_HOST_HVM :
+		    REC_HOST_PV, h, m->dberr, sizeof(m->dberr)) == -1)
 			found = -1;
 	}
 	sqlite3_reset(st);
 	return found;
 }
 
+/* A host with its names, both max sets: what a list of checks needs. */
+#define VIEW_HOST_READ	(REC_HOST_PV | REC_HOST_HVM | REC_HOST_NAMES)
+
 int
-view_host(struct migcheck *m, const char *id, struct host_view *h)
+view_host(struct migcheck *m, const char *id, struct host_rec *h)
 {
 	sqlite3_stmt *st = view_bind(m, VIEW_HOST, id, NULL);
 	int rc;
@@ -266,28 +206,24 @@ view_host(struct migcheck *m, const char *id, struct host_view *h)
 	if ((rc = view_step(m, st)) != 1)
 		return rc;
 	memset(h, 0, sizeof(*h));
-	strlcpy(h->id, id, sizeof(h->id));
-	rc = host_from_row(m, st, 0, HOST_SET_PV | HOST_SET_HVM, h) == -1 ?
-	    -1 : 1;
-	db_column_text(st, HOST_NCOLS, h->pool, sizeof(h->pool));
+	rc = rec_host_from_row(st, 0, VIEW_HOST_READ, h, m->dberr,
+	    sizeof(m->dberr)) == -1 ? -1 : 1;
 	sqlite3_reset(st);
 	return rc;
 }
 
 int
 view_pool_hosts(struct migcheck *m, const char *pool,
-    int (*fn)(const struct host_view *, void *), void *arg)
+    int (*fn)(const struct host_rec *, void *), void *arg)
 {
 	sqlite3_stmt *st = view_bind(m, VIEW_POOL_HOSTS, pool, NULL);
-	struct host_view h;
+	struct host_rec h;
 	int rc;
 
 	while ((rc = view_step(m, st)) == 1) {
 		memset(&h, 0, sizeof(h));
-		db_column_text(st, HOST_NCOLS, h.pool, sizeof(h.pool));
-		db_column_text(st, HOST_NCOLS + 1, h.id, sizeof(h.id));
-		if (host_from_row(m, st, 0, HOST_SET_PV | HOST_SET_HVM,
-		    &h) == -1) {
+		if (rec_host_from_row(st, 0, VIEW_HOST_READ, &h, m->dberr,
+		    sizeof(m->dberr)) == -1) {
 			sqlite3_reset(st);
 			return -1;
 		}

@@ -8,27 +8,21 @@
 #include "migcheck.h"
 
 void
-judge(const struct vm_view *vm, const struct host_view *h,
+judge(const struct vm_rec *vm, const struct host_rec *h,
     struct compat_verdict *out)
 {
 	struct compat_host ch;
 	struct compat_vm cv;
 
-	cv.power = vm->power_state;
-	cv.domain = vm->domain_type;
-	cv.vendor = vm->has_vendor ? vm->vendor : NULL;
-	cv.features = vm->has_features ? &vm->features : NULL;
-	ch.vendor = h->has_vendor ? h->vendor : NULL;
-	ch.hvm_capable = h->hvm_capable;
-	ch.pv = h->has_pv ? &h->pv : NULL;
-	ch.hvm = h->has_hvm ? &h->hvm : NULL;
+	rec_vm_compat(vm, &cv);
+	rec_host_compat(h, &ch);
 	compat_judge(&cv, &ch, out);
 }
 
 /* The VM and the host, or HANDLE_INVALID / an internal error. */
 static int
-load_pair(struct migcheck *m, struct json_object *params, struct vm_view *vm,
-    struct host_view *h, struct rpc_error *err)
+load_pair(struct migcheck *m, struct json_object *params, struct vm_rec *vm,
+    struct host_rec *h, struct rpc_error *err)
 {
 	const char *vid = rpc_param_string(params, "vm");
 	const char *hid = rpc_param_string(params, "host");
@@ -50,8 +44,8 @@ vm_assert_can_migrate(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	struct compat_verdict v;
-	struct host_view h;
-	struct vm_view vm;
+	struct host_rec h;
+	struct vm_rec vm;
 
 	(void)result;
 	if (load_pair(arg, params, &vm, &h, err) == -1)
@@ -86,8 +80,8 @@ vm_check_migrate(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	struct compat_verdict v;
-	struct host_view h;
-	struct vm_view vm;
+	struct host_rec h;
+	struct vm_rec vm;
 
 	if (load_pair(arg, params, &vm, &h, err) == -1)
 		return -1;
@@ -97,12 +91,12 @@ vm_check_migrate(void *arg, struct json_object *params,
 }
 
 struct possible {
-	const struct vm_view	*vm;
+	const struct vm_rec	*vm;
 	struct json_object	*list;
 };
 
 static int
-possible_one(const struct host_view *h, void *arg)
+possible_one(const struct host_rec *h, void *arg)
 {
 	struct possible *p = arg;
 	struct compat_verdict v;
@@ -124,8 +118,8 @@ vm_get_possible_hosts(void *arg, struct json_object *params,
 	struct migcheck *m = arg;
 	const char *vid = rpc_param_string(params, "vm");
 	struct possible p;
-	struct host_view h;
-	struct vm_view vm;
+	struct host_rec h;
+	struct vm_rec vm;
 	int rc;
 
 	if ((rc = view_vm(m, vid, &vm)) != 1) {

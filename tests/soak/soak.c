@@ -33,13 +33,19 @@
 #define _GNU_SOURCE
 #endif
 #include "../tap.h"
-#include "../featured_client.h"
+#include "../daemon_harness.h"
 /* The soak uses a part of the models only (hosts, the reference fold). */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "../models.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nanomsg/nn.h>
+#include <nanomsg/reqrep.h>
 #include <sqlite3.h>
 
 #include "featureset.h"
@@ -248,69 +254,30 @@ random_request(void)
 
 static struct featured victim = FC_INIT, shadow = FC_INIT, mc = FC_INIT;
 
-/* Fork and exec f, without waiting for it (fc_start waits). */
+/* Fork and exec f, without waiting for it (wait_ready waits). */
 static void
 spawn(struct featured *f)
 {
-	int fd;
-	pid_t pid;
+	char why[512];
 
-	fc_close_sockets(f);
-	if ((fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0600)) < 0)
-		fc_bail(f, L("open %s: %s", f->log, strerror(errno)));
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		fc_bail(f, L("fork: %s", strerror(errno)));
-	if (pid == 0) {
-		char *argv[] = { (char *)f->bin, "--db", f->db, "--rpc",
-		    f->rpc, "--events", f->events, "--probe", "none", NULL };
-		int nul = open("/dev/null", O_RDONLY);
-
-		if (f->events[0] == '\0')
-			argv[5] = NULL;		/* migcheck: --db, --rpc */
-		if (nul >= 0)
-			dup2(nul, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(f->bin, argv);
-		dprintf(2, "execv %s: %s\n", f->bin, strerror(errno));
-		_exit(127);
-	}
-	close(fd);
-	f->pid = pid;
+	if (fc_spawn(f, why, sizeof(why)) != 0)
+		fc_bail(f, why);
 }
 
 /*
  * Wait until f answers Service.version, then open its REQ socket.  A
  * daemon that dies or stays silent for 10 s is a finding: bail out.
+ * Tries follow each other at once, each socket reconnecting every 5 ms:
+ * the soak restarts a daemon often, and waits as little as it can.
  */
 static void
 wait_ready(struct featured *f)
 {
-	static const char ping[] =
-	    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"Service.version\"}";
-	long long deadline = fc_now_ms() + 10000;
-	int s, t, ivl = 5;
-	json_object *r;
+	static const struct fc_patience p = { 10000, 200, 5, 0 };
+	char why[512];
 
-	for (;;) {
-		if (!fc_alive(f))
-			fc_bail(f, L("%s died while starting", f->name));
-		if (fc_now_ms() > deadline)
-			fc_bail(f, L("%s did not answer within 10 s of its "
-			    "start", f->name));
-		s = fc_req_socket(f->rpc, 200, 200);
-		if (s < 0)
-			fc_bail(f, "nanomsg socket");
-		nn_setsockopt(s, NN_SOL_SOCKET, NN_RECONNECT_IVL, &ivl,
-		    sizeof(ivl));
-		r = fc_exchange(f, s, ping, sizeof(ping) - 1, &t);
-		nn_close(s);
-		if (r != NULL) {
-			json_object_put(r);
-			break;
-		}
-	}
+	if (fc_wait_ready(f, &p, why, sizeof(why)) != 0)
+		fc_bail(f, L("%s: %s", f->name, why));
 	f->req = fc_req_socket(f->rpc, FC_RPC_TIMEOUT_MS, FC_RPC_TIMEOUT_MS);
 	if (f->req < 0)
 		fc_bail(f, "nanomsg socket");
