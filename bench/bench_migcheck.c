@@ -49,6 +49,7 @@
 #include "featureset.h"
 #include "log.h"
 #include "rpc.h"
+#include "rpc_client.h"
 #include "server.h"
 #include "world.h"
 

@@ -18,6 +18,7 @@
 #include "jsonutil.h"
 #include "probe.h"
 #include "rpc.h"
+#include "rpc_client.h"
 
 #define CALL_TIMEOUT_MS	5000
 #define REQUEST_ID	1

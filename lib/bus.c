@@ -15,7 +15,6 @@
 #include <nanomsg/reqrep.h>
 
 #include "bus.h"
-#include "rpc.h"
 #include "strlcpy.h"
 
 #define IPC_PREFIX	"ipc://"
@@ -183,7 +182,7 @@ listen_on(int domain, int proto, const char *url, int flags, char *err,
     size_t errlen)
 {
 	struct listener *l;
-	int s, max = RPC_MAX_MESSAGE + BUS_HEADER_ROOM;
+	int s, max = BUS_MAX_MESSAGE + BUS_HEADER_ROOM;
 
 	if (bus_check_listen_url(url, flags, err, errlen) == -1)
 		return -1;
@@ -313,7 +312,7 @@ bus_recv_request(int sock, struct bus_msg *m)
 	m->len = (size_t)n;
 	/* Over the protocol's limit: dropped unanswered, as nanomsg drops
 	 * what is over its own. */
-	if (m->len > RPC_MAX_MESSAGE) {
+	if (m->len > BUS_MAX_MESSAGE) {
 		bus_msg_free(m);
 		return 0;
 	}

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #define BUS_URL_MAX		512
+/* The largest message body, proto/README.md's 1 MiB (NN_RCVMAXSIZE). */
+#define BUS_MAX_MESSAGE		(1024 * 1024)
 /* Listen on a tcp:// or ws:// address that is not loopback. */
 #define BUS_UNAUTHENTICATED_TCP	0x1
 

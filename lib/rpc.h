@@ -5,6 +5,10 @@
  * validates a request against that row before the handler runs, so
  * handlers read parameters that are known to be present, of the right
  * type and within bounds, and runs a writer inside a transaction.
+ *
+ * The serving half, in two files: lib/rpc.c, the envelope, dispatch and
+ * errors; lib/rpc_params.c, the parameter checks and the accessors
+ * handlers read them with.  The client half is rpc_client.h.
  */
 #ifndef CPULEVEL_RPC_H
 #define CPULEVEL_RPC_H
@@ -16,7 +20,6 @@
 #include "vmtypes.h"
 
 #define RPC_API_VERSION		1
-#define RPC_MAX_MESSAGE		(1024 * 1024)	/* NN_RCVMAXSIZE */
 #define RPC_MAX_ID		64
 #define RPC_MAX_DBG		256
 
@@ -34,6 +37,7 @@ struct rpc_error {
 	struct json_object	*data;		/* owned; may be NULL */
 };
 
+/* A parameter's type: what lib/rpc_params.c lets through for it. */
 enum rpc_param_type {
 	P_ID,		/* [A-Za-z0-9._:-]{1,64} */
 	P_STRING,	/* any string up to RPC_MAX_DBG */
@@ -114,9 +118,10 @@ char	*rpc_dispatch(const struct rpc_method *methods,
 /* Service.version, the same in every daemon: {api, build}. */
 int	 rpc_service_version(void *ctx, struct json_object *params,
 	    struct json_object **result, struct rpc_error *err);
+/* The params of a method that takes none but dbg, which all take. */
 extern const struct rpc_param rpc_no_params[];
 
-/* Errors. */
+/* Errors (lib/rpc.c). */
 void	 rpc_error_clear(struct rpc_error *err);
 void	 rpc_error_set(struct rpc_error *err, int code, const char *message,
 	    struct json_object *data);
@@ -126,7 +131,10 @@ void	 rpc_error_param(struct rpc_error *err, const char *param,
 void	 rpc_error_api(struct rpc_error *err, const char *code, int n, ...);
 void	 rpc_error_internal(struct rpc_error *err, const char *what);
 
-/* Parameter access for handlers (the spec guarantees presence if required). */
+/*
+ * Parameter access for handlers (lib/rpc_params.c): the spec guarantees
+ * presence if required.
+ */
 const char	*rpc_param_string(struct json_object *params, const char *name);
 int		 rpc_param_bool(struct json_object *params, const char *name,
 		    int dflt);
@@ -139,17 +147,7 @@ enum power_state rpc_param_power_state(struct json_object *params,
 		    const char *name, enum power_state dflt);
 enum domain_type rpc_param_domain_type(struct json_object *params,
 		    const char *name, enum domain_type dflt);
+/* Whether s is an id as P_ID lets one through. */
 int		 rpc_valid_id(const char *s);
-
-/* Client side. */
-char	*rpc_request_new(long long id, const char *method,
-	    struct json_object *params);
-/*
- * Parse a reply: 0 with *result (owned, may be NULL for null), or 1 with
- * err filled from the reply's error, or -1 with err describing a broken
- * reply.
- */
-int	 rpc_reply_parse(const char *buf, size_t len, long long id,
-	    struct json_object **result, struct rpc_error *err);
 
 #endif

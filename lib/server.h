@@ -10,16 +10,18 @@
 
 #include "rpc.h"
 
-/*
- * Serve requests on the bound raw REP socket sock with methods until
- * SIGTERM or SIGINT, telling systemd we are ready once the loop is set up.
- * Returns 0 after a signal, -1 if the loop could not run (logged).
- */
 /* What goes to the log at info level; the rest is logged at debug. */
 enum server_log {
 	SERVER_LOG_ALL,		/* every request: featured's are events */
 	SERVER_LOG_FAULTS	/* only broken requests and internal errors */
 };
+
+/*
+ * Serve requests on the bound raw REP socket sock with methods (handed
+ * ctx; a writer inside txn) until SIGTERM or SIGINT, logging them as what
+ * says, and telling systemd we are ready once the loop is set up.
+ * Returns 0 after a signal, -1 if the loop could not run (logged).
+ */
 int	server_run(int sock, const struct rpc_method *methods,
 	    const struct rpc_txn *txn, void *ctx, enum server_log what);
 

@@ -33,6 +33,7 @@
 
 #include "bus.h"
 #include "rpc.h"
+#include "rpc_client.h"
 #include "tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -569,7 +570,7 @@ test_reqrep(void)
 	    "reply");
 
 	/*
-	 * Bigger than RPC_MAX_MESSAGE: never delivered.  The client gives
+	 * Bigger than BUS_MAX_MESSAGE: never delivered.  The client gives
 	 * up on it after 1 s and sends a normal request on the same socket,
 	 * which must be the first and only thing the server sees.
 	 */
@@ -577,7 +578,7 @@ test_reqrep(void)
 		char big[32], big_ok[32];
 		long long t0;
 
-		snprintf(big, sizeof(big), "@big:%d", RPC_MAX_MESSAGE + 1);
+		snprintf(big, sizeof(big), "@big:%d", BUS_MAX_MESSAGE + 1);
 		if (spawn_client(&c, url, 1000, big, "after-big",
 		    (char *)NULL) == -1) {
 			ok(0, "spawn a client");
@@ -623,16 +624,16 @@ test_reqrep(void)
 		    "after an oversized message, a new client is answered");
 
 		/*
-		 * Exactly RPC_MAX_MESSAGE bytes of JSON is within the
+		 * Exactly BUS_MAX_MESSAGE bytes of JSON is within the
 		 * contract ("at most 1 MiB") and must be delivered.
 		 */
-		snprintf(big_ok, sizeof(big_ok), "@big:%d", RPC_MAX_MESSAGE);
+		snprintf(big_ok, sizeof(big_ok), "@big:%d", BUS_MAX_MESSAGE);
 		spawn_client(&a, url, 3000, big_ok, (char *)NULL);
 		rc = wait_request(s, fd, 3000, &m);
-		is_int(rc, 1, "a request of exactly RPC_MAX_MESSAGE bytes "
+		is_int(rc, 1, "a request of exactly BUS_MAX_MESSAGE bytes "
 		    "is delivered");
 		if (rc == 1) {
-			is_int(m.len, RPC_MAX_MESSAGE, "all of it");
+			is_int(m.len, BUS_MAX_MESSAGE, "all of it");
 			bus_send_reply(s, &m, "ok", 2);
 		}
 		finish_client(&a, 5000);

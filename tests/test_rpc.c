@@ -17,6 +17,7 @@
 
 #include "jsonutil.h"
 #include "rpc.h"
+#include "rpc_client.h"
 #include "tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

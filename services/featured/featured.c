@@ -20,6 +20,7 @@
 #include "featured.h"
 #include "log.h"
 #include "probe.h"
+#include "rpc_client.h"
 #include "server.h"
 #include "strlcpy.h"
 

@@ -8,6 +8,7 @@
 #include "cpuinfo.h"
 #include "featureset.h"
 #include "fuzz.h"
+#include "rpc_client.h"
 #include "vmtypes.h"
 
 static const struct rpc_param p_all[] = {
