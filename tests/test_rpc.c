@@ -1,5 +1,5 @@
 /*
- * The JSON-RPC codec (lib/rpc.c) against proto/README.md: rpc_dispatch()
+ * The JSON-RPC codec (lib/rpc.c, rpc_params.c, rpc_client.c) against proto/README.md: rpc_dispatch()
  * driven with a small method table, every reply parsed back with json-c,
  * the transaction hooks it runs writers in (test_txn), and the client
  * half (rpc_request_new, rpc_reply_parse).

@@ -1,5 +1,5 @@
 /*
- * The JSON-RPC codec (lib/rpc.c) end to end: any bytes as one request to
+ * The JSON-RPC codec (lib/rpc.c and rpc_params.c) end to end: any bytes as one request to
  * rpc_dispatch(), against a table with a method taking a parameter of
  * every type.  Oracles: every reply passes fuzz_check_reply(); a handler
  * runs only with parameters its spec allows, each checked again here by
