@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct json_object *obj, *out, *back;
 	struct cpuinfo ci, again;
-	char why[128];		/* as small as the codec's (lib/rpc.c) */
+	char why[128];		/* as small as the codec's (lib/rpc_params.c) */
 	const char *text;
 
 	if ((obj = json_parse_one((const char *)data, size, why,
