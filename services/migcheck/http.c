@@ -189,7 +189,7 @@ answer(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
-	char line[1024], *body;
+	char line[1024], len[32], *body;
 	int code;
 
 	body = http_answer(h->m, evhttp_request_get_command(req) ==
@@ -199,14 +199,21 @@ answer(struct evhttp_request *req, void *arg)
 		log_info("http %s: error %d", line, code);
 	else if (log_verbose())
 		log_debug("http %s: %s", line, code ? "refused" : "ok");
-	evhttp_add_header(out, "Content-Type", "application/json");
-	evhttp_add_header(out, "Connection", "close");
 	if (body == NULL)
 		log_warnx("http %s: out of memory for the answer", line);
 	else
 		evbuffer_add(buf, body, strlen(body));
 	free(body);
-	/* evhttp adds Content-Length, and closes after Connection: close. */
+	/*
+	 * Content-Length always: evhttp leaves it out of an HTTP/1.0
+	 * answer, which xapi's proxy could then not copy (http_proxy.ml
+	 * copies content_length bytes).  evhttp closes the connection
+	 * after an answer saying Connection: close.
+	 */
+	snprintf(len, sizeof(len), "%zu", evbuffer_get_length(buf));
+	evhttp_add_header(out, "Content-Type", "application/json");
+	evhttp_add_header(out, "Content-Length", len);
+	evhttp_add_header(out, "Connection", "close");
 	evhttp_send_reply(req, HTTP_OK, "OK", NULL);
 }
 
