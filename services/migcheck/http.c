@@ -232,9 +232,13 @@ set_accepting(struct http_front *h, int on)
 /*
  * libevent 2.1 tells nobody when evhttp closes a connection.  Each one's
  * bufferevent is ours (conn_new), with a reference kept: when evhttp
- * frees it, bufferevent_free() clears its callbacks (evhttp keeps at
- * least its error callback set while it uses one), and the reference
- * keeps it readable until this pass drops it, closing the socket.
+ * frees it, bufferevent_free() clears its callbacks (2.1.12's
+ * bufferevent.c; evhttp keeps at least its error callback set while it
+ * uses one, http.c), and the reference keeps it readable until this
+ * pass drops it, closing the socket (evhttp has already shut it down for
+ * writing, so the client has its answer and its end of file).  A
+ * connection counted out early would only be counted out early: our
+ * reference is all this pass ever touches.
  */
 static void
 conn_reap(evutil_socket_t fd, short what, void *arg)
