@@ -352,6 +352,14 @@ int
 server_run(int sock, const struct rpc_method *methods,
     const struct rpc_txn *txn, void *ctx, enum server_log what)
 {
+	return server_run_hooked(sock, methods, txn, ctx, what, NULL);
+}
+
+int
+server_run_hooked(int sock, const struct rpc_method *methods,
+    const struct rpc_txn *txn, void *ctx, enum server_log what,
+    const struct server_hook *hook)
+{
 	struct event *sigterm = NULL, *sigint = NULL;
 	struct event_base *base;
 	struct server *srv = NULL;
@@ -371,6 +379,8 @@ server_run(int sock, const struct rpc_method *methods,
 	else if ((srv = server_new(base, sock, methods, txn, ctx, err,
 	    sizeof(err))) == NULL)
 		log_warnx("%s", err);
+	else if (hook && hook->start(base, hook->arg) == -1)
+		hook = NULL;	/* start logged why; nothing to stop */
 	else {
 		srv->log = what;
 		/* The sockets are bound: clients may connect from now on. */
@@ -380,6 +390,8 @@ server_run(int sock, const struct rpc_method *methods,
 			log_warnx("event loop failed");
 		else
 			rc = 0;
+		if (hook)
+			hook->stop(hook->arg);
 	}
 	server_free(srv);
 	if (sigterm)

@@ -25,4 +25,19 @@ enum server_log {
 int	server_run(int sock, const struct rpc_method *methods,
 	    const struct rpc_txn *txn, void *ctx, enum server_log what);
 
+/*
+ * More to serve from the same loop (migcheck's HTTP front): start is
+ * called with the loop's base before systemd hears we are ready (a -1
+ * stops the daemon, start having logged why), stop after the loop ended.
+ */
+struct event_base;
+struct server_hook {
+	int	(*start)(struct event_base *base, void *arg);
+	void	(*stop)(void *arg);
+	void	*arg;
+};
+int	server_run_hooked(int sock, const struct rpc_method *methods,
+	    const struct rpc_txn *txn, void *ctx, enum server_log what,
+	    const struct server_hook *hook);
+
 #endif

@@ -9,6 +9,8 @@ static const struct rpc_param p_vm[] = {
 	{ "vm", P_ID, 1 }, { NULL, 0, 0 } };
 static const struct rpc_param p_vm_host[] = {
 	{ "vm", P_ID, 1 }, { "host", P_ID, 1 }, { NULL, 0, 0 } };
+static const struct rpc_param p_pool[] = {
+	{ "pool", P_ID, 1 }, { NULL, 0, 0 } };
 static const struct rpc_param p_stateless[] = {
 	{ "host_cpu_info", P_CPUINFO, 1 }, { "vm_cpu_flags", P_FLAGS, 1 },
 	{ "domain_type", P_DOMAIN_TYPE, 1 },
@@ -24,6 +26,8 @@ const struct rpc_method migcheck_methods[] = {
 	    p_vm },
 	{ "Host.assert_vm_is_compatible", RPC_READS,
 	    host_assert_vm_is_compatible, p_stateless },
+	{ "Pool.get_level",		RPC_READS,	pool_get_level,
+	    p_pool },
 	{ "Service.version",		RPC_READS,	rpc_service_version,
 	    rpc_no_params },
 	{ NULL,				0,		NULL,	NULL }

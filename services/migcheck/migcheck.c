@@ -22,14 +22,16 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: cpulevel-migcheck [--db PATH] [--rpc URL] "
 	    "[--unauthenticated-tcp]\n"
-	    "           [--syslog] [-v]\n\n"
+	    "           [--http unix:PATH] [--syslog] [-v]\n\n"
 	    "Defaults: --db " CPULEVEL_DEFAULT_DB "\n"
 	    "          --rpc " CPULEVEL_MIGCHECK_RPC_URL "\n"
 	    "Answers migration checks from cpulevel-featured's database, "
 	    "read-only.\n"
 	    "A tcp:// (or ws://) address must be loopback: nanomsg has no "
 	    "authentication.\n--unauthenticated-tcp listens on a network "
-	    "address all the same.\n");
+	    "address all the same.\n--http unix:PATH also serves "
+	    "read-only HTTP on that unix socket\n(for xapi's "
+	    "/services/plugin/cpulevel: /var/lib/xcp/plugin/cpulevel).\n");
 }
 
 int
@@ -38,13 +40,16 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db",		required_argument,	NULL, 'd' },
 		{ "rpc",	required_argument,	NULL, 'r' },
+		{ "http",	required_argument,	NULL, 'H' },
 		{ "syslog",	no_argument,		NULL, 's' },
 		{ "unauthenticated-tcp", no_argument,	NULL, 'u' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	const char *rpc = CPULEVEL_MIGCHECK_RPC_URL;
+	const char *rpc = CPULEVEL_MIGCHECK_RPC_URL, *http = NULL;
+	struct http_front *front = NULL;
+	struct server_hook hook;
 	struct migcheck m;
 	char err[512];
 	int c, rep = -1, rc = 1, use_syslog = 0, verbose = 0, flags = 0;
@@ -55,6 +60,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'd': m.db_path = optarg; break;
 		case 'r': rpc = optarg; break;
+		case 'H': http = optarg; break;
 		case 's': use_syslog = 1; break;
 		case 'u': flags |= BUS_UNAUTHENTICATED_TCP; break;
 		case 'v': verbose = 1; break;
@@ -70,6 +76,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "cpulevel-migcheck: %s\n", err);
 		return 2;
 	}
+	if (http && http_check_spec(http, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cpulevel-migcheck: %s\n", err);
+		return 2;
+	}
 	log_init("cpulevel-migcheck", use_syslog, verbose);
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
@@ -80,11 +90,17 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto done;
 	}
+	if (http && (front = http_listen(http, &m, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto done;
+	}
 	log_info("%s: serving %s from database %s; levelling by %s",
 	    CPULEVEL_VERSION, rpc, m.db_path, combine_lookup());
 	/* No transaction hooks: every method reads (methods.c). */
-	if (server_run(rep, migcheck_methods, NULL, &m,
-	    SERVER_LOG_FAULTS) == 0)
+	if (front)
+		http_hook(front, &hook);
+	if (server_run_hooked(rep, migcheck_methods, NULL, &m,
+	    SERVER_LOG_FAULTS, front ? &hook : NULL) == 0)
 		rc = 0;
 done:
 	if (rep != -1)

@@ -22,6 +22,7 @@ enum view_stmt {
 	VIEW_VM,
 	VIEW_HOST,
 	VIEW_POOL_HOSTS,
+	VIEW_POOL,
 	VIEW_NSTMTS
 };
 
@@ -52,6 +53,7 @@ int	view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
 int	view_host(struct migcheck *m, const char *id, struct host_rec *h);
 int	view_pool_hosts(struct migcheck *m, const char *pool,
 	    int (*fn)(const struct host_rec *, void *), void *arg);
+int	view_pool(struct migcheck *m, const char *id, struct pool_rec *p);
 
 /* vm.c: lib/compat.c's rule on a VM and a host as migcheck reads them. */
 void	judge(const struct vm_rec *vm, const struct host_rec *h,
@@ -66,5 +68,27 @@ int	vm_get_possible_hosts(void *, struct json_object *,
 /* host.c */
 int	host_assert_vm_is_compatible(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);
+
+/* pool.c */
+int	pool_get_level(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+
+/*
+ * http.c: the HTTP front (--http unix:PATH).  http_listen() binds the
+ * socket before the loop exists, so that a bad path stops the daemon at
+ * once; the hook serves it from server.c's loop.
+ */
+struct http_front;
+struct server_hook;
+int	http_check_spec(const char *spec, char *err, size_t errlen);
+struct http_front *http_listen(const char *spec, struct migcheck *m,
+	    char *err, size_t errlen);
+void	http_hook(struct http_front *h, struct server_hook *hook);
+
+/* httpapi.c: a request's answer (malloc'd) and its log line. */
+struct evhttp_uri;
+char	*http_answer(struct migcheck *m, int is_get,
+	    const struct evhttp_uri *uri, int *code);
+void	http_log_uri(const struct evhttp_uri *uri, char *buf, size_t len);
 
 #endif

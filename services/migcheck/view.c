@@ -33,6 +33,7 @@ static const char *const view_sql[VIEW_NSTMTS] = {
 	[VIEW_HOST] = "SELECT " REC_HOST_NAME_COLS " FROM host WHERE id = ?",
 	[VIEW_POOL_HOSTS] = "SELECT " REC_HOST_NAME_COLS " FROM host "
 	    "WHERE pool_id = ? ORDER BY id",
+	[VIEW_POOL] = "SELECT " REC_POOL_COLS " FROM pool WHERE id = ?",
 };
 
 void
@@ -229,5 +230,19 @@ view_pool_hosts(struct migcheck *m, const char *pool,
 		}
 		fn(&h, arg);
 	}
+	return rc;
+}
+
+int
+view_pool(struct migcheck *m, const char *id, struct pool_rec *p)
+{
+	sqlite3_stmt *st = view_bind(m, VIEW_POOL, id, NULL);
+	int rc;
+
+	if ((rc = view_step(m, st)) != 1)
+		return rc;
+	rc = rec_pool_from_row(st, p, m->dberr, sizeof(m->dberr)) == -1 ?
+	    -1 : 1;
+	sqlite3_reset(st);
 	return rc;
 }
