@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include <json.h>
+#include <nanomsg/nn.h>
 
 #include "tap.h"
 #include "daemon_harness.h"
@@ -151,6 +152,32 @@ inventory(void)
 	return s;
 }
 
+/*
+ * The events featured published within ms of now, each as "topic
+ * params.host params.event" (missing parts "-"), in order.
+ */
+static json_object *
+events_take(int ms)
+{
+	json_object *out = json_object_new_array(), *msg;
+	char *buf = NULL, *nl;
+	int n;
+
+	nn_setsockopt(F.sub, NN_SOL_SOCKET, NN_RCVTIMEO, &ms, sizeof(ms));
+	while ((n = nn_recv(F.sub, &buf, NN_MSG, 0)) >= 0) {
+		nl = memchr(buf, '\n', (size_t)n);
+		msg = nl ? jparse(nl + 1, (size_t)(n - (nl + 1 - buf))) : NULL;
+		json_object_array_add(out, js(L("%.*s %s %s",
+		    nl ? (int)(nl - buf) : n, buf,
+		    jstr(msg, "params.host") ? jstr(msg, "params.host") : "-",
+		    jstr(msg, "params.event") ? jstr(msg, "params.event") :
+		    "-")));
+		json_object_put(msg);
+		nn_freemsg(buf);
+	}
+	return out;
+}
+
 /* ---- the story ------------------------------------------------------- */
 
 static struct host H2b;		/* U2 after a BIOS update: Haswell */
@@ -251,7 +278,7 @@ t_hosts(void)
 	const struct host *m1[] = { &H1 }, *m2[] = { &H1, &H2 };
 	const struct host *m3[] = { &H1, &H2, &A1 };
 	const struct host *m4[] = { &H1, &H2b, &A1 };
-	json_object *res = NULL, *r;
+	json_object *res = NULL, *r, *ev;
 
 	observe_host(U1, &H1, P1, 1, 1);
 	check_level(P1, m1, 1);
@@ -269,16 +296,28 @@ t_hosts(void)
 	json_object_put(r);
 	is_int(history_len(P1), 3, "three level changes so far");
 
-	/* U2 comes back with less (Haswell's sets): the level drops. */
+	/*
+	 * U2 comes back with less (Haswell's sets): the level drops, and
+	 * featured says so as after a Host.boot.
+	 */
 	H2b = H3;
 	H2b.id = U2;
+	json_object_put(events_take(100));
 	observe_host(U2, &H2b, P1, 1, 1);
+	ev = events_take(1000);
+	is_str(jtext(ev), "[\"host.features_lost " U2 " -\","
+	    "\"pool.level_changed " U2 " Host.observe\"]",
+	    "  events: features lost, the level changed");
+	json_object_put(ev);
 	check_level(P1, m4, 3);
 	r = call_ok("Host.get_cpu_info " U2, "Host.get_cpu_info",
 	    jobj("host", js(U2), NULL), &res);
 	ok(jequal(res, cpu_info(&H2b)), "  replaced whole by the new one");
 	json_object_put(r);
 	observe_host(U2, &H2b, P1, 0, 0);
+	ev = events_take(300);
+	is_int(jlen(ev), 0, "  the repeat publishes nothing");
+	json_object_put(ev);
 	is_int(history_len(P1), 4, "one row per change, none per repeat");
 }
 
