@@ -5,11 +5,12 @@
  * and the CPUs of ../shared/data/cpu-models.json (models.h):
  *
  * - bad params are refused with -32602 and nothing is written;
- * - Pool.observe and Host.observe record a pool and its members, the
+ * - Host.observe and Pool.observe record a pool and its members, the
  *   level is the fold of the members (an AMD host observed into an Intel
  *   pool included: xapi admitted it, featured records it), a repeat
  *   changes nothing and adds no history, a changed cpu_info recomputes
- *   the level, a host observed in another pool leaves its old one;
+ *   the level, a host observed in another pool (or as its master)
+ *   leaves its old one, and a pool never exists without members;
  * - VM.observe keeps last_boot_CPU_flags verbatim (a set that is not the
  *   pool level) and migcheck judges with it; an unknown host is
  *   UUID_INVALID; missing flags inherit the host's set (VM.import's rule)
@@ -256,20 +257,35 @@ t_bad_params(void)
 	free(inv);
 }
 
+/* Pool.observe with its master; one TAP line per result. */
 static void
-t_pool(void)
+observe_pool(const char *pool, const char *master, int changed,
+    int level_changed)
 {
 	json_object *res = NULL, *r;
 
-	r = call_ok("Pool.observe " P1, "Pool.observe", jobj("pool", js(P1),
-	    "master", NULL, NULL), &res);
-	ok(jbool(res, "changed"), "  changed: true (created)");
+	r = call_ok(L("Pool.observe %s, master %s", pool, master ? master :
+	    "null"), "Pool.observe", jobj("pool", js(pool), "master",
+	    master ? js(master) : NULL, NULL), &res);
+	ok(jbool(res, "changed") == changed, L("  changed: %s",
+	    changed ? "true" : "false"));
+	ok(jbool(res, "pool_level_changed") == level_changed,
+	    L("  pool_level_changed: %s", level_changed ? "true" : "false"));
 	json_object_put(r);
-	r = call_ok("Pool.observe " P1 " again, with its master",
-	    "Pool.observe", jobj("pool", js(P1), "master", js(U1), NULL),
-	    &res);
-	ok(!jbool(res, "changed"), "  changed: false");
-	json_object_put(r);
+}
+
+/* A pool has members: its master's Host.observe creates it. */
+static void
+t_pool(void)
+{
+	char *inv;
+
+	observe_pool(P1, NULL, 0, 0);
+	observe_pool(P1, U1, 0, 0);
+	inv = inventory();
+	is_str(inv, "{\"pools\":[],\"hosts\":[],\"vms\":[]}",
+	    "  no pool without members");
+	free(inv);
 }
 
 static void
@@ -321,7 +337,7 @@ t_hosts(void)
 	is_int(history_len(P1), 4, "one row per change, none per repeat");
 }
 
-/* U3 in P2, then observed in P1: P2, emptied, is gone. */
+/* U3 in P2, then P1's master: P2, emptied, is gone. */
 static void
 t_move(void)
 {
@@ -330,7 +346,11 @@ t_move(void)
 	json_object *r;
 
 	observe_host(U3, &H3, P2, 1, 1);
-	observe_host(U3, &H3, P1, 1, 0);	/* H2b is as small */
+	observe_pool(P2, U3, 0, 0);
+	/* P1's master, says xapi: U3 moves there.  H2b is as small. */
+	observe_pool(P1, U3, 1, 0);
+	observe_pool(P1, U3, 0, 0);
+	observe_host(U3, &H3, P1, 0, 0);
 	check_level(P1, m5, 4);
 	r = fc_call(&F, "Pool.get_cpu_info", jobj("pool", js(P2), NULL));
 	expect_error(r, "the pool it left, emptied, is deleted", 1,
