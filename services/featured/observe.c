@@ -188,8 +188,12 @@ host_observe(void *arg, struct json_object *params,
 	    rpc_param_bool(params, "hvm_capable", 1), &recorded, err) == -1 ||
 	    host_move(f, &h, pool, "Host.observe", &moved, err) == -1)
 		goto out;
-	/* Always: a level left stale by anything converges here too. */
-	if (pool_recalc(f, pool, "Host.observe", id, &changed, err) == -1)
+	/*
+	 * Only on a change: a resync observes every host again, and a fold
+	 * reads every member (1,000 hosts would be a million rows).
+	 */
+	if ((recorded || moved) && pool_recalc(f, pool, "Host.observe", id,
+	    &changed, err) == -1)
 		goto out;
 	if (recorded || moved)
 		log_info("host %s observed (%s%s), pool %s", id,
