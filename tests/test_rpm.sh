@@ -174,6 +174,9 @@ same_files "$main" "cpulevel holds the CLI, the boot report and the config" <<EO
 /usr/libexec/cpulevel/cpulevel-host-boot
 /usr/share/doc/cpulevel
 /usr/share/doc/cpulevel/README.md
+/usr/share/man/man1/cpulevel.1.gz
+/usr/share/man/man5/cpulevel.conf.5.gz
+/usr/share/man/man8/cpulevel-host-boot.8.gz
 EOF
 
 # The migrations: every db/NNNN_*.sql of the tree.
@@ -188,6 +191,8 @@ same_files "$daemons" "cpulevel-daemons holds both daemons, their units and the 
 $migrations
 /usr/share/doc/cpulevel-daemons
 /usr/share/doc/cpulevel-daemons/README.md
+/usr/share/man/man8/cpulevel-featured.8.gz
+/usr/share/man/man8/cpulevel-migcheck.8.gz
 /var/lib/cpulevel
 EOF
 
