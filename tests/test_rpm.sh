@@ -114,6 +114,12 @@ spec_version=$(rpmspec -q --srpm --qf '%{version}' "$spec" 2>/dev/null)
 [ "$spec_version" = "$version" ]
 ok $? "the spec's Version ($spec_version) is meson's project version ($version)"
 
+# cpulevel-xapi (issue 12) is declared, and built only "--with xapi"
+# until cpulevel-xapi-sync is (the spec's %bcond_with xapi).
+rpmspec -q --with xapi --qf '%{name}\n' "$spec" 2>/dev/null |
+    grep -qx cpulevel-xapi
+ok $? "the spec declares cpulevel-xapi, --with xapi"
+
 # --- rpmbuild -ba, as mock runs it ------------------------------------------
 
 rpmtop=$T/rpmbuild
