@@ -54,8 +54,16 @@ enum rpc_param_type {
 struct rpc_param {
 	const char		*name;
 	enum rpc_param_type	 type;
-	int			 required;
+	int			 required;	/* 0, 1, or RPC_NULLABLE */
 };
+
+/*
+ * A required param that may be JSON null: xapi's "none" (a halted VM's
+ * resident_on, a pool whose master is not yet known).  Its accessors
+ * read null as absent.
+ */
+#define RPC_NULLABLE	3
+
 
 /*
  * A handler fills *result (NULL means JSON null) and returns 0, or fills

@@ -214,6 +214,8 @@ rpc_check_params(const struct rpc_param *spec, struct json_object *params,
 			rpc_error_param(err, k, "unknown parameter");
 			return -1;
 		}
+		if (v == NULL && p->required == RPC_NULLABLE)
+			continue;
 		if (check_param(p, v, err) == -1)
 			return -1;
 	}

@@ -18,6 +18,8 @@
  *	pool.c			Pool.*, a pool's level (lookup, store, events)
  *	host.c			Host.* (pool, lookup, store, events)
  *	vm.c			VM.* (lookup, store)
+ *	observe.c		the idempotent upserts of xapi's state
+ *				(pool, host, vm, lookup, store)
  *	methods.c		the table of handlers
  *	featured.c		main(): sockets, database, the loop
  */
@@ -83,6 +85,16 @@ int	store_history_list(struct featured *f, const char *pool, int limit,
 int	store_vm_get(struct featured *f, const char *id, struct vm_rec *vm);
 int	store_vm_put(struct featured *f, const struct vm_rec *vm);
 int	store_vm_delete(struct featured *f, const char *id);
+/* The VMs whose host was host keep none (a forgotten host's). */
+int	store_host_clear_vms(struct featured *f, const char *host);
+/*
+ * Every id featured holds, in the order (kind, id) with kind 0 a pool,
+ * 1 a host, 2 a VM: up to limit after (after_kind, after_id), each
+ * given to fn.  0, or -1 (f->dberr).
+ */
+int	store_inventory(struct featured *f, int after_kind,
+	    const char *after_id, int limit,
+	    int (*fn)(int, const char *, void *), void *arg);
 
 /*
  * lookup.c.  Each returns 0, or -1 with err filled: HANDLE_INVALID
@@ -114,6 +126,14 @@ int	host_get_cpu_info(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
 int	host_destroy(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
+/* The host's sets and counts from its cpu_info (checked to parse). */
+void	host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci);
+/* The sets the host lost from old to new (NULL: none), for the event. */
+struct json_object *host_lost_sets(const struct cpuinfo *old,
+	    const struct cpuinfo *new);
+/* Queue host.features_lost; the event takes sets. */
+void	host_report_lost(struct featured *f, const struct host_rec *h,
+	    struct json_object *sets);
 
 /* pool.c */
 int	pool_join(void *, struct json_object *, struct json_object **,
@@ -156,5 +176,22 @@ int	vm_get_cpu_flags(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
 int	vm_destroy(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
+/* VM.import's landing rule for carried last_boot_CPU_flags; see there. */
+void	vm_carried_flags(struct vm_rec *vm, const struct host_rec *h,
+	    struct json_object *flags);
+
+/* observe.c: xapi's state recorded as it is (issue 12, section 1). */
+int	pool_observe(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	host_observe(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	host_forget(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	vm_observe(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	vm_forget(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	service_inventory(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
 
 #endif

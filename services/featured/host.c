@@ -11,7 +11,7 @@
  * The featureset keys and the counts of cpu_info parsed into the host
  * record: once, here, so that no read parses the stored cpu_info again.
  */
-static void
+void
 host_from_cpu_info(struct host_rec *h, const struct cpuinfo *ci)
 {
 	static const struct {
@@ -53,7 +53,7 @@ is_levelling_key(const char *k)
  * operator should hear about it by name.  A set that is gone altogether
  * (a Xen now built without HVM, say) lost all it had: it counts as "".
  */
-static struct json_object *
+struct json_object *
 host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
 {
 	struct json_object *sets = NULL;
@@ -84,7 +84,7 @@ host_lost_sets(const struct cpuinfo *old, const struct cpuinfo *new)
 	return sets;
 }
 
-static void
+void
 host_report_lost(struct featured *f, const struct host_rec *h,
     struct json_object *sets)
 {

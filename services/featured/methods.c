@@ -34,6 +34,21 @@ static const struct rpc_param p_vm_import[] = {
 	{ "domain_type", P_DOMAIN_TYPE, 1 },
 	{ "power_state", P_POWER_STATE, 1 },
 	{ "last_boot_CPU_flags", P_FLAGS, 0 }, { NULL, 0, 0 } };
+/* The upserts of xapi's state (observe.c): ids are xapi's uuids. */
+static const struct rpc_param p_pool_observe[] = {
+	{ "pool", P_ID, 1 }, { "master", P_ID, RPC_NULLABLE },
+	{ NULL, 0, 0 } };
+static const struct rpc_param p_host_observe[] = {
+	{ "host", P_ID, 1 }, { "pool", P_ID, 1 },
+	{ "cpu_info", P_CPUINFO, 1 }, { "hvm_capable", P_BOOL, 1 },
+	{ NULL, 0, 0 } };
+static const struct rpc_param p_vm_observe[] = {
+	{ "vm", P_ID, 1 }, { "power_state", P_POWER_STATE, 1 },
+	{ "host", P_ID, RPC_NULLABLE },
+	{ "domain_type", P_DOMAIN_TYPE, RPC_NULLABLE },
+	{ "last_boot_CPU_flags", P_FLAGS, 1 }, { NULL, 0, 0 } };
+static const struct rpc_param p_inventory[] = {
+	{ "after", P_STRING, 0 }, { "limit", P_INT, 0 }, { NULL, 0, 0 } };
 
 const struct rpc_method featured_methods[] = {
 	{ "Host.boot",		RPC_WRITES,	host_boot,	p_host_boot },
@@ -53,6 +68,13 @@ const struct rpc_method featured_methods[] = {
 	{ "VM.import",		RPC_WRITES,	vm_import,	p_vm_import },
 	{ "VM.get_cpu_flags",	RPC_READS,	vm_get_cpu_flags, p_vm },
 	{ "VM.destroy",		RPC_WRITES,	vm_destroy,	p_vm },
+	{ "Pool.observe",	RPC_WRITES,	pool_observe,	p_pool_observe },
+	{ "Host.observe",	RPC_WRITES,	host_observe,	p_host_observe },
+	{ "Host.forget",	RPC_WRITES,	host_forget,	p_host },
+	{ "VM.observe",		RPC_WRITES,	vm_observe,	p_vm_observe },
+	{ "VM.forget",		RPC_WRITES,	vm_forget,	p_vm },
+	{ "Service.inventory",	RPC_READS,	service_inventory,
+	    p_inventory },
 	{ "Service.version",	RPC_READS,	rpc_service_version,
 	    rpc_no_params },
 	{ NULL,			0,		NULL,		NULL }

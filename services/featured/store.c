@@ -405,3 +405,37 @@ store_vm_delete(struct featured *f, const char *id)
 	return store_exec(f, store_stmt(f, "DELETE FROM vm WHERE id = ?",
 	    "s", id), "vm delete");
 }
+
+int
+store_host_clear_vms(struct featured *f, const char *host)
+{
+	return store_exec(f, store_stmt(f, "UPDATE vm SET host_id = NULL "
+	    "WHERE host_id = ?", "s", host), "host VMs");
+}
+
+int
+store_inventory(struct featured *f, int after_kind, const char *after_id,
+    int limit, int (*fn)(int, const char *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int step;
+
+	/* Each table's primary key index gives its ids in order. */
+	st = store_stmt(f, "SELECT k, id FROM (SELECT 0 AS k, id FROM pool "
+	    "UNION ALL SELECT 1, id FROM host UNION ALL SELECT 2, id FROM vm) "
+	    "WHERE k > ? OR (k = ? AND id > ?) ORDER BY k, id LIMIT ?",
+	    "iisi", (long long)after_kind, (long long)after_kind, after_id,
+	    (long long)limit);
+	if (st == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), arg) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	if (step != SQLITE_DONE)
+		return store_fail(f, st, "inventory");
+	sqlite3_finalize(st);
+	return 0;
+}

@@ -243,6 +243,49 @@ vm_shutdown(void *arg, struct json_object *params, struct json_object **result,
 	return vm_store(f, &vm, err);
 }
 
+/*
+ * The flags vm (its power state and domain type set) lands with on h
+ * (NULL: resident nowhere) from the last_boot_CPU_flags it carries
+ * (NULL: none).  No vendor is the landing host's; one that is there is
+ * copied as it is, empty or not, and judged by the caller (xapi's import
+ * does the same).  A running or suspended VM with no features, or with
+ * an older toolstack's (4 words or fewer), inherits the host's max set
+ * of its kind until its next full start (legacy); a longer set is kept
+ * as it is.  VM.import and VM.observe both land VMs this way.
+ */
+void
+vm_carried_flags(struct vm_rec *vm, const struct host_rec *h,
+    struct json_object *flags)
+{
+	const char *fstr = NULL, *vendor = h ? h->vendor : NULL;
+	const struct optfs *max;
+	struct featureset carried;
+	struct json_object *v;
+	char why[8];
+
+	if (flags && json_object_object_get_ex(flags, "vendor", &v))
+		vendor = json_object_get_string(v);
+	if (flags && json_object_object_get_ex(flags, "features", &v))
+		fstr = json_object_get_string(v);
+	vm->has_vendor = vendor != NULL;
+	strlcpy(vm->vendor, vendor ? vendor : "", sizeof(vm->vendor));
+	fs_clear(&carried);
+	if (fstr)
+		fs_parse(fstr, &carried, why, sizeof(why));
+	vm->features.present = fstr != NULL;
+	vm->features.fs = carried;
+	vm->legacy = 0;
+	/* A halted VM's next start gives it the pool level anyway. */
+	if (h == NULL || vm->power_state == POWER_HALTED)
+		return;
+	max = host_max_set(h, vm->domain_type);
+	if (max->present) {
+		vm->features.present = 1;
+		vm->legacy = compat_import_set(fstr ? &carried : NULL,
+		    &max->fs, &vm->features.fs);
+	}
+}
+
 int
 vm_import(void *arg, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
@@ -250,13 +293,9 @@ vm_import(void *arg, struct json_object *params, struct json_object **result,
 	struct featured *f = arg;
 	struct json_object *flags = rpc_param_object(params,
 	    "last_boot_CPU_flags");
-	const char *id = rpc_param_string(params, "vm"), *fstr = NULL, *vendor;
-	const struct optfs *max;
-	struct featureset carried;
+	const char *id = rpc_param_string(params, "vm");
 	struct host_rec h;
 	struct vm_rec vm;
-	struct json_object *v;
-	char why[8];
 	int found;
 
 	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
@@ -272,29 +311,7 @@ vm_import(void *arg, struct json_object *params, struct json_object **result,
 	    DOMAIN_HVM);
 	vm.power_state = rpc_param_power_state(params, "power_state",
 	    POWER_HALTED);
-	/*
-	 * No vendor is the landing host's.  One that is there is copied as
-	 * it is, empty or not, and judged (xapi's import does the same).
-	 */
-	vendor = h.vendor;
-	if (flags && json_object_object_get_ex(flags, "vendor", &v))
-		vendor = json_object_get_string(v);
-	if (flags && json_object_object_get_ex(flags, "features", &v))
-		fstr = json_object_get_string(v);
-	vm.has_vendor = 1;
-	strlcpy(vm.vendor, vendor, sizeof(vm.vendor));
-	fs_clear(&carried);
-	if (fstr)
-		fs_parse(fstr, &carried, why, sizeof(why));
-	vm.features.present = fstr != NULL;
-	vm.features.fs = carried;
-	max = host_max_set(&h, vm.domain_type);
-	/* A halted VM's next start gives it the pool level anyway. */
-	if (vm.power_state != POWER_HALTED && max->present) {
-		vm.features.present = 1;
-		vm.legacy = compat_import_set(fstr ? &carried : NULL,
-		    &max->fs, &vm.features.fs);
-	}
+	vm_carried_flags(&vm, &h, flags);
 	/*
 	 * A running or suspended VM lands with the set it carries: the host
 	 * must be able to run it, as for a migration.
