@@ -405,7 +405,7 @@ def scenarios(w):
     w.kill('featured')
     w.ctl('vm_create', name='vm4', domain_type='hvm')
     w.ctl('vm_start', vm='vm4', host='h2')
-    time.sleep(1)
+    time.sleep(7)       # longer than a request's wait: the sync sees it
     w.start_featured()
     converged(w, 'featured killed and restarted')
 

@@ -27,7 +27,8 @@ static const struct {
 static enum sync_fault
 xapi_fault(struct sync *s, const char *what, const struct xenapi_error *e)
 {
-	snprintf(s->fault_msg, sizeof(s->fault_msg), "%s: %s", what, e->msg);
+	(void)what;	/* e->msg names the method */
+	snprintf(s->fault_msg, sizeof(s->fault_msg), "%s", e->msg);
 	return sync_xapi_fault(s, e);
 }
 
@@ -151,7 +152,8 @@ forget_missing(struct sync *s, struct json_object *have, const char *key,
 		uuid = json_object_get_string(u);
 		if (uuid == NULL || json_object_object_get_ex(have, uuid, NULL))
 			continue;
-		log_info("%s %s: gone from xapi, forgotten", key, uuid);
+		log_info("%s %s: gone from xapi, forgotten",
+		    xr_class_name(cls), uuid);
 		if (rc_write(s, method, xr_forget_params(cls, uuid),
 		    uuid) == -1)
 			return -1;

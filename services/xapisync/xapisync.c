@@ -108,8 +108,7 @@ login(struct sync *s)
 		return SF_XAPI;
 	}
 	if (xenapi_login(s->x, s->user, s->password, &e) == -1) {
-		snprintf(s->fault_msg, sizeof(s->fault_msg), "login at %s: %s",
-		    s->url, e.msg);
+		snprintf(s->fault_msg, sizeof(s->fault_msg), "%s", e.msg);
 		return sync_xapi_fault(s, &e);
 	}
 	return alerts_load(s);
@@ -135,8 +134,7 @@ follow(struct sync *s)
 	if (xenapi_event_from(s->x, classes, s->token, timeout, &res,
 	    &e) == -1) {
 		json_object_put(classes);
-		snprintf(s->fault_msg, sizeof(s->fault_msg), "event.from: %s",
-		    e.msg);
+		snprintf(s->fault_msg, sizeof(s->fault_msg), "%s", e.msg);
 		return sync_xapi_fault(s, &e);
 	}
 	json_object_put(classes);
@@ -160,16 +158,10 @@ follow(struct sync *s)
 static enum step
 on_fault(struct sync *s, enum sync_fault f, enum sync_fault *episode)
 {
-	static const char *what[] = {
-		[SF_XAPI] = "xapi", [SF_SESSION] = "session",
-		[SF_TOKEN] = "event token", [SF_SLAVE] = "pool role",
-		[SF_FEATURED] = "featured"
-	};
-
 	if (*episode != f)
-		log_warnx("%s: %s; retrying", what[f], s->fault_msg);
+		log_warnx("%s; retrying", s->fault_msg);
 	else
-		log_debug("%s: %s", what[f], s->fault_msg);
+		log_debug("%s", s->fault_msg);
 	*episode = f;
 	switch (f) {
 	case SF_SLAVE:
