@@ -115,7 +115,9 @@ class World:
         self.nano = Nano()
         self.rpc = 'ipc://%s/run/featured.sock' % tmp
         self.xapi = self.featured = self.migcheck = self.sync = None
-        self.port = 0
+        self.ports = {}
+        self.current = 'xapi'   # the test xapi ctl() talks to
+        self.xapi2 = None
         self.logs = {}
         os.mkdir(self.path('run'), 0o700)
         with open(self.path('pw'), 'w') as f:
@@ -125,33 +127,39 @@ class World:
     def path(self, name):
         return os.path.join(self.tmp, name)
 
-    def spawn(self, name, argv):
+    def spawn(self, name, argv, env=None):
         log = open(self.path(name + '.log'), 'a')
         self.logs[name] = self.path(name + '.log')
-        return subprocess.Popen(argv, stdout=log, stderr=log)
+        return subprocess.Popen(argv, stdout=log, stderr=log,
+                                env=dict(os.environ, **(env or {})))
 
-    def start_xapi(self, init='Haswell'):
-        pf = self.path('port')
+    def start_xapi(self, name='xapi', init='Haswell'):
+        """The test xapi of that name on its files, and its port kept:
+        started again, it listens where it did."""
+        pf = self.path(name + '.port')
         if os.path.exists(pf):
             os.unlink(pf)
-        listen = '127.0.0.1:%d' % self.port
-        self.xapi = self.spawn('xapi', [sys.executable,
+        listen = '127.0.0.1:%d' % self.ports.get(name, 0)
+        proc = self.spawn(name, [sys.executable,
             os.path.join(HERE, 'xapi', 'testxapi.py'), 'serve',
             '--listen', listen, '--port-file', pf,
-            '--control', self.path('ctl'), '--state', self.path('state.json'),
+            '--unix', self.path(name + '.sock'),
+            '--control', self.path(name + '.ctl'),
+            '--state', self.path(name + '.json'),
             '--init-pool', init, '--root-password', 'rootpw',
             '--auth-fail-delay', '0.1', '--flags-delay', '0.3'])
+        setattr(self, name, proc)
         end = time.time() + 30
         while time.time() < end:
             if os.path.exists(pf) and os.path.getsize(pf):
                 break
-            if self.xapi.poll() is not None:
+            if proc.poll() is not None:
                 break
             time.sleep(0.1)
         if not os.path.exists(pf):
-            bail('the test xapi did not start:\n' + self.log_tail('xapi'))
+            bail('the test xapi did not start:\n' + self.log_tail(name))
         with open(pf) as f:
-            self.port = int(f.read())
+            self.ports[name] = int(f.read())
 
     def start_featured(self):
         self.featured = self.spawn('featured', [os.environ['CPULEVEL_FEATURED'],
@@ -174,10 +182,11 @@ class World:
             '--db', self.path('cpulevel.db'),
             '--rpc', 'ipc://%s/run/migcheck.sock' % self.tmp])
 
-    def start_sync(self):
+    def start_sync(self, url=None, env=None):
         self.sync = self.spawn('sync', [os.environ['CPULEVEL_XAPI_SYNC'],
-            '--xapi', 'http://127.0.0.1:%d' % self.port,
-            '--featured', self.rpc, '--password-file', self.path('pw'), '-v'])
+            '--xapi', url or 'http://127.0.0.1:%d' % self.ports['xapi'],
+            '--featured', self.rpc, '--password-file', self.path('pw'), '-v'],
+            env=env)
 
     def kill(self, attr):
         p = getattr(self, attr)
@@ -187,7 +196,7 @@ class World:
         setattr(self, attr, None)
 
     def stop_all(self):
-        for a in ('sync', 'migcheck', 'featured', 'xapi'):
+        for a in ('sync', 'migcheck', 'featured', 'xapi', 'xapi2'):
             self.kill(a)
 
     def log_tail(self, name, lines=30):
@@ -198,7 +207,8 @@ class World:
             return '(no log)'
 
     def ctl(self, op, **args):
-        return testxapi.ctl_call(self.path('ctl'), op, **args)
+        return testxapi.ctl_call(self.path(self.current + '.ctl'), op,
+                                 **args)
 
     def fd(self, method, **params):
         return self.nano.call(self.rpc, method, params)
@@ -313,7 +323,8 @@ def wait_alert(w, name, count, deadline=10):
 def mismatch(w):
     """xapi's pool.cpu_info made to differ from the fold: one alert."""
     pool = next(iter(w.ctl('dump')['tables']['pool'].values()))
-    ci = dict(pool['cpu_info'])
+    was = pool['cpu_info']
+    ci = dict(was)
     words = ci['features_hvm_host'].split('-')
     words[0] = '%08x' % (int(words[0], 16) & ~1)
     ci['features_hvm_host'] = '-'.join(words)
@@ -329,6 +340,48 @@ def mismatch(w):
     ok(len(alerts(w, 'CPULEVEL_LEVEL_MISMATCH')) == 1,
        'the sync restarted: still one CPULEVEL_LEVEL_MISMATCH',
        alerts(w, 'CPULEVEL_LEVEL_MISMATCH'))
+    w.ctl('pool_set', fields={'cpu_info': was})
+    converged(w, "xapi's pool level restored")
+
+
+def follow_master(w):
+    """The xapi the sync logs in to becomes a supporter: HOST_IS_SLAVE
+    names the new master (here a second test xapi on a copy of the
+    database, as a failover leaves it), and the sync follows it."""
+    shutil.copy(w.path('xapi.json'), w.path('xapi2.json'))
+    w.start_xapi('xapi2')
+    w.ctl('set_role', master=False,
+          master_address='127.0.0.1:%d' % w.ports['xapi2'])
+    w.ctl('sessions_expire')
+    w.current = 'xapi2'
+    w.ctl('vm_create', name='vm6', domain_type='hvm')
+    w.ctl('vm_start', vm='vm6', host='h3')
+    converged(w, 'HOST_IS_SLAVE: the sync follows the new master')
+    log = open(w.path('sync.log')).read()
+    ok(log.count('following the pool master to http://127.0.0.1:%d' %
+                 w.ports['xapi2']) == 1,
+       'it says once that it follows the master', w.log_tail('sync'))
+
+
+def standby(w):
+    """On a dom0 whose pool.conf says slave, the sync stands by."""
+    conf = w.path('pool.conf')
+    with open(conf, 'w') as f:
+        f.write('slave:127.0.0.1\n')
+    w.kill('sync')
+    w.start_sync(url='unix://' + w.path('xapi2.sock'),
+                 env={'CPULEVEL_POOL_CONF': conf})
+    w.ctl('vm_create', name='vm7', domain_type='hvm')
+    vm7 = w.ctl('vm_start', vm='vm7', host='h3')['uuid']
+    time.sleep(3)
+    inv = w.fd('Service.inventory')
+    ok(isinstance(inv, dict) and vm7 not in inv['vms'],
+       'a supporter (pool.conf says slave): the sync stands by', inv)
+    log = open(w.path('sync.log')).read()
+    ok(log.count('standing by') == 1, 'it says so once', w.log_tail('sync'))
+    with open(conf, 'w') as f:
+        f.write('master\n')
+    converged(w, 'the dom0 becomes the master: the sync follows it', 40)
 
 
 def scenarios(w):
@@ -431,6 +484,8 @@ def scenarios(w):
        'no CPULEVEL_LEVEL_MISMATCH: featured folds as xapi does',
        alerts(w, 'CPULEVEL_LEVEL_MISMATCH'))
     mismatch(w)
+    follow_master(w)
+    standby(w)
     log = open(w.path('sync.log')).read()
     ok('rootpw' not in log and 'OpaqueRef' not in log.replace(
         'OpaqueRef:NULL', ''),
