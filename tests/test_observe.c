@@ -5,11 +5,12 @@
  * and the CPUs of ../shared/data/cpu-models.json (models.h):
  *
  * - bad params are refused with -32602 and nothing is written;
- * - Pool.observe and Host.observe record a pool and its members, the
+ * - Host.observe and Pool.observe record a pool and its members, the
  *   level is the fold of the members (an AMD host observed into an Intel
  *   pool included: xapi admitted it, featured records it), a repeat
  *   changes nothing and adds no history, a changed cpu_info recomputes
- *   the level, a host observed in another pool leaves its old one;
+ *   the level, a host observed in another pool (or as its master)
+ *   leaves its old one, and a pool never exists without members;
  * - VM.observe keeps last_boot_CPU_flags verbatim (a set that is not the
  *   pool level) and migcheck judges with it; an unknown host is
  *   UUID_INVALID; missing flags inherit the host's set (VM.import's rule)
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include <json.h>
+#include <nanomsg/nn.h>
 
 #include "tap.h"
 #include "daemon_harness.h"
@@ -151,6 +153,32 @@ inventory(void)
 	return s;
 }
 
+/*
+ * The events featured published within ms of now, each as "topic
+ * params.host params.event" (missing parts "-"), in order.
+ */
+static json_object *
+events_take(int ms)
+{
+	json_object *out = json_object_new_array(), *msg;
+	char *buf = NULL, *nl;
+	int n;
+
+	nn_setsockopt(F.sub, NN_SOL_SOCKET, NN_RCVTIMEO, &ms, sizeof(ms));
+	while ((n = nn_recv(F.sub, &buf, NN_MSG, 0)) >= 0) {
+		nl = memchr(buf, '\n', (size_t)n);
+		msg = nl ? jparse(nl + 1, (size_t)(n - (nl + 1 - buf))) : NULL;
+		json_object_array_add(out, js(L("%.*s %s %s",
+		    nl ? (int)(nl - buf) : n, buf,
+		    jstr(msg, "params.host") ? jstr(msg, "params.host") : "-",
+		    jstr(msg, "params.event") ? jstr(msg, "params.event") :
+		    "-")));
+		json_object_put(msg);
+		nn_freemsg(buf);
+	}
+	return out;
+}
+
 /* ---- the story ------------------------------------------------------- */
 
 static struct host H2b;		/* U2 after a BIOS update: Haswell */
@@ -216,12 +244,12 @@ t_bad_params(void)
 		    bad[i].json), bad[i].param);
 		json_object_put(r);
 	}
-	/* The bad FEATURESET is a XenAPI error, as Host.boot gives it. */
+	/* A bad featureset is a XenAPI error, as Host.boot gives it. */
 	r = fc_call(&F, "Host.observe", jobj("host", js(U1), "pool", js(P1),
 	    "cpu_info", jobj("vendor", js("GenuineIntel"), "features_hvm",
 	    js("zz"), NULL), "hvm_capable", jb(1), NULL));
-	ok(jpath(r, "error", NULL) != NULL,
-	    "Host.observe with an unparseable featureset: refused");
+	expect_error(r, "Host.observe with an unparseable featureset", 1,
+	    "INVALID_FEATURE_STRING", "zz");
 	json_object_put(r);
 	inv = inventory();
 	is_str(inv, "{\"pools\":[],\"hosts\":[],\"vms\":[]}",
@@ -229,20 +257,35 @@ t_bad_params(void)
 	free(inv);
 }
 
+/* Pool.observe with its master; one TAP line per result. */
 static void
-t_pool(void)
+observe_pool(const char *pool, const char *master, int changed,
+    int level_changed)
 {
 	json_object *res = NULL, *r;
 
-	r = call_ok("Pool.observe " P1, "Pool.observe", jobj("pool", js(P1),
-	    "master", NULL, NULL), &res);
-	ok(jbool(res, "changed"), "  changed: true (created)");
+	r = call_ok(L("Pool.observe %s, master %s", pool, master ? master :
+	    "null"), "Pool.observe", jobj("pool", js(pool), "master",
+	    master ? js(master) : NULL, NULL), &res);
+	ok(jbool(res, "changed") == changed, L("  changed: %s",
+	    changed ? "true" : "false"));
+	ok(jbool(res, "pool_level_changed") == level_changed,
+	    L("  pool_level_changed: %s", level_changed ? "true" : "false"));
 	json_object_put(r);
-	r = call_ok("Pool.observe " P1 " again, with its master",
-	    "Pool.observe", jobj("pool", js(P1), "master", js(U1), NULL),
-	    &res);
-	ok(!jbool(res, "changed"), "  changed: false");
-	json_object_put(r);
+}
+
+/* A pool has members: its master's Host.observe creates it. */
+static void
+t_pool(void)
+{
+	char *inv;
+
+	observe_pool(P1, NULL, 0, 0);
+	observe_pool(P1, U1, 0, 0);
+	inv = inventory();
+	is_str(inv, "{\"pools\":[],\"hosts\":[],\"vms\":[]}",
+	    "  no pool without members");
+	free(inv);
 }
 
 static void
@@ -251,7 +294,7 @@ t_hosts(void)
 	const struct host *m1[] = { &H1 }, *m2[] = { &H1, &H2 };
 	const struct host *m3[] = { &H1, &H2, &A1 };
 	const struct host *m4[] = { &H1, &H2b, &A1 };
-	json_object *res = NULL, *r;
+	json_object *res = NULL, *r, *ev;
 
 	observe_host(U1, &H1, P1, 1, 1);
 	check_level(P1, m1, 1);
@@ -269,20 +312,32 @@ t_hosts(void)
 	json_object_put(r);
 	is_int(history_len(P1), 3, "three level changes so far");
 
-	/* U2 comes back with less (Haswell's sets): the level drops. */
+	/*
+	 * U2 comes back with less (Haswell's sets): the level drops, and
+	 * featured says so as after a Host.boot.
+	 */
 	H2b = H3;
 	H2b.id = U2;
+	json_object_put(events_take(100));
 	observe_host(U2, &H2b, P1, 1, 1);
+	ev = events_take(1000);
+	is_str(jtext(ev), "[\"host.features_lost " U2 " -\","
+	    "\"pool.level_changed " U2 " Host.observe\"]",
+	    "  events: features lost, the level changed");
+	json_object_put(ev);
 	check_level(P1, m4, 3);
 	r = call_ok("Host.get_cpu_info " U2, "Host.get_cpu_info",
 	    jobj("host", js(U2), NULL), &res);
 	ok(jequal(res, cpu_info(&H2b)), "  replaced whole by the new one");
 	json_object_put(r);
 	observe_host(U2, &H2b, P1, 0, 0);
+	ev = events_take(300);
+	is_int(jlen(ev), 0, "  the repeat publishes nothing");
+	json_object_put(ev);
 	is_int(history_len(P1), 4, "one row per change, none per repeat");
 }
 
-/* U3 in P2, then observed in P1: P2, emptied, is gone. */
+/* U3 in P2, then P1's master: P2, emptied, is gone. */
 static void
 t_move(void)
 {
@@ -291,7 +346,11 @@ t_move(void)
 	json_object *r;
 
 	observe_host(U3, &H3, P2, 1, 1);
-	observe_host(U3, &H3, P1, 1, 0);	/* H2b is as small */
+	observe_pool(P2, U3, 0, 0);
+	/* P1's master, says xapi: U3 moves there.  H2b is as small. */
+	observe_pool(P1, U3, 1, 0);
+	observe_pool(P1, U3, 0, 0);
+	observe_host(U3, &H3, P1, 0, 0);
 	check_level(P1, m5, 4);
 	r = fc_call(&F, "Pool.get_cpu_info", jobj("pool", js(P2), NULL));
 	expect_error(r, "the pool it left, emptied, is deleted", 1,

@@ -94,12 +94,18 @@ static const struct rpc_param opt_params[] = {
 static const struct rpc_param no_params[] = {
 	{ NULL, 0, 0 }
 };
+static const struct rpc_param nullable_params[] = {
+	{ "host", P_ID, RPC_NULLABLE },
+	{ "dt", P_DOMAIN_TYPE, RPC_NULLABLE },
+	{ NULL, 0, 0 }
+};
 
 static const struct rpc_method methods[] = {
 	{ "Test.echo", RPC_READS, h_echo, echo_params },
 	{ "Test.opt", RPC_READS, h_echo, opt_params },
 	{ "Test.fail", RPC_READS, h_fail, no_params },
 	{ "Test.null", RPC_READS, h_null, no_params },
+	{ "Test.nullable", RPC_READS, h_echo, nullable_params },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -789,6 +795,41 @@ test_error_table(void)
 		expect_error(error_cases[i].name, error_cases[i].req,
 		    error_cases[i].code, error_cases[i].id, error_cases[i].dk,
 		    error_cases[i].data);
+}
+
+/*
+ * RPC_NULLABLE: required, and null is let through as "none" (xapi's
+ * OpaqueRef:NULL), read by the accessors as absent; anything else is
+ * checked as the type says.
+ */
+static void
+test_nullable(void)
+{
+	struct json_object *r, *res = NULL;
+
+	r = expect_result("RPC_NULLABLE given null", "{'jsonrpc':'2.0',"
+	    "'id':2,'method':'Test.nullable','params':{'host':null,"
+	    "'dt':null}}", "2", &res, NULL);
+	ok(res != NULL && rpc_param_string(res, "host") == NULL &&
+	    rpc_param_domain_type(res, "dt", DOMAIN_PV) == DOMAIN_PV,
+	    "RPC_NULLABLE given null: the accessors read it as absent");
+	json_object_put(r);
+	r = expect_result("RPC_NULLABLE given values", "{'jsonrpc':'2.0',"
+	    "'id':2,'method':'Test.nullable','params':{'host':'h1',"
+	    "'dt':'pvh'}}", "2", &res, NULL);
+	ok(res != NULL && rpc_param_string(res, "host") != NULL &&
+	    rpc_param_domain_type(res, "dt", DOMAIN_PV) == DOMAIN_PVH,
+	    "RPC_NULLABLE given values: the handler reads them");
+	json_object_put(r);
+	expect_error("RPC_NULLABLE absent", "{'jsonrpc':'2.0','id':2,"
+	    "'method':'Test.nullable','params':{'dt':null}}",
+	    RPC_INVALID_PARAMS, "2", D_PARAM, "host");
+	expect_error("RPC_NULLABLE given a number", "{'jsonrpc':'2.0','id':2,"
+	    "'method':'Test.nullable','params':{'host':5,'dt':null}}",
+	    RPC_INVALID_PARAMS, "2", D_PARAM, "host");
+	expect_error("RPC_NULLABLE given a bad value", "{'jsonrpc':'2.0',"
+	    "'id':2,'method':'Test.nullable','params':{'host':null,"
+	    "'dt':'xen'}}", RPC_INVALID_PARAMS, "2", D_PARAM, "dt");
 }
 
 /* Bounds that need long strings. */
@@ -1927,6 +1968,7 @@ main(void)
 	test_error_table();
 	test_generated_errors();
 	test_results();
+	test_nullable();
 	test_api_error();
 	test_outcomes();
 	test_lengths();

@@ -30,15 +30,14 @@ changed_result(int changed)
 	return o;
 }
 
-/* A pool of that id, created (empty, of no vendor yet) if absent. */
+/* A pool of that id, created for a first member of vendor if absent. */
 static int
 pool_ensure(struct featured *f, const char *id, const char *vendor,
-    int *created, struct rpc_error *err)
+    struct rpc_error *err)
 {
 	struct pool_rec p;
 	int found;
 
-	*created = 0;
 	if ((found = store_pool_get(f, id, &p)) == -1)
 		return store_error(f, err);
 	if (found)
@@ -48,25 +47,7 @@ pool_ensure(struct featured *f, const char *id, const char *vendor,
 	strlcpy(p.vendor, vendor, sizeof(p.vendor));
 	if (store_pool_put(f, &p) == -1)
 		return store_error(f, err);
-	log_info("pool %s observed", id);
-	*created = 1;
-	return 0;
-}
-
-/*
- * The master is checked (a host uuid, or null while xapi has not said)
- * and not stored: featured keeps no master and no rule reads one.
- */
-int
-pool_observe(void *arg, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
-{
-	int created;
-
-	if (pool_ensure(arg, rpc_param_string(params, "pool"), "", &created,
-	    err) == -1)
-		return -1;
-	*result = changed_result(created);
+	log_info("pool %s created by its first member", id);
 	return 0;
 }
 
@@ -116,12 +97,15 @@ host_record(struct featured *f, struct host_rec *h, int found,
 	return 0;
 }
 
-/* Make h a member of pool, out of the one it was in (recalculated). */
+/*
+ * Make h a member of pool, out of the one it was in (recalculated, or
+ * deleted when emptied, as event).  The caller recalculates pool.
+ */
 static int
 host_move(struct featured *f, struct host_rec *h, const char *pool,
-    int *moved, struct rpc_error *err)
+    const char *event, int *moved, struct rpc_error *err)
 {
-	int created, left_changed;
+	int left_changed;
 
 	*moved = strcmp(h->pool, pool) != 0;
 	if (!*moved)
@@ -129,14 +113,45 @@ host_move(struct featured *f, struct host_rec *h, const char *pool,
 	if (h->pool[0]) {
 		log_info("host %s observed moving from pool %s to %s", h->id,
 		    h->pool, pool);
-		if (pool_leave(f, h, "Host.observe", &left_changed, err) == -1)
+		if (pool_leave(f, h, event, &left_changed, err) == -1)
 			return -1;
 	}
-	if (pool_ensure(f, pool, h->vendor, &created, err) == -1)
+	if (pool_ensure(f, pool, h->vendor, err) == -1)
 		return -1;
 	if (store_host_set_pool(f, h->id, pool) == -1)
 		return store_error(f, err);
 	strlcpy(h->pool, pool, sizeof(h->pool));
+	return 0;
+}
+
+/*
+ * xapi's pool holds every host of its database, its master first of
+ * all: a master featured holds is made a member, as Host.observe would.
+ * A pool is never created empty: every pool featured holds has members
+ * (its level is their fold), so it comes with its first member and goes
+ * with its last.
+ */
+int
+pool_observe(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	const char *pool = rpc_param_string(params, "pool");
+	const char *master = rpc_param_string(params, "master");
+	struct host_rec h;
+	int found = 0, moved = 0, changed = 0;
+
+	if (master && (found = store_host_get(f, master, &h)) == -1)
+		return store_error(f, err);
+	if (found && host_move(f, &h, pool, "Pool.observe", &moved,
+	    err) == -1)
+		return -1;
+	if (moved && pool_recalc(f, pool, "Pool.observe", master, &changed,
+	    err) == -1)
+		return -1;
+	*result = changed_result(moved);
+	json_object_object_add(*result, "pool_level_changed",
+	    json_object_new_boolean(changed));
 	return 0;
 }
 
@@ -171,10 +186,14 @@ host_observe(void *arg, struct json_object *params,
 	}
 	if (host_record(f, &h, found, &old, &ci, cij,
 	    rpc_param_bool(params, "hvm_capable", 1), &recorded, err) == -1 ||
-	    host_move(f, &h, pool, &moved, err) == -1)
+	    host_move(f, &h, pool, "Host.observe", &moved, err) == -1)
 		goto out;
-	/* Always: a level left stale by anything converges here too. */
-	if (pool_recalc(f, pool, "Host.observe", id, &changed, err) == -1)
+	/*
+	 * Only on a change: a resync observes every host again, and a fold
+	 * reads every member (1,000 hosts would be a million rows).
+	 */
+	if ((recorded || moved) && pool_recalc(f, pool, "Host.observe", id,
+	    &changed, err) == -1)
 		goto out;
 	if (recorded || moved)
 		log_info("host %s observed (%s%s), pool %s", id,
