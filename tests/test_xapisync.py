@@ -120,9 +120,10 @@ class World:
         self.xapi2 = None
         self.logs = {}
         os.mkdir(self.path('run'), 0o700)
-        with open(self.path('pw'), 'w') as f:
-            f.write('rootpw\n')
-        os.chmod(self.path('pw'), 0o600)
+        for user, pw in (('root', 'rootpw'), ('ro', 'ropw')):
+            with open(self.path('pw-' + user), 'w') as f:
+                f.write(pw + '\n')
+            os.chmod(self.path('pw-' + user), 0o600)
 
     def path(self, name):
         return os.path.join(self.tmp, name)
@@ -147,6 +148,7 @@ class World:
             '--control', self.path(name + '.ctl'),
             '--state', self.path(name + '.json'),
             '--init-pool', init, '--root-password', 'rootpw',
+            '--user', 'ro', '--password', 'ropw', '--role', 'read-only',
             '--auth-fail-delay', '0.1', '--flags-delay', '0.3'])
         setattr(self, name, proc)
         end = time.time() + 30
@@ -182,11 +184,11 @@ class World:
             '--db', self.path('cpulevel.db'),
             '--rpc', 'ipc://%s/run/migcheck.sock' % self.tmp])
 
-    def start_sync(self, url=None, env=None):
+    def start_sync(self, url=None, env=None, user='root'):
         self.sync = self.spawn('sync', [os.environ['CPULEVEL_XAPI_SYNC'],
             '--xapi', url or 'http://127.0.0.1:%d' % self.ports['xapi'],
-            '--featured', self.rpc, '--password-file', self.path('pw'), '-v'],
-            env=env)
+            '--featured', self.rpc, '--user', user,
+            '--password-file', self.path('pw-' + user), '-v'], env=env)
 
     def kill(self, attr):
         p = getattr(self, attr)
@@ -384,6 +386,24 @@ def standby(w):
     converged(w, 'the dom0 becomes the master: the sync follows it', 40)
 
 
+def read_only(w):
+    """A read-only account follows the pool; its alerts are refused
+    (RBAC_PERMISSION_DENIED), which is said once."""
+    w.kill('sync')
+    w.start_sync(url='http://127.0.0.1:%d' % w.ports['xapi2'], user='ro')
+    before = len(alerts(w))
+    w.ctl('vm_shutdown', vm='vm6')
+    w.ctl('vm_shutdown', vm='vm7')
+    w.ctl('host_reboot', host='h3', clear=['avx2'])
+    converged(w, 'a read-only account: a host reboots without avx2')
+    w.ctl('host_reboot', host='h2', clear=['avx2'])
+    converged(w, 'a read-only account: another host reboots without avx2')
+    ok(len(alerts(w)) == before, 'no message created', alerts(w))
+    log = open(w.path('sync.log')).read()
+    ok(log.count('may not create messages') == 1,
+       'the refusal is logged once', w.log_tail('sync'))
+
+
 def scenarios(w):
     w.start_xapi()
     w.start_featured()
@@ -486,9 +506,10 @@ def scenarios(w):
     mismatch(w)
     follow_master(w)
     standby(w)
+    read_only(w)
     log = open(w.path('sync.log')).read()
-    ok('rootpw' not in log and 'OpaqueRef' not in log.replace(
-        'OpaqueRef:NULL', ''),
+    ok('rootpw' not in log and 'ropw' not in log and
+       'OpaqueRef' not in log.replace('OpaqueRef:NULL', ''),
        'the sync logs neither the password nor a reference')
 
 

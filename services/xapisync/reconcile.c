@@ -15,6 +15,24 @@
 #include "strlcpy.h"
 #include "sync.h"
 
+/* A refusal seen again (the next resync repeats the write) is not
+ * logged again. */
+static void
+refused(const char *method, const char *uuid, const char *msg)
+{
+	static char last[768];
+	char line[sizeof(last)];
+
+	snprintf(line, sizeof(line), "featured refused %s %s: %s", method,
+	    uuid, msg);
+	if (strcmp(line, last) == 0) {
+		log_debug("%s", line);
+		return;
+	}
+	strlcpy(last, line, sizeof(last));
+	log_warnx("%s", line);
+}
+
 /* The result of a featured write: -1 featured unreachable, else 0 (a
  * refusal is logged: a bug or a race the next batch resolves). */
 int
@@ -37,8 +55,7 @@ rc_write(struct sync *s, const char *method, struct json_object *params,
 		return -1;
 	}
 	if (rc == 1)
-		log_warnx("featured refused %s %s: %s", method, uuid,
-		    log_esc(msg, esc, sizeof(esc)));
+		refused(method, uuid, log_esc(msg, esc, sizeof(esc)));
 	return 0;
 }
 
