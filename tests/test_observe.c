@@ -17,7 +17,7 @@
  *   until full ones arrive;
  * - Host.forget and VM.forget remove, recalculate and clear;
  * - Service.inventory lists every id, in pages;
- * - what was acknowledged survives a restart of featured.
+ * - what was acknowledged survives kill -9 of featured.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,11 +477,14 @@ t_restart(void)
 	json_object *res = NULL, *r;
 	char *before, *after;
 
+	/* The last write acknowledged, then kill -9 at once. */
 	before = inventory();
-	fc_stop_checked(&F, "featured");
-	fc_start_checked(&F, "featured");
+	observe_vm(V3, "suspended", NULL, "hvm", flags(H1.vendor,
+	    &H1.fs[HVM]), 1);
+	fc_kill_hard(&F);
+	fc_start_checked(&F, "featured (after kill -9)");
 	after = inventory();
-	is_str(after, before, "after a restart: the same ids");
+	is_str(after, before, "after kill -9: the same ids");
 	free(before);
 	free(after);
 	check_level(P1, m4, 3);
@@ -490,6 +493,12 @@ t_restart(void)
 	    jobj("vm", js(V1), NULL), &res);
 	ok(fs_str_equal(jstr(res, "features"), &H1.fs[HVM]),
 	    "  V1's flags as observed");
+	json_object_put(r);
+	r = call_ok("VM.get_cpu_flags " V3, "VM.get_cpu_flags",
+	    jobj("vm", js(V3), NULL), &res);
+	ok(streq(jstr(res, "power_state"), "suspended") &&
+	    fs_str_equal(jstr(res, "features"), &H1.fs[HVM]),
+	    "  the last write, acknowledged before kill -9, is there");
 	json_object_put(r);
 }
 
@@ -564,7 +573,7 @@ main(void)
 	fc_run("a host moving pools", t_move);
 	fc_run("VM.observe", t_vms);
 	fc_run("Service.inventory", t_inventory);
-	fc_run("featured restarted", t_restart);
+	fc_run("featured killed and restarted", t_restart);
 	fc_run("the forgets", t_forget);
 	fc_run("stop", t_stop);
 	return done_testing();
