@@ -178,11 +178,12 @@ EOF
 
 # The migrations: every db/NNNN_*.sql of the tree.
 migrations=$(cd "$snap/db" && ls [0-9]*.sql | sed 's|^|/usr/share/cpulevel/db/|')
-same_files "$daemons" "cpulevel-daemons holds both daemons, their units and the migrations" <<EOF
+same_files "$daemons" "cpulevel-daemons holds the daemons, their units and the migrations" <<EOF
 /usr/lib/systemd/system/cpulevel-featured.service
 /usr/lib/systemd/system/cpulevel-migcheck.service
 /usr/sbin/cpulevel-featured
 /usr/sbin/cpulevel-migcheck
+/usr/sbin/cpulevel-xapi-sync
 /usr/share/cpulevel
 /usr/share/cpulevel/db
 $migrations
