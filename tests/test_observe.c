@@ -294,7 +294,7 @@ t_hosts(void)
 	const struct host *m1[] = { &H1 }, *m2[] = { &H1, &H2 };
 	const struct host *m3[] = { &H1, &H2, &A1 };
 	const struct host *m4[] = { &H1, &H2b, &A1 };
-	json_object *res = NULL, *r, *ev;
+	json_object *res = NULL, *r, *ev, *want;
 
 	observe_host(U1, &H1, P1, 1, 1);
 	check_level(P1, m1, 1);
@@ -308,7 +308,9 @@ t_hosts(void)
 	check_level(P1, m3, 3);
 	r = call_ok("Host.get_cpu_info " UA, "Host.get_cpu_info",
 	    jobj("host", js(UA), NULL), &res);
-	ok(jequal(res, cpu_info(&A1)), "  the AMD host's cpu_info as given");
+	want = cpu_info(&A1);
+	ok(jequal(res, want), "  the AMD host's cpu_info as given");
+	json_object_put(want);
 	json_object_put(r);
 	is_int(history_len(P1), 3, "three level changes so far");
 
@@ -328,7 +330,9 @@ t_hosts(void)
 	check_level(P1, m4, 3);
 	r = call_ok("Host.get_cpu_info " U2, "Host.get_cpu_info",
 	    jobj("host", js(U2), NULL), &res);
-	ok(jequal(res, cpu_info(&H2b)), "  replaced whole by the new one");
+	want = cpu_info(&H2b);
+	ok(jequal(res, want), "  replaced whole by the new one");
+	json_object_put(want);
 	json_object_put(r);
 	observe_host(U2, &H2b, P1, 0, 0);
 	ev = events_take(300);
