@@ -239,7 +239,8 @@ alerts_crosscheck(struct sync *s, int quiet)
 	if (strcmp(key, s->mismatch) != 0) {
 		strlcpy(s->mismatch, key, sizeof(s->mismatch));
 		s->mismatch_raised = 0;
-		log_debug("pool %s: levels differ, checking again", s->pool_uuid);
+		log_debug("pool %s: levels differ, checking again",
+		    s->pool_uuid);
 	} else if (quiet && !s->mismatch_raised) {
 		log_warnx("pool %s: the pool level differs from xapi's: %s",
 		    s->pool_uuid, key);

@@ -85,7 +85,8 @@ read_pool(struct sync *s)
 	}
 	json_object_put(pools);
 	if (s->pool_ref[0] == '\0') {
-		snprintf(s->fault_msg, sizeof(s->fault_msg), "xapi has no pool");
+		snprintf(s->fault_msg, sizeof(s->fault_msg),
+		    "xapi has no pool");
 		return SF_XAPI;
 	}
 	strlcpy(s->pool_uuid, xr_cache_uuid(s->cache, s->pool_ref, XR_POOL),
