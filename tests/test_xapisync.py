@@ -87,7 +87,7 @@ def standby(w):
     w.ctl('vm_create', name='vm7', domain_type='hvm')
     vm7 = w.ctl('vm_start', vm='vm7', host='h3')['uuid']
     time.sleep(3)
-    inv = w.fd('Service.inventory')
+    inv = tw.inventory(w)
     ok(isinstance(inv, dict) and vm7 not in inv['vms'],
        'a supporter (pool.conf says slave): the sync stands by', inv)
     log = open(w.path('sync.log')).read()
@@ -187,7 +187,7 @@ def scenarios(w):
     converged(w, 'xapi restarted')
 
     w.kill('featured')
-    w.ctl('vm_create', name='vm4', domain_type='hvm')
+    vm4 = w.ctl('vm_create', name='vm4', domain_type='hvm')['uuid']
     w.ctl('vm_start', vm='vm4', host='h2')
     time.sleep(7)       # longer than a request's wait: the sync sees it
     w.start_featured()
@@ -197,8 +197,14 @@ def scenarios(w):
     w.ctl('vm_shutdown', vm='vm4')
     w.ctl('vm_destroy', vm='vm4')
     w.ctl('host_add', model='Skylake-Server', name='h3')
+    ok(len(tw.inventory(w, 2)['vms']) >= 2 and
+       vm4 in tw.inventory(w, 2)['vms'],
+       'featured holds vm4 (Service.inventory in pages of 2)')
+    w.start_sync(env={'CPULEVEL_XAPISYNC_INVENTORY_LIMIT': '2'})
+    converged(w, 'the sync killed and restarted (a deletion meanwhile, '
+              'the inventory in pages of 2)')
+    w.kill('sync')
     w.start_sync()
-    converged(w, 'the sync killed and restarted (a deletion meanwhile)')
 
     w.ctl('master_change', host='h2')
     converged(w, 'the master changes')

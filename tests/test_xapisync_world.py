@@ -240,8 +240,26 @@ def model(dump):
             'level': level, 'cpu_count': count}
 
 
+def inventory(w, limit=10000):
+    """Every page of Service.inventory as one, or the failed reply."""
+    out = {'pools': [], 'hosts': [], 'vms': []}
+    after = None
+    while True:
+        params = {'limit': limit}
+        if after is not None:
+            params['after'] = after
+        page = w.fd('Service.inventory', **params)
+        if not isinstance(page, dict):
+            return page
+        for k in out:
+            out[k] += page[k]
+        after = page['next']
+        if after is None:
+            return out
+
+
 def featured_state(w, pool):
-    inv = w.fd('Service.inventory')
+    inv = inventory(w)
     if not isinstance(inv, dict):
         return {'inventory': inv}
     hosts = {h: w.fd('Host.get_cpu_info', host=h) for h in inv['hosts']}

@@ -4,6 +4,7 @@
  * found by comparing featured's inventory with xapi's records.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json.h>
@@ -23,6 +24,8 @@ static const struct {
 	{ XR_VM,	"VM.get_all_records" },
 };
 #define NREADS	(sizeof(reads) / sizeof(reads[0]))
+/* Service.inventory's largest page (proto/README.md). */
+#define INVENTORY_LIMIT	10000
 
 static enum sync_fault
 xapi_fault(struct sync *s, const char *what, const struct xenapi_error *e)
@@ -137,20 +140,16 @@ have_add(struct json_object *have, enum xr_class cls, struct json_object *rec)
 }
 
 static int
-forget_missing(struct sync *s, struct json_object *have, const char *key,
-    enum xr_class cls, const char *method, struct json_object *inv)
+forget_missing(struct sync *s, struct json_object *have,
+    struct json_object *list, enum xr_class cls, const char *method)
 {
-	struct json_object *list, *u;
 	const char *uuid;
 	size_t i, n;
 
-	if (!json_object_object_get_ex(inv, key, &list) ||
-	    !json_object_is_type(list, json_type_array))
-		return 0;
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++) {
-		u = json_object_array_get_idx(list, i);
-		uuid = json_object_get_string(u);
+		uuid = json_object_get_string(json_object_array_get_idx(list,
+		    i));
 		if (uuid == NULL || json_object_object_get_ex(have, uuid, NULL))
 			continue;
 		log_info("%s %s: gone from xapi, forgotten",
@@ -162,27 +161,80 @@ forget_missing(struct sync *s, struct json_object *have, const char *key,
 	return 0;
 }
 
+/* Append page[key]'s ids to all. */
+static void
+gather(struct json_object *page, const char *key, struct json_object *all)
+{
+	struct json_object *list;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(page, key, &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return;
+	n = json_object_array_length(list);
+	for (i = 0; i < n; i++)
+		json_object_array_add(all,
+		    json_object_get(json_object_array_get_idx(list, i)));
+}
+
+/*
+ * featured's ids, every page of Service.inventory (proto/README.md):
+ * 0, or -1 with fault_msg.  The page size is featured's largest unless
+ * CPULEVEL_XAPISYNC_INVENTORY_LIMIT says otherwise (tests: several pages
+ * from a small pool).
+ */
+static int
+inventory(struct sync *s, struct json_object *hosts, struct json_object *vms)
+{
+	struct json_object *p, *page, *next;
+	const char *lim = getenv("CPULEVEL_XAPISYNC_INVENTORY_LIMIT");
+	char msg[512], after[128] = "";
+	int rc;
+
+	do {
+		p = json_object_new_object();
+		json_object_object_add(p, "limit",
+		    json_object_new_int(lim ? atoi(lim) : INVENTORY_LIMIT));
+		if (after[0] != '\0')
+			json_object_object_add(p, "after",
+			    json_object_new_string(after));
+		rc = fd_call(s, "Service.inventory", p, &page, msg,
+		    sizeof(msg));
+		json_object_put(p);
+		if (rc != 0 || !json_object_is_type(page, json_type_object)) {
+			json_object_put(page);
+			snprintf(s->fault_msg, sizeof(s->fault_msg),
+			    "Service.inventory: %s", rc ? msg : "not an object");
+			return -1;
+		}
+		gather(page, "hosts", hosts);
+		gather(page, "vms", vms);
+		after[0] = '\0';
+		if (json_object_object_get_ex(page, "next", &next) &&
+		    json_object_is_type(next, json_type_string))
+			strlcpy(after, json_object_get_string(next),
+			    sizeof(after));
+		json_object_put(page);
+	} while (after[0] != '\0');
+	return 0;
+}
+
 static enum sync_fault
 forget_gone(struct sync *s, struct json_object *have)
 {
-	struct json_object *inv;
-	char msg[512];
+	struct json_object *hosts, *vms;
+	enum sync_fault f = SF_OK;
 
-	if (fd_call(s, "Service.inventory", NULL, &inv, msg,
-	    sizeof(msg)) != 0) {
-		json_object_put(inv);
-		snprintf(s->fault_msg, sizeof(s->fault_msg),
-		    "Service.inventory: %s", msg);
-		return SF_FEATURED;
-	}
-	if (forget_missing(s, have, "vms", XR_VM, "VM.forget", inv) == -1 ||
-	    forget_missing(s, have, "hosts", XR_HOST, "Host.forget",
-	    inv) == -1) {
-		json_object_put(inv);
-		return featured_fault(s);
-	}
-	json_object_put(inv);
-	return SF_OK;
+	hosts = json_object_new_array();
+	vms = json_object_new_array();
+	if (inventory(s, hosts, vms) == -1)
+		f = SF_FEATURED;
+	else if (forget_missing(s, have, vms, XR_VM, "VM.forget") == -1 ||
+	    forget_missing(s, have, hosts, XR_HOST, "Host.forget") == -1)
+		f = featured_fault(s);
+	json_object_put(hosts);
+	json_object_put(vms);
+	return f;
 }
 
 /* Observe everything in the cache, in the order featured needs. */
