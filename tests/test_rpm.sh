@@ -114,11 +114,12 @@ spec_version=$(rpmspec -q --srpm --qf '%{version}' "$spec" 2>/dev/null)
 [ "$spec_version" = "$version" ]
 ok $? "the spec's Version ($spec_version) is meson's project version ($version)"
 
-# cpulevel-xapi (issue 12) is declared, and built only "--with xapi"
-# until cpulevel-xapi-sync is (the spec's %bcond_with xapi).
-rpmspec -q --with xapi --qf '%{name}\n' "$spec" 2>/dev/null |
+# cpulevel-xapi (issue 12) is built by default, and left out only
+# "--without xapi" (the spec's %bcond_without xapi).
+rpmspec -q --qf '%{name}\n' "$spec" 2>/dev/null | grep -qx cpulevel-xapi &&
+    ! rpmspec -q --without xapi --qf '%{name}\n' "$spec" 2>/dev/null |
     grep -qx cpulevel-xapi
-ok $? "the spec declares cpulevel-xapi, --with xapi"
+ok $? "the spec builds cpulevel-xapi, unless --without xapi"
 
 # --- rpmbuild -ba, as mock runs it ------------------------------------------
 
@@ -146,17 +147,19 @@ ok $? "%check's run of this test skipped itself"
 srpm=$(ls "$rpmtop"/SRPMS/cpulevel-"$version"-*.src.rpm 2>/dev/null)
 main=$(ls "$rpmtop"/RPMS/*/cpulevel-"$version"-*.rpm 2>/dev/null)
 daemons=$(ls "$rpmtop"/RPMS/*/cpulevel-daemons-"$version"-*.rpm 2>/dev/null)
+xapi=$(ls "$rpmtop"/RPMS/*/cpulevel-xapi-"$version"-*.rpm 2>/dev/null)
 others=""
 for rpm_file in "$rpmtop"/RPMS/*/*.rpm; do
 	case ${rpm_file##*/} in
-	cpulevel-[0-9]*|cpulevel-daemons-[0-9]*) ;;
+	cpulevel-[0-9]*|cpulevel-daemons-[0-9]*|cpulevel-xapi-[0-9]*) ;;
 	*-debuginfo-*|*-debugsource-*) ;;	# EL's build roots add these
 	*) others="$others ${rpm_file##*/}" ;;
 	esac
 done
-[ -f "$srpm" ] && [ -f "$main" ] && [ -f "$daemons" ] && [ -z "$others" ]
-ok $? "rpmbuild made cpulevel, cpulevel-daemons and the SRPM, nothing else"
-[ -f "$main" ] && [ -f "$daemons" ] ||
+[ -f "$srpm" ] && [ -f "$main" ] && [ -f "$daemons" ] && [ -f "$xapi" ] &&
+    [ -z "$others" ]
+ok $? "rpmbuild made cpulevel, cpulevel-daemons, cpulevel-xapi and the SRPM, nothing else"
+[ -f "$main" ] && [ -f "$daemons" ] && [ -f "$xapi" ] ||
     bail "the binary RPMs are there" "$T/rpmbuild.log"
 
 # --- what the packages hold -------------------------------------------------
@@ -187,7 +190,7 @@ EOF
 
 # The migrations: every db/NNNN_*.sql of the tree.
 migrations=$(cd "$snap/db" && ls [0-9]*.sql | sed 's|^|/usr/share/cpulevel/db/|')
-same_files "$daemons" "cpulevel-daemons holds both daemons, their units and the migrations" <<EOF
+same_files "$daemons" "cpulevel-daemons holds the daemons, their units and the migrations" <<EOF
 /usr/lib/systemd/system/cpulevel-featured.service
 /usr/lib/systemd/system/cpulevel-migcheck.service
 /usr/sbin/cpulevel-featured
@@ -202,6 +205,15 @@ $migrations
 /var/lib/cpulevel
 EOF
 
+same_files "$xapi" "cpulevel-xapi holds the sync, its unit, migcheck's HTTP drop-in and the plugin" <<EOF
+/etc/xapi.d/plugins/cpulevel
+/usr/lib/systemd/system/cpulevel-migcheck.service.d
+/usr/lib/systemd/system/cpulevel-migcheck.service.d/cpulevel-xapi.conf
+/usr/lib/systemd/system/cpulevel-xapi-sync.service
+/usr/sbin/cpulevel-xapi-sync
+/usr/share/man/man8/cpulevel-xapi-sync.8.gz
+EOF
+
 same_files "$srpm" "the SRPM is the spec and the dist tarball" <<EOF
 cpulevel-$version.tar.xz
 cpulevel.spec
@@ -213,6 +225,7 @@ attrs() {
 }
 attrs "$main" >"$T/attrs"
 attrs "$daemons" >>"$T/attrs"
+attrs "$xapi" >>"$T/attrs"
 has_attr() {	# has_attr PATH "MODE OWNER FLAGS" DESCRIPTION
 	grep -qx -- "$2 $1" "$T/attrs"
 	rc=$?
@@ -226,6 +239,10 @@ has_attr /usr/sbin/cpulevel-featured "-rwxr-xr-x root:root " \
     "cpulevel-featured is 0755"
 has_attr /usr/sbin/cpulevel-migcheck "-rwxr-xr-x root:root " \
     "cpulevel-migcheck is 0755"
+has_attr /usr/sbin/cpulevel-xapi-sync "-rwxr-xr-x root:root " \
+    "cpulevel-xapi-sync is 0755"
+has_attr /etc/xapi.d/plugins/cpulevel "-rwxr-xr-x root:root " \
+    "the xapi plugin is 0755, as xapi runs it"
 has_attr /usr/libexec/cpulevel/cpulevel-host-boot "-rwxr-xr-x root:root " \
     "the boot report helper is 0755"
 has_attr /var/lib/cpulevel "drwx------ root:root " \
@@ -261,12 +278,16 @@ scripts_ok "$daemons" cpulevel-featured.service cpulevel-migcheck.service
 rc=$?
 ok $rc "cpulevel-daemons' scriptlets: systemd post/preun/postun, no restart on upgrade"
 [ $rc -eq 0 ] || diag <"$T/scripts"
+scripts_ok "$xapi" cpulevel-xapi-sync.service
+rc=$?
+ok $rc "cpulevel-xapi's scriptlets: systemd post/preun/postun, no restart on upgrade"
+[ $rc -eq 0 ] || diag <"$T/scripts"
 
 # --- rpmlint ----------------------------------------------------------------
 
 rc_file=$snap/packaging/rpm/cpulevel.rpmlintrc
 if command -v rpmlint >/dev/null 2>&1; then
-	rpmlint -r "$rc_file" "$main" "$daemons" "$srpm" \
+	rpmlint -r "$rc_file" "$main" "$daemons" "$xapi" "$srpm" \
 	    "$snap/packaging/rpm/nanomsg.spec" >"$T/rpmlint.log" 2>&1 &&
 	    grep -q ' 0 errors, 0 warnings' "$T/rpmlint.log"
 	rc=$?
@@ -311,7 +332,7 @@ ok $? "nanomsg.spec applies nanomsg-sipc-drop-bad-frame.patch on EL7 and EL10"
 
 root=$T/root
 mkdir -p "$root"
-for pkg in "$main" "$daemons"; do
+for pkg in "$main" "$daemons" "$xapi"; do
 	if command -v rpm2archive >/dev/null 2>&1; then
 		rpm2archive - <"$pkg" | tar -C "$root" -xzf -
 	else
