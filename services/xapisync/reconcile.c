@@ -229,20 +229,3 @@ rc_level_after(struct sync *s, struct json_object *before)
 	return 0;
 }
 
-enum sync_fault
-sync_xapi_fault(struct sync *s, const struct xenapi_error *e)
-{
-	if (e->kind != XENAPI_EFAILURE)
-		return SF_XAPI;
-	if (xenapi_is_failure(e, "SESSION_INVALID"))
-		return SF_SESSION;
-	if (xenapi_is_failure(e, "EVENT_FROM_TOKEN_PARSE_FAILURE"))
-		return SF_TOKEN;
-	if (xenapi_is_failure(e, "HOST_IS_SLAVE")) {
-		strlcpy(s->master, e->nparams > 0 ? e->params[0] : "",
-		    sizeof(s->master));
-		return SF_SLAVE;
-	}
-	return SF_XAPI;
-}
-

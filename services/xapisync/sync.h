@@ -83,7 +83,8 @@ int	 rc_level_after(struct sync *s, struct json_object *before);
 /* full.c, batch.c */
 enum sync_fault	 sync_full(struct sync *s);
 enum sync_fault	 sync_batch(struct sync *s, struct json_object *events);
-/* A XenAPI error into the loop's fault (logged by the caller). */
+
+/* fault.c: a XenAPI error into the loop's fault (logged by the caller). */
 enum sync_fault	 sync_xapi_fault(struct sync *s, const struct xenapi_error *e);
 
 /* alerts.c */
