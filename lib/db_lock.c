@@ -48,8 +48,12 @@ db_lock(const char *path, const char *who, char *err, size_t errlen)
 		return -1;
 	}
 	if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		snprintf(err, errlen, "cannot open lock file %s: %s", lockpath,
-		    strerror(errno));
+		/* The lock comes first: say what db_open() would have. */
+		if (errno == ENOENT)
+			db_describe_errno(path, 1, errno, err, errlen);
+		else
+			snprintf(err, errlen, "cannot open lock file %s: %s",
+			    lockpath, strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {

@@ -215,6 +215,28 @@ one_writer(void)
 	fc_stop_checked(&F2, "the other featured");
 }
 
+/* The lock is taken first, and still says what db_open() would. */
+static void
+missing_dir(void)
+{
+	char out[2048], db[FC_PATH_MAX], rpc[FC_PATH_MAX], ev[FC_PATH_MAX];
+	const char *args[10];
+	int rc;
+
+	snprintf(db, sizeof(db), "%s/no/such/dir.db", fc_test_dir());
+	snprintf(rpc, sizeof(rpc), "ipc://%s/run/dir.sock", fc_test_dir());
+	snprintf(ev, sizeof(ev), "ipc://%s/run/dir-ev.sock", fc_test_dir());
+	args[0] = "--db"; args[1] = db; args[2] = "--rpc"; args[3] = rpc;
+	args[4] = "--events"; args[5] = ev; args[6] = "--probe";
+	args[7] = "none"; args[8] = NULL;
+	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	if (!ok(rc == 1 && strstr(out, db) != NULL &&
+	    strstr(out, "directory to create it in does not exist") != NULL,
+	    "featured on a database whose directory is missing: exit 1, "
+	    "saying so"))
+		diag("exit %d, said: %s", rc, out);
+}
+
 static void
 bad_probes(void)
 {
@@ -273,6 +295,7 @@ main(void)
 	long_paths();
 	diag("one featured per database");
 	one_writer();
+	missing_dir();
 	diag("probe specs and cpu_info files");
 	bad_probes();
 	return done_testing();
