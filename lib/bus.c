@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -62,6 +63,29 @@ is_loopback(const char *host)
 	return 0;
 }
 
+/*
+ * nanomsg asserts (and so aborts the process) when an ipc:// path does
+ * not fit a sockaddr_un, on bind and on connect alike: check it first.
+ */
+int
+bus_check_ipc_path(const char *url, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	const char *path;
+	size_t len;
+
+	if (strncmp(url, IPC_PREFIX, strlen(IPC_PREFIX)) != 0)
+		return 0;
+	path = url + strlen(IPC_PREFIX);
+	len = strlen(path);
+	if (len < sizeof(sun.sun_path))
+		return 0;
+	snprintf(err, errlen, "socket path '%s' is %zu bytes long: a unix "
+	    "socket's path must be shorter than %zu bytes (choose a shorter "
+	    "directory)", path, len, sizeof(sun.sun_path));
+	return -1;
+}
+
 int
 bus_check_listen_url(const char *url, int flags, char *err, size_t errlen)
 {
@@ -69,6 +93,8 @@ bus_check_listen_url(const char *url, int flags, char *err, size_t errlen)
 	const char *p, *end;
 	size_t i, n;
 
+	if (bus_check_ipc_path(url, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < sizeof(network_schemes) / sizeof(*network_schemes);
 	    i++)
 		if (strncmp(url, network_schemes[i],
@@ -375,6 +401,8 @@ bus_connect_req(const char *url, int timeout_ms, char *err, size_t errlen)
 {
 	int s;
 
+	if (bus_check_ipc_path(url, err, errlen) == -1)
+		return -1;
 	if ((s = nn_socket(AF_SP, NN_REQ)) < 0) {
 		snprintf(err, errlen, "nn_socket: %s", nn_strerror(nn_errno()));
 		return -1;

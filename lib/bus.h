@@ -32,6 +32,12 @@ struct bus_msg {
  */
 int	bus_listen_rep(const char *url, int flags, char *err, size_t errlen);
 int	bus_listen_pub(const char *url, int flags, char *err, size_t errlen);
+/*
+ * An ipc:// path must fit a sockaddr_un's sun_path with its NUL (108
+ * bytes on Linux); nanomsg would abort on a longer one.  Both sides
+ * check it; -1 with err naming the path and the limit.
+ */
+int	bus_check_ipc_path(const char *url, char *err, size_t errlen);
 /* The check bus_listen_*() make of url alone, for option parsing. */
 int	bus_check_listen_url(const char *url, int flags, char *err,
 	    size_t errlen);

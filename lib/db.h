@@ -59,6 +59,12 @@ int	db_open(const char *path, enum db_mode mode, sqlite3 **out,
  * may be another database's by now.
  */
 void	db_close(sqlite3 *db);
+/*
+ * Take "<path>.lock" for the life of the process (lib/db_lock.c says
+ * why a file of its own): the descriptor, to keep open, or -1 with err
+ * "<path> is in use by another <who> (pid N)" or why it could not.
+ */
+int	db_lock(const char *path, const char *who, char *err, size_t errlen);
 
 /*
  * Is the file db has open still the one at the path it was opened by?

@@ -64,17 +64,37 @@ static const struct {
 };
 
 int
+probe_check_spec(const char *spec, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (strncmp(spec, FILE_PREFIX, strlen(FILE_PREFIX)) == 0) {
+		if (spec[strlen(FILE_PREFIX)] != '\0')
+			return 0;
+		snprintf(err, errlen, "probe 'file:' names no file: the valid "
+		    "forms are %s", PROBE_FORMS);
+		return -1;
+	}
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(spec, backends[i].name) == 0)
+			return 0;
+	snprintf(err, errlen, "unknown probe '%s': the valid forms are %s",
+	    spec, PROBE_FORMS);
+	return -1;
+}
+
+int
 probe_host(const char *spec, struct cpuinfo *out, char *err, size_t errlen)
 {
 	size_t i;
 
 	cpuinfo_init(out);
+	if (probe_check_spec(spec, err, errlen) == -1)
+		return PROBE_ERROR;
 	if (strncmp(spec, FILE_PREFIX, strlen(FILE_PREFIX)) == 0)
 		return probe_file(spec + strlen(FILE_PREFIX), out, err, errlen);
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (strcmp(spec, backends[i].name) == 0)
-			return backends[i].probe(out, err, errlen);
-	snprintf(err, errlen, "unknown probe '%s': expected auto, xen, cpuid "
-	    "or file:PATH", spec);
-	return PROBE_ERROR;
+			break;
+	return backends[i].probe(out, err, errlen);
 }

@@ -22,6 +22,11 @@
 int	probe_host(const char *spec, struct cpuinfo *out, char *err,
 	    size_t errlen);
 
+/* The forms probe_check_spec() accepts, for messages and usage. */
+#define PROBE_FORMS	"auto, xen, cpuid or file:PATH"
+/* 0 if probe_host() knows spec, else -1 with err listing the forms. */
+int	probe_check_spec(const char *spec, char *err, size_t errlen);
+
 /* Whether the file (/sys/hypervisor/type) says this runs on Xen. */
 int	probe_on_xen(const char *path);
 

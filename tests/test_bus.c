@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -463,6 +464,72 @@ test_listen_urls(void)
 		bus_close(rc);
 }
 
+/* An ipc:// path of n bytes in tmpdir/made (n >= 40). */
+static const char *
+ipc_url_of(size_t n)
+{
+	static char url[1100];
+	size_t dirlen;
+	int used;
+
+	used = snprintf(url, sizeof(url), "ipc://%s/made/", tmpdir);
+	dirlen = (size_t)used - strlen("ipc://");
+	memset(url + used, 'p', n - dirlen - 5);
+	snprintf(url + used + (n - dirlen - 5), 6, ".sock");
+	return url;
+}
+
+/*
+ * nanomsg asserts on an ipc path that does not fit sun_path (108 bytes
+ * with its NUL): bus.c must refuse it first, listening or connecting.
+ */
+static void
+test_ipc_path(void)
+{
+	const char *url;
+	char err[512], limit[32];
+	int s;
+
+	snprintf(limit, sizeof(limit), "%zu",
+	    sizeof(((struct sockaddr_un *)0)->sun_path));
+	url = ipc_url_of(107);
+	ok(bus_check_ipc_path(url, err, sizeof(err)) == 0,
+	    "an ipc path of 107 bytes fits");
+	s = bus_listen_rep(url, 0, err, sizeof(err));
+	if (!ok(s >= 0, "bus_listen_rep binds an ipc path of 107 bytes"))
+		diag("err: %s", err);
+	if (s >= 0)
+		bus_close(s);
+	unlink(url + strlen("ipc://"));
+
+	url = ipc_url_of(108);
+	err[0] = '\0';
+	ok(bus_check_ipc_path(url, err, sizeof(err)) == -1,
+	    "an ipc path of 108 bytes is refused");
+	if (!ok(strstr(err, url + strlen("ipc://")) != NULL &&
+	    strstr(err, limit) != NULL && strchr(err, '\n') == NULL,
+	    "... on one line naming the path and the limit"))
+		diag("err: %s", err);
+	err[0] = '\0';
+	ok(bus_check_listen_url(url, 0, err, sizeof(err)) == -1 &&
+	    strstr(err, limit) != NULL,
+	    "bus_check_listen_url refuses it (the daemons' option check)");
+	err[0] = '\0';
+	s = bus_listen_rep(url, 0, err, sizeof(err));
+	ok(s == -1 && strstr(err, limit) != NULL,
+	    "bus_listen_rep refuses it instead of aborting");
+	err[0] = '\0';
+	s = bus_listen_pub(url, 0, err, sizeof(err));
+	ok(s == -1 && strstr(err, limit) != NULL,
+	    "bus_listen_pub refuses it instead of aborting");
+	err[0] = '\0';
+	s = bus_connect_req(ipc_url_of(300), 100, err, sizeof(err));
+	ok(s == -1 && strstr(err, limit) != NULL,
+	    "bus_connect_req refuses a 300-byte path instead of aborting");
+	ok(bus_check_ipc_path("tcp://127.0.0.1:5510", err, sizeof(err)) ==
+	    0, "a tcp:// address is not an ipc path");
+}
+
 static void
 test_reqrep(void)
 {
@@ -765,10 +832,11 @@ cleanup(void)
 {
 	static const char *const files[] = {
 		"made/x.sock", "made/y.sock", "rpc/featured.sock",
-		"rpc/events.sock", "file",
+		"rpc/events.sock", "file", "link",
 	};
 	static const char *const dirs[] = {
-		"made", "open", "others-rx", "others-x", "rpc",
+		"made", "open", "others-rx", "others-x", "group-rx",
+		"group-x", "rpc",
 	};
 	size_t i;
 
@@ -776,7 +844,9 @@ cleanup(void)
 		unlink(path_in(files[i]));
 	for (i = 0; i < NELEM(dirs); i++)
 		rmdir(path_in(dirs[i]));
-	if (rmdir(tmpdir) == -1)
+	/* Whatever a test made and this list forgets shows here. */
+	if (!ok(rmdir(tmpdir) == 0, "nothing is left in the temporary "
+	    "directory"))
 		diag("left %s behind: %s", tmpdir, strerror(errno));
 }
 
@@ -797,6 +867,7 @@ main(int argc, char **argv)
 	}
 	test_socket_dir();
 	test_listen_urls();
+	test_ipc_path();
 	test_reqrep();
 	test_no_server();
 	test_pubsub();

@@ -102,6 +102,14 @@ parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "cpulevel-featured: %s\n", err);
 		return -1;
 	}
+	/* Checked even without --local-host: a typo is not to wait for
+	 * the day it is used. */
+	if (strcmp(o->probe, "none") != 0 &&
+	    probe_check_spec(o->probe, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cpulevel-featured: --probe: %s, or none\n",
+		    err);
+		return -1;
+	}
 	if (o->local_host && !rpc_valid_id(o->local_host)) {
 		fprintf(stderr, "cpulevel-featured: --local-host '%s' is not "
 		    "a valid id\n", o->local_host);
@@ -185,7 +193,7 @@ main(int argc, char **argv)
 	struct featured f;
 	struct options o;
 	char err[512];
-	int rep = -1, status = 1;
+	int rep = -1, lock, status = 1;
 
 	if (parse_options(argc, argv, &o) == -1)
 		return 2;
@@ -198,6 +206,13 @@ main(int argc, char **argv)
 	memset(&f, 0, sizeof(f));
 	f.pub = -1;
 	make_state_dir(o.db);
+	/* Before the database and the sockets: a second featured must
+	 * neither migrate the one nor take over the other. */
+	if ((lock = db_lock(o.db, "cpulevel-featured", err,
+	    sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
 	if (db_open(o.db, DB_READWRITE, &f.db, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return 1;
@@ -220,5 +235,6 @@ done:
 	if (rep != -1)
 		bus_close(rep);
 	db_close(f.db);
+	close(lock);
 	return status;
 }

@@ -1,0 +1,302 @@
+/*
+ * Daemons that say why they will not run, with the real programs: an ipc
+ * path too long for a unix socket (nanomsg would abort: exit 134), a
+ * second featured on a database another one serves, a probe spec or a
+ * cpu_info file that is wrong.  Each is one line and an exit status:
+ * 2 for bad usage, 1 for what the situation refuses.
+ */
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json.h>
+
+#include "tap.h"
+#include "daemon_harness.h"
+
+static struct featured F = FC_INIT, F2 = FC_INIT, M = FC_INIT;
+static const char *fbin, *mbin, *cli;
+static char label[1024];
+
+/*
+ * Run bin with args (NULL-ended, at most 14) for at most ms: its exit
+ * status, 128 + the signal that ended it, or -1 if it was still running
+ * (then killed); stdout and stderr together in out.
+ */
+static int
+run_for(const char *bin, const char *const *args, long ms, char *out,
+    size_t outlen)
+{
+	char path[FC_PATH_MAX];
+	const char *argv[16];
+	struct featured p = FC_INIT;
+	long long deadline;
+	size_t i, n;
+	FILE *fp;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/run.out", fc_test_dir());
+	argv[0] = bin;
+	for (i = 0; args[i] != NULL && i < 14; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		return -2;
+	fflush(stdout);
+	if ((p.pid = fork()) == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(fd);
+	deadline = fc_now_ms() + ms;
+	while (fc_alive(&p) && fc_now_ms() < deadline)
+		fc_sleep_ms(20);
+	if (p.pid != -1) {
+		fc_kill_hard(&p);
+		rc = -1;
+	} else if (WIFSIGNALED(p.status))
+		rc = 128 + WTERMSIG(p.status);
+	else
+		rc = WEXITSTATUS(p.status);
+	out[0] = '\0';
+	if ((fp = fopen(path, "r")) != NULL) {
+		n = fread(out, 1, outlen - 1, fp);
+		out[n] = '\0';
+		fclose(fp);
+	}
+	unlink(path);
+	return rc;
+}
+
+/* Exactly one line of output. */
+static int
+one_line(const char *out)
+{
+	const char *nl = strchr(out, '\n');
+
+	return nl != NULL && nl[1] == '\0';
+}
+
+/* An ipc:// URL in the test's directory whose path is n bytes long. */
+static const char *
+long_url(char *buf, size_t len, size_t n)
+{
+	int used;
+
+	used = snprintf(buf, len, "ipc://%s/run/", fc_test_dir());
+	while ((size_t)used - strlen("ipc://") < n - 5 &&
+	    (size_t)used < len - 7)
+		buf[used++] = 'p';
+	snprintf(buf + used, len - (size_t)used, ".sock");
+	return buf;
+}
+
+/* The daemon is refused url (at --rpc, or --events) with exit 2. */
+static void
+refuses_long(const char *bin, const char *who, const char *opt, size_t n)
+{
+	char url[FC_PATH_MAX], ok_url[FC_PATH_MAX], db[FC_PATH_MAX];
+	char out[2048], limit[32];
+	const char *args[12];
+	size_t i = 0;
+	int rc;
+
+	snprintf(limit, sizeof(limit), "%zu",
+	    sizeof(((struct sockaddr_un *)0)->sun_path));
+	snprintf(db, sizeof(db), "%s/long.db", fc_test_dir());
+	snprintf(ok_url, sizeof(ok_url), "ipc://%s/run/long-ok.sock",
+	    fc_test_dir());
+	long_url(url, sizeof(url), n);
+	args[i++] = "--db";
+	args[i++] = db;
+	args[i++] = "--rpc";
+	args[i++] = strcmp(opt, "--rpc") == 0 ? url : ok_url;
+	if (bin == fbin) {
+		args[i++] = "--events";
+		args[i++] = strcmp(opt, "--events") == 0 ? url : ok_url;
+		args[i++] = "--probe";
+		args[i++] = "none";
+	}
+	args[i] = NULL;
+	rc = run_for(bin, args, 5000, out, sizeof(out));
+	snprintf(label, sizeof(label), "%s %s with a %zu-byte ipc path: exit "
+	    "2 and one line naming the path and the limit %s, not an abort",
+	    who, opt, n, limit);
+	if (!ok(rc == 2 && one_line(out) && strstr(out, url + 6) != NULL &&
+	    strstr(out, limit) != NULL, label))
+		diag("exit %d, said: %s", rc, out);
+}
+
+static void
+long_paths(void)
+{
+	char url[FC_PATH_MAX], out[2048];
+	const char *args[6];
+	int rc;
+
+	refuses_long(fbin, "featured", "--rpc", 108);
+	refuses_long(fbin, "featured", "--rpc", 200);
+	refuses_long(fbin, "featured", "--events", 108);
+	refuses_long(mbin, "migcheck", "--rpc", 108);
+	refuses_long(mbin, "migcheck", "--rpc", 200);
+	if (cli == NULL)
+		return;
+	/* The CLI's exit status is its own table's: only not an abort. */
+	args[0] = "migrate-check";
+	args[1] = "vm1";
+	args[2] = "h1";
+	args[3] = "--connect";
+	args[4] = long_url(url, sizeof(url), 108);
+	args[5] = NULL;
+	rc = run_for(cli, args, 5000, out, sizeof(out));
+	if (!ok(rc >= 1 && rc <= 4 && strstr(out, url + 6) != NULL &&
+	    strstr(out, "108") != NULL, "the CLI --connect with a 108-byte "
+	    "ipc path: an error naming it and the limit, not an abort"))
+		diag("exit %d, said: %s", rc, out);
+}
+
+/* Service.version answers on f. */
+static void
+answers(struct featured *f, const char *what)
+{
+	json_object *r = fc_call(f, "Service.version", NULL);
+
+	expect_result(r, what, NULL);
+	json_object_put(r);
+}
+
+static void
+one_writer(void)
+{
+	char out[2048], want[FC_PATH_MAX + 128], rpc[FC_PATH_MAX];
+	char ev[FC_PATH_MAX];
+	const char *args[10];
+	int rc;
+
+	fc_start_checked(&F, "featured");
+	snprintf(rpc, sizeof(rpc), "ipc://%s/run/second.sock", fc_test_dir());
+	snprintf(ev, sizeof(ev), "ipc://%s/run/second-ev.sock",
+	    fc_test_dir());
+	args[0] = "--db"; args[1] = F.db; args[2] = "--rpc"; args[3] = rpc;
+	args[4] = "--events"; args[5] = ev; args[6] = "--probe";
+	args[7] = "none"; args[8] = NULL;
+	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	snprintf(want, sizeof(want), "%s is in use by another "
+	    "cpulevel-featured (pid %ld)", F.db, (long)F.pid);
+	if (!ok(rc == 1 && strstr(out, want) != NULL,
+	    "a second featured on the same database exits 1, naming the "
+	    "database and the first one's pid"))
+		diag("exit %d, said: %s", rc, out);
+	ok(access(rpc + 6, F_OK) == -1, "... before making its socket");
+	answers(&F, "the first featured still answers");
+
+	fc_start_checked(&M, "migcheck beside featured, on its database");
+	answers(&M, "migcheck answers beside featured");
+	fc_stop_checked(&M, "migcheck");
+
+	fc_stop_checked(&F, "the first featured");
+	fc_start_checked(&F2, "another featured once the first has gone");
+	fc_stop_checked(&F2, "the other featured");
+
+	/* A featured killed outright leaves no lock behind. */
+	fc_start_checked(&F, "featured again");
+	fc_kill_hard(&F);
+	fc_close_sockets(&F);
+	fc_start_checked(&F2, "another featured after one was killed");
+	fc_stop_checked(&F2, "the other featured");
+}
+
+/* The lock is taken first, and still says what db_open() would. */
+static void
+missing_dir(void)
+{
+	char out[2048], db[FC_PATH_MAX], rpc[FC_PATH_MAX], ev[FC_PATH_MAX];
+	const char *args[10];
+	int rc;
+
+	snprintf(db, sizeof(db), "%s/no/such/dir.db", fc_test_dir());
+	snprintf(rpc, sizeof(rpc), "ipc://%s/run/dir.sock", fc_test_dir());
+	snprintf(ev, sizeof(ev), "ipc://%s/run/dir-ev.sock", fc_test_dir());
+	args[0] = "--db"; args[1] = db; args[2] = "--rpc"; args[3] = rpc;
+	args[4] = "--events"; args[5] = ev; args[6] = "--probe";
+	args[7] = "none"; args[8] = NULL;
+	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	if (!ok(rc == 1 && strstr(out, db) != NULL &&
+	    strstr(out, "directory to create it in does not exist") != NULL,
+	    "featured on a database whose directory is missing: exit 1, "
+	    "saying so"))
+		diag("exit %d, said: %s", rc, out);
+}
+
+static void
+bad_probes(void)
+{
+	char out[2048], db[FC_PATH_MAX], rpc[FC_PATH_MAX], ev[FC_PATH_MAX];
+	char spec[FC_PATH_MAX + 8], file[FC_PATH_MAX];
+	const char *args[12];
+	FILE *f;
+	int rc;
+
+	snprintf(db, sizeof(db), "%s/probe.db", fc_test_dir());
+	snprintf(rpc, sizeof(rpc), "ipc://%s/run/probe.sock", fc_test_dir());
+	snprintf(ev, sizeof(ev), "ipc://%s/run/probe-ev.sock", fc_test_dir());
+	args[0] = "--db"; args[1] = db; args[2] = "--rpc"; args[3] = rpc;
+	args[4] = "--events"; args[5] = ev; args[6] = "--probe";
+	args[7] = "bogus"; args[8] = NULL;
+	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	if (!ok(rc == 2 && one_line(out) && strstr(out, "'bogus'") != NULL &&
+	    strstr(out, "auto, xen, cpuid or file:PATH") != NULL &&
+	    strstr(out, "none") != NULL, "featured --probe bogus: exit 2, "
+	    "one line listing the valid forms"))
+		diag("exit %d, said: %s", rc, out);
+
+	snprintf(file, sizeof(file), "%s/ci.json", fc_test_dir());
+	if ((f = fopen(file, "w")) != NULL) {
+		fputs("{\"vendor\":\"GenuineIntel\",\"features_pv\":\"zz\"}\n",
+		    f);
+		fclose(f);
+	}
+	snprintf(spec, sizeof(spec), "file:%s", file);
+	args[7] = spec;
+	args[8] = "--local-host"; args[9] = "h1"; args[10] = NULL;
+	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	if (!ok(rc == 1 && strstr(out, file) != NULL &&
+	    strstr(out, "features_pv") != NULL && strstr(out, "'zz'"),
+	    "featured --local-host with a cpu_info file whose features_pv "
+	    "does not parse: exit 1, naming the file and the key"))
+		diag("exit %d, said: %s", rc, out);
+	unlink(file);
+}
+
+int
+main(void)
+{
+	fbin = fc_binary("CPULEVEL_FEATURED", "the featured binary");
+	mbin = fc_binary("CPULEVEL_MIGCHECK", "the migcheck binary");
+	cli = getenv("CPULEVEL_CLI");
+	fc_begin("cpulevel-errors");
+	fc_add_daemon(&F, "featured", fbin, "cpulevel.db", "featured.sock",
+	    "events.sock", "featured.log");
+	fc_add_daemon(&F2, "featured 2", fbin, "cpulevel.db", "featured2.sock",
+	    "events2.sock", "featured2.log");
+	fc_add_daemon(&M, "migcheck", mbin, "cpulevel.db", "migcheck.sock",
+	    NULL, "migcheck.log");
+
+	diag("ipc paths too long for a unix socket");
+	long_paths();
+	diag("one featured per database");
+	one_writer();
+	missing_dir();
+	diag("probe specs and cpu_info files");
+	bad_probes();
+	return done_testing();
+}
