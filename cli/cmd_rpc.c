@@ -1,6 +1,6 @@
 /*
  * cpulevel host boot, pool join, vm start, ...: one call of a method of
- * cpulevel-featured each (proto/README.md).  Every such command is a row
+ * cpulevel-featured or cpulevel-migcheck each (proto/README.md).  Every such command is a row
  * of the table in cpulevel.c whose rpc descriptor says which method to
  * call and how operands and options become its params; cmd_rpc() does
  * the rest.
@@ -43,26 +43,34 @@ struct call {
 	struct json_object	*params;
 };
 
-/* The socket a command calls without --connect (config.h's defaults). */
-static const char *
-default_url(const struct rpc_cmd *rc)
-{
-	return rc->url ? rc->url : CPULEVEL_FEATURED_RPC_URL;
-}
+/*
+ * The daemons a row may name: what --help and the errors call it, and
+ * the socket it calls without --connect (config.h's defaults).  Both
+ * come from here alone, so they cannot disagree.
+ */
+static const struct {
+	const char	*name;
+	const char	*url;
+} daemons[] = {
+	[DAEMON_FEATURED] = { "cpulevel-featured", CPULEVEL_FEATURED_RPC_URL },
+	[DAEMON_MIGCHECK] = { "cpulevel-migcheck", CPULEVEL_MIGCHECK_RPC_URL },
+};
 
 static void
 cmd_help(const struct command *cmd)
 {
+	const char *daemon = daemons[cmd->rpc->daemon].name;
+
 	cli_command_help(cmd);
-	printf("\nCalls %s on cpulevel-featured.\n\n"
+	printf("\nCalls %s on %s.\n\n"
 	    "Options of every daemon command:\n"
-	    "  --connect URL  the daemon's request socket (default\n"
+	    "  --connect URL  %s's request socket (default\n"
 	    "                 %s)\n"
 	    "  --json         print the result as JSON\n"
-	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n"
-	    "\nExit status: 0 done, 1 the daemon refused (a XenAPI error), 2\n"
-	    "bad usage, a protocol error or no daemon.\n", cmd->rpc->method,
-	    default_url(cmd->rpc));
+	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n\n",
+	    cmd->rpc->method, daemon, daemon,
+	    daemons[cmd->rpc->daemon].url);
+	cli_print_exit_statuses(stdout);
 }
 
 static int
@@ -281,43 +289,69 @@ print_error_data(const struct rpc_error *e)
 static int
 print_error(const struct rpc_error *e)
 {
+	struct outcome o = { OC_JSONRPC, NULL, e->code };
+
 	fprintf(stderr, "cpulevel: %s", e->message);
 	print_error_data(e);
 	fputc('\n', stderr);
-	return e->code == RPC_API_ERROR ? EXIT_NO : EXIT_USAGE;
+	if (e->code == RPC_API_ERROR) {
+		o.kind = OC_XENAPI;
+		o.xenapi = e->message;
+	}
+	return cli_exit_status(&o);
 }
 
-/* Send the request and read the reply: 0 with *result, or exit status. */
+/* One line on stderr; the status of "the daemon failed us". */
 static int
-call(const char *url, const char *method, struct json_object *params,
+daemon_failed(enum outcome_kind kind, const char *fmt, const char *daemon,
+    const char *url, const char *why)
+{
+	fputs("cpulevel: ", stderr);
+	fprintf(stderr, fmt, daemon, url, why);
+	fputc('\n', stderr);
+	return cli_exit(kind);
+}
+
+/*
+ * Send the request to the row's daemon at url and read the reply: 0 with
+ * *result, or the exit status.
+ */
+static int
+call(const struct rpc_cmd *rc, const char *url, struct json_object *params,
     struct json_object **result)
 {
+	const char *daemon = daemons[rc->daemon].name;
+	enum outcome_kind reach;
 	struct rpc_error e;
 	char err[512], *req, *reply;
 	size_t len;
-	int s, rc;
+	int s, st;
 
 	*result = NULL;
+	if ((reach = cli_reach(daemon, url)) != OC_YES)
+		return cli_exit(reach);
 	if ((s = bus_connect_req(url, CALL_TIMEOUT_MS, err, sizeof(err))) == -1)
 		return cli_error("%s", err);
-	if ((req = rpc_request_new(REQUEST_ID, method, params)) == NULL) {
+	if ((req = rpc_request_new(REQUEST_ID, rc->method, params)) == NULL) {
 		bus_close(s);
 		return cli_error("out of memory");
 	}
-	rc = bus_call(s, req, &reply, &len, err, sizeof(err));
+	st = bus_call(s, req, &reply, &len, err, sizeof(err));
 	free(req);
 	bus_close(s);
-	if (rc == -1)
-		return cli_error("cannot reach %s: %s", url, err);
-	rc = rpc_reply_parse(reply, len, REQUEST_ID, result, &e);
+	if (st == -1)
+		return daemon_failed(OC_UNREACHABLE, "cannot reach %s at %s: %s",
+		    daemon, url, err);
+	st = rpc_reply_parse(reply, len, REQUEST_ID, result, &e);
 	free(reply);
-	if (rc == 1)
-		rc = print_error(&e);
-	else if (rc == -1)
-		rc = cli_error("bad reply from %s: %s", url, e.data ?
-		    json_object_get_string(e.data) : e.message);
+	if (st == 1)
+		st = print_error(&e);
+	else if (st == -1)
+		st = daemon_failed(OC_BAD_REPLY, "bad reply from %s at %s: %s",
+		    daemon, url, e.data ? json_object_get_string(e.data) :
+		    e.message);
 	rpc_error_clear(&e);
-	return rc;
+	return st;
 }
 
 /* Objects as 'key value' lines, like host-cpu-info; arrays a line each. */
@@ -347,7 +381,7 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 	int i, status;
 
 	memset(&c, 0, sizeof(c));
-	c.url = default_url(rc);
+	c.url = daemons[rc->daemon].url;
 	if ((c.params = json_object_new_object()) == NULL)
 		return cli_error("out of memory");
 	status = parse_args(cmd, argc, argv, &c);
@@ -359,16 +393,19 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 	if (status == 0 && rc->hook)
 		status = rc->hook(c.params, c.hook_arg);
 	if (status == 0)
-		status = call(c.url, rc->method, c.params, &result);
+		status = call(rc, c.url, c.params, &result);
 	json_object_put(c.params);
 	if (status != 0)
 		return status == -1 ? 0 : status;
 	if (c.json)
 		printf("%s\n", result ? json_pretty(result) : "null");
 	else if (result && rc->print)
-		status = rc->print(result);
+		rc->print(result);
 	else if (result)
 		print_plain(result);
+	/* The same status whatever the output: a script may trust it. */
+	status = cli_exit(rc->verdict && result ? rc->verdict(result) :
+	    OC_YES);
 	json_object_put(result);
 	return status;
 }
@@ -442,7 +479,7 @@ field(struct json_object *entry, const char *key)
 }
 
 /* pool history: "SEQ AT EVENT HOST pv: -lost +gained hvm: ..." a line. */
-int
+void
 cmd_print_history(struct json_object *result)
 {
 	struct json_object *e;
@@ -450,7 +487,7 @@ cmd_print_history(struct json_object *result)
 
 	if (!json_object_is_type(result, json_type_array)) {
 		print_plain(result);
-		return 0;
+		return;
 	}
 	n = json_object_array_length(result);
 	for (i = 0; i < n; i++) {
@@ -461,7 +498,6 @@ cmd_print_history(struct json_object *result)
 		print_change(e, "hvm");
 		putchar('\n');
 	}
-	return 0;
 }
 
 /* The names of a verdict's missing features, joined by ", ". */
@@ -491,20 +527,26 @@ compatible(struct json_object *verdict)
 }
 
 /* migrate-check: "compatible", or the reason and the missing features. */
-int
+void
 cmd_print_verdict(struct json_object *result)
 {
 	if (compatible(result)) {
 		printf("compatible\n");
-		return 0;
+		return;
 	}
 	printf("incompatible: %s\n", field(result, "reason"));
 	print_missing(result, "missing: ");
-	return EXIT_NO;
+}
+
+/* migrate-check's answer, the same with --json: compatible is yes. */
+enum outcome_kind
+cmd_verdict(struct json_object *result)
+{
+	return compatible(result) ? OC_YES : OC_NO;
 }
 
 /* possible-hosts: one line a host of the VM's pool. */
-int
+void
 cmd_print_possible_hosts(struct json_object *result)
 {
 	struct json_object *e;
@@ -523,5 +565,4 @@ cmd_print_possible_hosts(struct json_object *result)
 		else
 			print_missing(e, "");
 	}
-	return 0;
 }

@@ -124,17 +124,17 @@ static const struct command commands[] = {
 	    .method = "VM.destroy", .operands = { "vm" } } },
 	{ "migrate-check", "VM HOST",
 	  "may VM migrate to HOST? exit 0 yes, 1 no, naming the missing "
-	  "features (asks cpulevel-migcheck)",
+	  "features",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.check_migrate", .operands = { "vm", "host" },
-	    .print = cmd_print_verdict,
-	    .url = CPULEVEL_MIGCHECK_RPC_URL } },
+	    .print = cmd_print_verdict, .verdict = cmd_verdict,
+	    .daemon = DAEMON_MIGCHECK } },
 	{ "possible-hosts", "VM",
-	  "the verdict for every host of VM's pool (asks cpulevel-migcheck)",
+	  "the verdict for every host of VM's pool",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.get_possible_hosts", .operands = { "vm" },
 	    .print = cmd_print_possible_hosts,
-	    .url = CPULEVEL_MIGCHECK_RPC_URL } },
+	    .daemon = DAEMON_MIGCHECK } },
 	{ "version", "[--connect URL]",
 	  "print the daemon's protocol version and build",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
@@ -152,7 +152,7 @@ cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return EXIT_USAGE;
+	return cli_exit(OC_USAGE);
 }
 
 void
@@ -199,6 +199,8 @@ usage(FILE *f, const char *group)
 		fprintf(f, "  %-22s %s\n", commands[i].name,
 		    commands[i].summary);
 	}
+	fprintf(f, "\n");
+	cli_print_exit_statuses(f);
 	fprintf(f, "\n'cpulevel COMMAND --help' describes a command.\n");
 }
 
