@@ -197,5 +197,19 @@ ok $? "migrate-check and possible-hosts are among them"
     "$CLI" possible-hosts --help | grep -q '^Calls VM.get_possible_hosts on cpulevel-migcheck\.$'
 ok $? "migrate-check and possible-hosts --help: they call cpulevel-migcheck"
 
+# Help fits an 80-column terminal: cpulevel --help and every command's
+"$CLI" --help >"$T/help"
+awk 'length($0) > 80 { print "#   " length($0) ": " $0; bad = 1 }
+    END { exit bad }' "$T/help"
+ok $? "cpulevel --help: every line within 80 columns"
+"$CLI" --help | sed -n 's/^  \([a-z-]*\( [a-z-]*\)\{0,1\}\)   .*/\1/p' |
+while read -r cmd; do
+	# shellcheck disable=SC2086
+	"$CLI" $cmd --help
+done >"$T/help"
+awk 'length($0) > 80 { print "#   " length($0) ": " $0; bad = 1 }
+    END { exit bad }' "$T/help"
+ok $? "every command's --help: every line within 80 columns"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
