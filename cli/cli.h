@@ -121,7 +121,11 @@ int	cmd_fs_is_subset(const struct command *, int, char **);
 
 /* Daemon commands: call cmd->rpc's method on featured. */
 int	cmd_rpc(const struct command *, int, char **);
-/* The hook and printer of the commands that need one. */
+/* A JSON value as a word: strings as they are, the rest as JSON. */
+const char *cmd_value_text(struct json_object *v);
+/* Objects as 'key value' lines, like host-cpu-info; arrays a line each. */
+void	cmd_print_plain(struct json_object *result);
+/* The hook and printer of the commands that need one (cmd_print.c). */
 int	cmd_boot_cpu_info(struct json_object *params, const char *probe);
 void	cmd_print_history(struct json_object *result);
 void	cmd_print_verdict(struct json_object *result);

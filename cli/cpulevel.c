@@ -127,7 +127,8 @@ static const struct command commands[] = {
 	  "may VM migrate to HOST? exit 0 yes, 1 no",
 	  "Prints 'compatible', or 'incompatible: REASON' and a line\n"
 	  "'missing: ' naming the features HOST lacks.  With --json, the\n"
-	  "verdict as JSON; the exit status is the same.\n", cmd_rpc, &(const struct rpc_cmd){
+	  "verdict as JSON; the exit status is the same.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.check_migrate", .operands = { "vm", "host" },
 	    .print = cmd_print_verdict, .verdict = cmd_verdict,
 	    .daemon = DAEMON_MIGCHECK } },
