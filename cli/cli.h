@@ -2,15 +2,43 @@
  * The cpulevel command line.  Each command is a row of the table in
  * cpulevel.c; its handler lives in the cmd_*.c file of its group.
  *
- * Exit codes: 0 success (or "yes"), 1 a "no" answer, 2 bad usage or error.
+ * Exit codes: one table, exit.c's, for every command and for --json.
  */
 #ifndef CPULEVEL_CLI_H
 #define CPULEVEL_CLI_H
 
+#include <stdio.h>
+
 #include "featureset.h"
 
-#define EXIT_NO		1
-#define EXIT_USAGE	2
+#define EXIT_YES	0	/* yes, done */
+#define EXIT_NO		1	/* a verdict or a refusal: no */
+#define EXIT_USAGE	2	/* bad usage or bad input */
+#define EXIT_UNKNOWN	3	/* an unknown object */
+#define EXIT_DAEMON	4	/* the daemon cannot be reached or failed */
+
+/* What became of a command; exit.c maps it to the exit status. */
+enum outcome_kind {
+	OC_YES,		/* done, or a "yes" verdict */
+	OC_NO,		/* a "no" verdict */
+	OC_USAGE,	/* bad usage or input, caught by the CLI */
+	OC_XENAPI,	/* a domain error: .xenapi is its code */
+	OC_JSONRPC,	/* a protocol error: .code is its code */
+	OC_UNREACHABLE,	/* no daemon, or no answer in time */
+	OC_BAD_REPLY	/* an answer that is no JSON-RPC reply to us */
+};
+
+struct outcome {
+	enum outcome_kind	 kind;
+	const char		*xenapi;
+	int			 code;
+};
+
+int	cli_exit_status(const struct outcome *o);
+/* The status of an outcome that is its kind alone (not OC_XENAPI). */
+int	cli_exit(enum outcome_kind kind);
+/* The statuses, a line each, for --help. */
+void	cli_print_exit_statuses(FILE *f);
 
 struct json_object;
 
@@ -28,6 +56,12 @@ enum rpc_opt_type {
 	RO_HOOK		/* --flag VALUE: handed to the hook, not sent */
 };
 
+/* The daemons the CLI calls; cmd_rpc.c's daemons[] names them. */
+enum cli_daemon {
+	DAEMON_FEATURED,	/* the default: a row that names none */
+	DAEMON_MIGCHECK
+};
+
 struct rpc_opt {
 	const char		*flag;		/* without "--"; NULL ends */
 	const char		*param;
@@ -43,11 +77,14 @@ struct rpc_cmd {
 	struct rpc_opt	 opts[RPC_CMD_OPTS + 1];
 	/* Adds params of its own; arg is the RO_HOOK value or NULL. */
 	int		(*hook)(struct json_object *params, const char *arg);
-	/* Prints a result instead of the generic 'key value' lines, and
-	 * says how to exit (a "no" verdict is EXIT_NO). */
-	int		(*print)(struct json_object *result);
-	/* The daemon it talks to by default: featured's socket if NULL. */
-	const char	*url;
+	/* Prints a result instead of the generic 'key value' lines. */
+	void		(*print)(struct json_object *result);
+	/* A question's answer in the result, with or without --json:
+	 * OC_YES or OC_NO.  NULL: the command is done, OC_YES. */
+	enum outcome_kind (*verdict)(struct json_object *result);
+	/* The daemon it calls: its name in --help and errors, and its
+	 * default socket (--connect's default), both from daemons[]. */
+	enum cli_daemon	 daemon;
 };
 
 struct command {
@@ -58,6 +95,12 @@ struct command {
 	int		(*run)(const struct command *, int, char **);
 	const struct rpc_cmd *rpc;	/* what cmd_rpc calls, or NULL */
 };
+
+/*
+ * Is a daemon listening at url?  OC_YES, or the outcome after one line
+ * on stderr: OC_UNREACHABLE (nobody) or OC_USAGE (a path too long).
+ */
+enum outcome_kind cli_reach(const char *daemon, const char *url);
 
 /* Print "cpulevel: <message>" on stderr; returns EXIT_USAGE. */
 int	cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -78,10 +121,15 @@ int	cmd_fs_is_subset(const struct command *, int, char **);
 
 /* Daemon commands: call cmd->rpc's method on featured. */
 int	cmd_rpc(const struct command *, int, char **);
-/* The hook and printer of the commands that need one. */
+/* A JSON value as a word: strings as they are, the rest as JSON. */
+const char *cmd_value_text(struct json_object *v);
+/* Objects as 'key value' lines, like host-cpu-info; arrays a line each. */
+void	cmd_print_plain(struct json_object *result);
+/* The hook and printer of the commands that need one (cmd_print.c). */
 int	cmd_boot_cpu_info(struct json_object *params, const char *probe);
-int	cmd_print_history(struct json_object *result);
-int	cmd_print_verdict(struct json_object *result);
-int	cmd_print_possible_hosts(struct json_object *result);
+void	cmd_print_history(struct json_object *result);
+void	cmd_print_verdict(struct json_object *result);
+enum outcome_kind cmd_verdict(struct json_object *result);
+void	cmd_print_possible_hosts(struct json_object *result);
 
 #endif

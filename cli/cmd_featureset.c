@@ -31,7 +31,7 @@ fs_operands(const struct command *cmd, int argc, char **argv, int n,
 		    cmd->name, cmd->args, argc, argc == 1 ? "" : "s");
 	for (i = 0; i < n; i++)
 		if (cli_parse_fs(argv[i], &fs[i]) != 0)
-			return EXIT_USAGE;
+			return cli_exit(OC_USAGE);
 	return 0;
 }
 
@@ -82,7 +82,7 @@ cmd_fs_is_subset(const struct command *cmd, int argc, char **argv)
 		return 0;
 	}
 	printf("no\n");
-	return EXIT_NO;
+	return cli_exit(OC_NO);
 }
 
 int
@@ -93,14 +93,14 @@ cmd_fs_intersect(const struct command *cmd, int argc, char **argv)
 	int i, rc;
 
 	if ((rc = cli_simple_args(cmd, &argc, &argv)) != 0)
-		return rc == 1 ? 0 : EXIT_USAGE;
+		return rc == 1 ? 0 : cli_exit(OC_USAGE);
 	if (argc < 1)
 		return cli_error("%s: expected at least one featureset",
 		    cmd->name);
 	fs_clear(&acc);
 	for (i = 0; i < argc; i++) {
 		if (cli_parse_fs(argv[i], &fs) != 0)
-			return EXIT_USAGE;
+			return cli_exit(OC_USAGE);
 		fs_intersect(&acc, &fs, &acc);
 	}
 	fs_format(&acc, out);

@@ -1,9 +1,9 @@
 /*
  * cpulevel host boot, pool join, vm start, ...: one call of a method of
- * cpulevel-featured each (proto/README.md).  Every such command is a row
- * of the table in cpulevel.c whose rpc descriptor says which method to
- * call and how operands and options become its params; cmd_rpc() does
- * the rest.
+ * cpulevel-featured or cpulevel-migcheck each (proto/README.md).  Every
+ * such command is a row of the table in cpulevel.c whose rpc descriptor
+ * says which daemon and method to call and how operands and options
+ * become its params; cmd_rpc() does the rest.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,7 +14,6 @@
 #include "bus.h"
 #include "cli.h"
 #include "config.h"
-#include "featurenames.h"
 #include "jsonutil.h"
 #include "probe.h"
 #include "rpc.h"
@@ -28,9 +27,6 @@ enum { OPT_CONNECT = 'c', OPT_DBG = 'd', OPT_HELP = 'h', OPT_JSON = 'j',
 	OPT_OWN = 256 };
 #define NCOMMON		4
 
-/* Enough for every named bit of FS_MAX_WORDS words, with " +" between. */
-#define NAMES_MAX	(FS_MAX_WORDS * 32 * 24)
-
 struct call {
 	const char		*url;
 	const char		*dbg;
@@ -43,26 +39,34 @@ struct call {
 	struct json_object	*params;
 };
 
-/* The socket a command calls without --connect (config.h's defaults). */
-static const char *
-default_url(const struct rpc_cmd *rc)
-{
-	return rc->url ? rc->url : CPULEVEL_FEATURED_RPC_URL;
-}
+/*
+ * The daemons a row may name: what --help and the errors call it, and
+ * the socket it calls without --connect (config.h's defaults).  Both
+ * come from here alone, so they cannot disagree.
+ */
+static const struct {
+	const char	*name;
+	const char	*url;
+} daemons[] = {
+	[DAEMON_FEATURED] = { "cpulevel-featured", CPULEVEL_FEATURED_RPC_URL },
+	[DAEMON_MIGCHECK] = { "cpulevel-migcheck", CPULEVEL_MIGCHECK_RPC_URL },
+};
 
 static void
 cmd_help(const struct command *cmd)
 {
+	const char *daemon = daemons[cmd->rpc->daemon].name;
+
 	cli_command_help(cmd);
-	printf("\nCalls %s on cpulevel-featured.\n\n"
+	printf("\nCalls %s on %s.\n\n"
 	    "Options of every daemon command:\n"
-	    "  --connect URL  the daemon's request socket (default\n"
+	    "  --connect URL  %s's request socket (default\n"
 	    "                 %s)\n"
 	    "  --json         print the result as JSON\n"
-	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n"
-	    "\nExit status: 0 done, 1 the daemon refused (a XenAPI error), 2\n"
-	    "bad usage, a protocol error or no daemon.\n", cmd->rpc->method,
-	    default_url(cmd->rpc));
+	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n\n",
+	    cmd->rpc->method, daemon, daemon,
+	    daemons[cmd->rpc->daemon].url);
+	cli_print_exit_statuses(stdout);
 }
 
 static int
@@ -242,17 +246,6 @@ parse_args(const struct command *cmd, int argc, char **argv, struct call *c)
 	return check_operands(cmd, c);
 }
 
-/* A JSON value as a word: strings as they are, the rest as JSON. */
-static const char *
-value_text(struct json_object *v)
-{
-	if (v == NULL)
-		return "null";
-	if (json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return json_compact(v);
-}
-
 /* ": a, b, c" after an error's message: what its data says. */
 static void
 print_error_data(const struct rpc_error *e)
@@ -265,77 +258,84 @@ print_error_data(const struct rpc_error *e)
 		n = json_object_array_length(e->data);
 		for (i = 0; i < n; i++) {
 			v = json_object_array_get_idx(e->data, i);
-			fprintf(stderr, "%s%s", i ? ", " : ": ", value_text(v));
+			fprintf(stderr, "%s%s", i ? ", " : ": ",
+			    cmd_value_text(v));
 		}
 	} else if (e->code == RPC_INVALID_PARAMS &&
 	    json_object_is_type(e->data, json_type_object) &&
 	    json_object_object_get_ex(e->data, "param", &v)) {
-		fprintf(stderr, ": %s: ", value_text(v));
+		fprintf(stderr, ": %s: ", cmd_value_text(v));
 		if (json_object_object_get_ex(e->data, "reason", &v))
-			fputs(value_text(v), stderr);
+			fputs(cmd_value_text(v), stderr);
 	} else if (e->data != NULL)
-		fprintf(stderr, ": %s", value_text(e->data));
+		fprintf(stderr, ": %s", cmd_value_text(e->data));
 }
 
 /* One line on stderr for an error reply; the exit status. */
 static int
 print_error(const struct rpc_error *e)
 {
+	struct outcome o = { OC_JSONRPC, NULL, e->code };
+
 	fprintf(stderr, "cpulevel: %s", e->message);
 	print_error_data(e);
 	fputc('\n', stderr);
-	return e->code == RPC_API_ERROR ? EXIT_NO : EXIT_USAGE;
+	if (e->code == RPC_API_ERROR) {
+		o.kind = OC_XENAPI;
+		o.xenapi = e->message;
+	}
+	return cli_exit_status(&o);
 }
 
-/* Send the request and read the reply: 0 with *result, or exit status. */
+/* "cpulevel: WHAT DAEMON at URL: WHY" on stderr; the status of kind. */
 static int
-call(const char *url, const char *method, struct json_object *params,
+daemon_failed(enum outcome_kind kind, const char *what, const char *daemon,
+    const char *url, const char *why)
+{
+	fprintf(stderr, "cpulevel: %s %s at %s: %s\n", what, daemon, url, why);
+	return cli_exit(kind);
+}
+
+/*
+ * Send the request to the row's daemon at url and read the reply: 0 with
+ * *result, or the exit status.
+ */
+static int
+call(const struct rpc_cmd *rc, const char *url, struct json_object *params,
     struct json_object **result)
 {
+	const char *daemon = daemons[rc->daemon].name;
+	enum outcome_kind reach;
 	struct rpc_error e;
 	char err[512], *req, *reply;
 	size_t len;
-	int s, rc;
+	int s, st;
 
 	*result = NULL;
+	if ((reach = cli_reach(daemon, url)) != OC_YES)
+		return cli_exit(reach);
 	if ((s = bus_connect_req(url, CALL_TIMEOUT_MS, err, sizeof(err))) == -1)
 		return cli_error("%s", err);
-	if ((req = rpc_request_new(REQUEST_ID, method, params)) == NULL) {
+	if ((req = rpc_request_new(REQUEST_ID, rc->method, params)) == NULL) {
 		bus_close(s);
 		return cli_error("out of memory");
 	}
-	rc = bus_call(s, req, &reply, &len, err, sizeof(err));
+	st = bus_call(s, req, &reply, &len, err, sizeof(err));
 	free(req);
 	bus_close(s);
-	if (rc == -1)
-		return cli_error("cannot reach %s: %s", url, err);
-	rc = rpc_reply_parse(reply, len, REQUEST_ID, result, &e);
+	if (st == -1)
+		return daemon_failed(OC_UNREACHABLE, "cannot reach",
+		    daemon, url, err);
+	st = rpc_reply_parse(reply, len, REQUEST_ID, result, &e);
 	free(reply);
-	if (rc == 1)
-		rc = print_error(&e);
-	else if (rc == -1)
-		rc = cli_error("bad reply from %s: %s", url, e.data ?
-		    json_object_get_string(e.data) : e.message);
+	if (st == 1)
+		st = print_error(&e);
+	else if (st == -1)
+		st = daemon_failed(OC_BAD_REPLY, "bad reply from",
+		    daemon, url, e.data ? json_object_get_string(e.data) :
+		    e.message);
 	rpc_error_clear(&e);
-	return rc;
-}
-
-/* Objects as 'key value' lines, like host-cpu-info; arrays a line each. */
-static void
-print_plain(struct json_object *result)
-{
-	size_t i, n;
-
-	if (json_object_is_type(result, json_type_object)) {
-		json_object_object_foreach(result, key, v)
-			printf("%-18s %s\n", key, value_text(v));
-	} else if (json_object_is_type(result, json_type_array)) {
-		n = json_object_array_length(result);
-		for (i = 0; i < n; i++)
-			printf("%s\n", value_text(
-			    json_object_array_get_idx(result, i)));
-	} else
-		printf("%s\n", value_text(result));
+	return st;
 }
 
 int
@@ -347,7 +347,7 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 	int i, status;
 
 	memset(&c, 0, sizeof(c));
-	c.url = default_url(rc);
+	c.url = daemons[rc->daemon].url;
 	if ((c.params = json_object_new_object()) == NULL)
 		return cli_error("out of memory");
 	status = parse_args(cmd, argc, argv, &c);
@@ -359,16 +359,19 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 	if (status == 0 && rc->hook)
 		status = rc->hook(c.params, c.hook_arg);
 	if (status == 0)
-		status = call(c.url, rc->method, c.params, &result);
+		status = call(rc, c.url, c.params, &result);
 	json_object_put(c.params);
 	if (status != 0)
 		return status == -1 ? 0 : status;
 	if (c.json)
 		printf("%s\n", result ? json_pretty(result) : "null");
 	else if (result && rc->print)
-		status = rc->print(result);
+		rc->print(result);
 	else if (result)
-		print_plain(result);
+		cmd_print_plain(result);
+	/* The same status whatever the output: a script may trust it. */
+	status = cli_exit(rc->verdict && result ? rc->verdict(result) :
+	    OC_YES);
 	json_object_put(result);
 	return status;
 }
@@ -389,139 +392,5 @@ cmd_boot_cpu_info(struct json_object *params, const char *probe)
 	if (o == NULL)
 		return cli_error("out of memory");
 	json_object_object_add(params, "cpu_info", o);
-	return 0;
-}
-
-/* A history entry's set; an absent or null one is the empty set. */
-static int
-entry_fs(struct json_object *entry, const char *kind, const char *age,
-    struct featureset *fs)
-{
-	struct json_object *v;
-	char key[64], err[64];
-
-	snprintf(key, sizeof(key), "features_%s_host_%s", kind, age);
-	if (!json_object_object_get_ex(entry, key, &v) || v == NULL) {
-		fs_clear(fs);
-		return 0;
-	}
-	return fs_parse(json_object_get_string(v), fs, err, sizeof(err));
-}
-
-/* " hvm: -lost +gained" for one kind, or nothing if its level held. */
-static void
-print_change(struct json_object *entry, const char *kind)
-{
-	static char names[NAMES_MAX];
-	struct featureset old, new, d;
-
-	if (entry_fs(entry, kind, "old", &old) == -1 ||
-	    entry_fs(entry, kind, "new", &new) == -1)
-		return;
-	if (fs_is_equal(&old, &new))
-		return;
-	printf(" %s:", kind);
-	fs_diff(&old, &new, &d);
-	if (!fs_is_zero(&d) &&
-	    feature_names_join(&d, " -", names, sizeof(names)) == 0)
-		printf(" -%s", names);
-	fs_diff(&new, &old, &d);
-	if (!fs_is_zero(&d) &&
-	    feature_names_join(&d, " +", names, sizeof(names)) == 0)
-		printf(" +%s", names);
-}
-
-static const char *
-field(struct json_object *entry, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(entry, key, &v))
-		return "-";
-	return value_text(v);
-}
-
-/* pool history: "SEQ AT EVENT HOST pv: -lost +gained hvm: ..." a line. */
-int
-cmd_print_history(struct json_object *result)
-{
-	struct json_object *e;
-	size_t i, n;
-
-	if (!json_object_is_type(result, json_type_array)) {
-		print_plain(result);
-		return 0;
-	}
-	n = json_object_array_length(result);
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(result, i);
-		printf("%s %s %s %s", field(e, "seq"), field(e, "at"),
-		    field(e, "event"), field(e, "host"));
-		print_change(e, "pv");
-		print_change(e, "hvm");
-		putchar('\n');
-	}
-	return 0;
-}
-
-/* The names of a verdict's missing features, joined by ", ". */
-static void
-print_missing(struct json_object *verdict, const char *prefix)
-{
-	struct json_object *m;
-	size_t i, n;
-
-	if (!json_object_object_get_ex(verdict, "missing_features", &m) ||
-	    (n = json_object_array_length(m)) == 0)
-		return;
-	printf("%s", prefix);
-	for (i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "",
-		    json_object_get_string(json_object_array_get_idx(m, i)));
-	putchar('\n');
-}
-
-static int
-compatible(struct json_object *verdict)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(verdict, "compatible", &v) &&
-	    json_object_get_boolean(v);
-}
-
-/* migrate-check: "compatible", or the reason and the missing features. */
-int
-cmd_print_verdict(struct json_object *result)
-{
-	if (compatible(result)) {
-		printf("compatible\n");
-		return 0;
-	}
-	printf("incompatible: %s\n", field(result, "reason"));
-	print_missing(result, "missing: ");
-	return EXIT_NO;
-}
-
-/* possible-hosts: one line a host of the VM's pool. */
-int
-cmd_print_possible_hosts(struct json_object *result)
-{
-	struct json_object *e;
-	size_t i, n = json_object_array_length(result);
-
-	printf("%-24s %-13s %s\n", "HOST", "VERDICT", "MISSING FEATURES");
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(result, i);
-		printf("%-24s %-13s ", field(e, "host"), compatible(e) ?
-		    "compatible" : "incompatible");
-		if (compatible(e))
-			putchar('\n');
-		else if (json_object_array_length(json_object_object_get(e,
-		    "missing_features")) == 0)
-			printf("(%s)\n", field(e, "reason"));
-		else
-			print_missing(e, "");
-	}
 	return 0;
 }

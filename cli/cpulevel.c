@@ -23,8 +23,9 @@ static const struct command commands[] = {
 	{ "featureset diff", "A B",
 	  "name the features of A that B lacks", NULL, cmd_fs_diff, NULL },
 	{ "featureset intersect", "FS...",
-	  "print the intersection of featuresets (the empty one is the "
-	  "identity)", NULL, cmd_fs_intersect, NULL },
+	  "print the intersection of the featuresets",
+	  "The empty featureset is the identity.\n", cmd_fs_intersect,
+	  NULL },
 	{ "featureset is-subset", "A B",
 	  "exit 0 if A is a subset of B, 1 if not", NULL, cmd_fs_is_subset,
 	  NULL },
@@ -123,18 +124,20 @@ static const struct command commands[] = {
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.destroy", .operands = { "vm" } } },
 	{ "migrate-check", "VM HOST",
-	  "may VM migrate to HOST? exit 0 yes, 1 no, naming the missing "
-	  "features (asks cpulevel-migcheck)",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "may VM migrate to HOST? exit 0 yes, 1 no",
+	  "Prints 'compatible', or 'incompatible: REASON' and a line\n"
+	  "'missing: ' naming the features HOST lacks.  With --json, the\n"
+	  "verdict as JSON; the exit status is the same.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.check_migrate", .operands = { "vm", "host" },
-	    .print = cmd_print_verdict,
-	    .url = CPULEVEL_MIGCHECK_RPC_URL } },
+	    .print = cmd_print_verdict, .verdict = cmd_verdict,
+	    .daemon = DAEMON_MIGCHECK } },
 	{ "possible-hosts", "VM",
-	  "the verdict for every host of VM's pool (asks cpulevel-migcheck)",
+	  "the verdict for every host of VM's pool",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.get_possible_hosts", .operands = { "vm" },
 	    .print = cmd_print_possible_hosts,
-	    .url = CPULEVEL_MIGCHECK_RPC_URL } },
+	    .daemon = DAEMON_MIGCHECK } },
 	{ "version", "[--connect URL]",
 	  "print the daemon's protocol version and build",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
@@ -152,14 +155,35 @@ cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return EXIT_USAGE;
+	return cli_exit(OC_USAGE);
+}
+
+/* The synopsis, its words wrapped under the first operand at 80 columns. */
+static void
+print_synopsis(const struct command *cmd)
+{
+	const char *p = cmd->args, *end;
+	int indent, col, len;
+
+	indent = col = printf("usage: cpulevel %s", cmd->name);
+	while (*p != '\0') {
+		/* A bracketed option is one word: "[--vendor V]". */
+		end = *p == '[' ? strchr(p, ']') : NULL;
+		end = end ? end + 1 : p + strcspn(p, " ");
+		len = (int)(end - p);
+		if (col + 1 + len > 80 && col > indent)
+			col = printf("\n%*s", indent, "") - 1;
+		col += printf(" %.*s", len, p);
+		p = end + strspn(end, " ");
+	}
+	putchar('\n');
 }
 
 void
 cli_command_help(const struct command *cmd)
 {
-	printf("usage: cpulevel %s %s\n%s.\n", cmd->name, cmd->args,
-	    cmd->summary);
+	print_synopsis(cmd);
+	printf("%s.\n", cmd->summary);
 	if (cmd->help)
 		printf("\n%s", cmd->help);
 }
@@ -199,6 +223,8 @@ usage(FILE *f, const char *group)
 		fprintf(f, "  %-22s %s\n", commands[i].name,
 		    commands[i].summary);
 	}
+	fprintf(f, "\n");
+	cli_print_exit_statuses(f);
 	fprintf(f, "\n'cpulevel COMMAND --help' describes a command.\n");
 }
 

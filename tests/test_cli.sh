@@ -147,5 +147,69 @@ else
 	esac
 fi
 
+# Each daemon command's --help names the daemon and the socket it calls
+# without --connect, from the same row of the command table that decides
+# where it connects: run it with no daemon there, and the error names
+# the same two.
+cat >"$T/ci.json" <<JSON
+{ "vendor": "GenuineIntel", "features_pv": "1", "features_hvm": "1" }
+JSON
+"$CLI" --help | sed -n 's/^  \([a-z-]*\( [a-z-]*\)\{0,1\}\)   .*/\1/p' |
+while read -r cmd; do
+	# shellcheck disable=SC2086
+	"$CLI" $cmd --help >"$T/help" 2>&1
+	grep -q '^Calls ' "$T/help" || continue	# not a daemon command
+	echo "$cmd"
+done >"$T/daemon_cmds"
+[ "$(wc -l <"$T/daemon_cmds")" -ge 19 ]
+ok $? "cpulevel --help lists the $(wc -l <"$T/daemon_cmds") daemon commands"
+while read -r cmd; do
+	# shellcheck disable=SC2086
+	"$CLI" $cmd --help >"$T/help"
+	daemon=$(sed -n 's/^Calls [^ ]* on \(cpulevel-[a-z]*\)\.$/\1/p' "$T/help")
+	url=$(sed -n '/(default$/{n;s/^ *//;s/)$//;p;}' "$T/help")
+	# the operands, each "x"; host boot's CPU from a file, not a probe
+	operands=$(sed -n 's/^usage: cpulevel [a-z-]* \{0,1\}[a-z-]* //p' "$T/help" |
+	    sed 's/\[.*//; s/[A-Z_]\{1,\}/x/g')
+	case $cmd in
+	"host boot") operands="x --probe file:$T/ci.json" ;;
+	version) operands= ;;
+	esac
+	if [ -e "${url#ipc://}" ]; then
+		echo "# $url exists here: '$cmd' not run against it"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	run $cmd $operands
+	[ -n "$daemon" ] && [ -n "$url" ] &&
+	    grep -q "^  --connect URL  $daemon's request socket (default$" \
+	    "$T/help" && [ "$rc" -eq 4 ] &&
+	    [ "$err" = "cpulevel: cannot reach $daemon at $url: is it running?" ]
+	ok $? "cpulevel $cmd: --help's $daemon at $url is where it connects"
+	[ "$rc" -eq 4 ] || echo "#   rc $rc, err '$err'"
+done <"$T/daemon_cmds"
+case $(cat "$T/daemon_cmds") in
+*migrate-check*possible-hosts*) true ;;
+*) false ;;
+esac
+ok $? "migrate-check and possible-hosts are among them"
+"$CLI" migrate-check --help | grep -q '^Calls VM.check_migrate on cpulevel-migcheck\.$' &&
+    "$CLI" possible-hosts --help | grep -q '^Calls VM.get_possible_hosts on cpulevel-migcheck\.$'
+ok $? "migrate-check and possible-hosts --help: they call cpulevel-migcheck"
+
+# Help fits an 80-column terminal: cpulevel --help and every command's
+"$CLI" --help >"$T/help"
+awk 'length($0) > 80 { print "#   " length($0) ": " $0; bad = 1 }
+    END { exit bad }' "$T/help"
+ok $? "cpulevel --help: every line within 80 columns"
+"$CLI" --help | sed -n 's/^  \([a-z-]*\( [a-z-]*\)\{0,1\}\)   .*/\1/p' |
+while read -r cmd; do
+	# shellcheck disable=SC2086
+	"$CLI" $cmd --help
+done >"$T/help"
+awk 'length($0) > 80 { print "#   " length($0) ": " $0; bad = 1 }
+    END { exit bad }' "$T/help"
+ok $? "every command's --help: every line within 80 columns"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
