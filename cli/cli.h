@@ -135,5 +135,6 @@ void	cmd_print_possible_hosts(struct json_object *result);
 void	cmd_print_hosts(struct json_object *result);
 void	cmd_print_pools(struct json_object *result);
 void	cmd_print_vms(struct json_object *result);
+void	cmd_print_pool(struct json_object *result);
 
 #endif

@@ -93,3 +93,12 @@ cmd_print_vms(struct json_object *result)
 
 	print_table(result, head, cols, 5);
 }
+
+/* pool show: its 'key value' lines, members joined by commas. */
+void
+cmd_print_pool(struct json_object *result)
+{
+	json_object_object_foreach(result, key, v)
+		printf("%-18s %s\n", key, json_object_is_type(v,
+		    json_type_array) ? cell(result, key) : cmd_value_text(v));
+}

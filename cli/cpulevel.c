@@ -85,9 +85,10 @@ static const struct command commands[] = {
 	    { "host", "host", RO_STRING } },
 	    .print = cmd_print_vms } },
 	{ "pool show", "POOL",
-	  "print POOL's level, max sets and counts",
+	  "print POOL's level, max sets, counts and members",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
-	    .method = "Pool.get_cpu_info", .operands = { "pool" } } },
+	    .method = "Pool.get_cpu_info", .operands = { "pool" },
+	    .print = cmd_print_pool } },
 	{ "pool history", "POOL [--limit N]",
 	  "list the changes of POOL's level, newest first",
 	  "Each line: seq, time, event, host, and the features each level\n"

@@ -102,6 +102,17 @@ c 0 pool list
 [ "$(rows)" = "$P GenuineIntel 16 4 $H1,$H2" ]
 ok $? "pool list: the pool and its two members"
 
+c 0 pool show $P
+[ "$(grep '^members ' "$T/out" | tr -s ' ')" = "members $H1,$H2" ] &&
+    [ "$(grep -c '^features_\|^vendor \|^cpu_count \|^socket_count ' \
+    "$T/out")" -eq 7 ]
+ok $? "pool show: its members under the lines it had"
+c 0 pool show $P --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["members"] == sys.argv[2:4] and d["cpu_count"] == "16", d' \
+    "$T/out" $H1 $H2
+ok $? "pool show --json: members a list"
+
 c 0 vm list
 [ "$(rows)" = "$(printf '%s\n' "$V1 $H1 running hvm false" \
     "$V2 $H2 running pv false" "$V3 $H3 running hvm false")" ]
