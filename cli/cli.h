@@ -131,5 +131,10 @@ void	cmd_print_history(struct json_object *result);
 void	cmd_print_verdict(struct json_object *result);
 enum outcome_kind cmd_verdict(struct json_object *result);
 void	cmd_print_possible_hosts(struct json_object *result);
+/* The tables of host list, pool list and vm list (cmd_lists.c). */
+void	cmd_print_hosts(struct json_object *result);
+void	cmd_print_pools(struct json_object *result);
+void	cmd_print_vms(struct json_object *result);
+void	cmd_print_pool(struct json_object *result);
 
 #endif

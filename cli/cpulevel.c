@@ -64,10 +64,31 @@ static const struct command commands[] = {
 	  "remove HOST from POOL",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Pool.eject", .operands = { "pool", "host" } } },
-	{ "pool show", "POOL",
-	  "print POOL's level, max sets and counts",
+	{ "host list", "[--pool POOL]",
+	  "list the hosts featured holds: pool, vendor, counts",
+	  "  --pool POOL  only POOL's members\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Host.get_all_records",
+	    .opts = { { "pool", "pool", RO_STRING } },
+	    .print = cmd_print_hosts } },
+	{ "pool list", "",
+	  "list the pools featured holds and their members",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
-	    .method = "Pool.get_cpu_info", .operands = { "pool" } } },
+	    .method = "Pool.get_all_records", .print = cmd_print_pools } },
+	{ "vm list", "[--pool POOL] [--host HOST]",
+	  "list the VMs featured holds: host, power state, type",
+	  "  --pool POOL  only the VMs on POOL's members\n"
+	  "  --host HOST  only the VMs on HOST\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.get_all_records",
+	    .opts = { { "pool", "pool", RO_STRING },
+	    { "host", "host", RO_STRING } },
+	    .print = cmd_print_vms } },
+	{ "pool show", "POOL",
+	  "print POOL's level, max sets, counts and members",
+	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Pool.get_cpu_info", .operands = { "pool" },
+	    .print = cmd_print_pool } },
 	{ "pool history", "POOL [--limit N]",
 	  "list the changes of POOL's level, newest first",
 	  "Each line: seq, time, event, host, and the features each level\n"

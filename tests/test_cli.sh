@@ -169,7 +169,8 @@ while read -r cmd; do
 	daemon=$(sed -n 's/^Calls [^ ]* on \(cpulevel-[a-z]*\)\.$/\1/p' "$T/help")
 	url=$(sed -n '/(default$/{n;s/^ *//;s/)$//;p;}' "$T/help")
 	# the operands, each "x"; host boot's CPU from a file, not a probe
-	operands=$(sed -n 's/^usage: cpulevel [a-z-]* \{0,1\}[a-z-]* //p' "$T/help" |
+	# (after the command's own words: "pool list" has no operands)
+	operands=$(sed -n "s/^usage: cpulevel $cmd //p" "$T/help" |
 	    sed 's/\[.*//; s/[A-Z_]\{1,\}/x/g')
 	case $cmd in
 	"host boot") operands="x --probe file:$T/ci.json" ;;

@@ -47,6 +47,14 @@ struct featured {
 	char		 db_lost[640];
 };
 
+/* lists.c: the bounded lists of every host, pool and VM. */
+int	host_get_all_records(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+int	pool_get_all_records(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+int	vm_get_all_records(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+
 /* methods.c */
 extern const struct rpc_method featured_methods[];
 

@@ -47,6 +47,10 @@ static const struct rpc_param p_vm_observe[] = {
 	{ "host", P_ID, RPC_NULLABLE },
 	{ "domain_type", P_DOMAIN_TYPE, RPC_NULLABLE },
 	{ "last_boot_CPU_flags", P_FLAGS, 1 }, { NULL, 0, 0 } };
+static const struct rpc_param p_pool_filter[] = {
+	{ "pool", P_ID, 0 }, { NULL, 0, 0 } };
+static const struct rpc_param p_vm_filter[] = {
+	{ "pool", P_ID, 0 }, { "host", P_ID, 0 }, { NULL, 0, 0 } };
 static const struct rpc_param p_inventory[] = {
 	{ "after", P_STRING, 0 }, { "limit", P_INT, 0 }, { NULL, 0, 0 } };
 
@@ -75,6 +79,12 @@ const struct rpc_method featured_methods[] = {
 	{ "VM.forget",		RPC_WRITES,	vm_forget,	p_vm },
 	{ "Service.inventory",	RPC_READS,	service_inventory,
 	    p_inventory },
+	{ "Host.get_all_records", RPC_READS,	host_get_all_records,
+	    p_pool_filter },
+	{ "Pool.get_all_records", RPC_READS,	pool_get_all_records,
+	    rpc_no_params },
+	{ "VM.get_all_records",	RPC_READS,	vm_get_all_records,
+	    p_vm_filter },
 	{ "Service.version",	RPC_READS,	rpc_service_version,
 	    rpc_no_params },
 	{ NULL,			0,		NULL,		NULL }

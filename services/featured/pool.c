@@ -292,11 +292,19 @@ add_count(struct json_object *o, const char *key, long long n)
 	json_object_object_add(o, key, json_object_new_string(buf));
 }
 
+static int
+add_member(const struct host_rec *h, void *arg)
+{
+	json_object_array_add(arg, json_object_new_string(h->id));
+	return 0;
+}
+
 int
 pool_get_cpu_info(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	struct featured *f = arg;
+	struct json_object *members;
 	struct pool_rec p;
 
 	if (pool_load(f, rpc_param_string(params, "pool"), &p, err) == -1)
@@ -310,6 +318,14 @@ pool_get_cpu_info(void *arg, struct json_object *params,
 	add_fs(*result, CI_FEATURES_HVM_HOST, &p.hvm_host);
 	add_fs(*result, CI_FEATURES_PV, &p.pv);
 	add_fs(*result, CI_FEATURES_HVM, &p.hvm);
+	/* Its hosts, in id order: cpulevel pool show prints them. */
+	members = json_object_new_array();
+	json_object_object_add(*result, "members", members);
+	if (store_pool_members(f, p.id, add_member, members) == -1) {
+		json_object_put(*result);
+		*result = NULL;
+		return store_error(f, err);
+	}
 	return 0;
 }
 

@@ -1,0 +1,104 @@
+/*
+ * The tables of host list, pool list and vm list: a row per object of
+ * a {ID: {field: value}} result, in id order (featured sends them so),
+ * each column as wide as its longest value so that XCP-ng's 36-character
+ * uuids, or longer ids, stay aligned under their heading.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "jsonutil.h"
+
+#define LIST_COLS	6
+
+/* A field as a cell: a list joined by commas, null as "-". */
+static const char *
+cell(struct json_object *rec, const char *field)
+{
+	static char buf[4096];
+	struct json_object *v;
+	size_t i, n, len = 0;
+
+	if (!json_object_object_get_ex(rec, field, &v) || v == NULL)
+		return "-";
+	if (!json_object_is_type(v, json_type_array))
+		return cmd_value_text(v);
+	buf[0] = '\0';
+	n = json_object_array_length(v);
+	for (i = 0; i < n && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+		    i ? "," : "",
+		    cmd_value_text(json_object_array_get_idx(v, i)));
+	return n ? buf : "-";
+}
+
+/* Print cols[0] (the key, headed head[0]) and the fields cols[1..]. */
+static void
+print_table(struct json_object *result, const char *const *head,
+    const char *const *cols, int ncols)
+{
+	size_t w[LIST_COLS], len;
+	int i;
+
+	for (i = 0; i < ncols; i++)
+		w[i] = strlen(head[i]);
+	json_object_object_foreach(result, id, rec) {
+		if (strlen(id) > w[0])
+			w[0] = strlen(id);
+		for (i = 1; i < ncols; i++)
+			if ((len = strlen(cell(rec, cols[i]))) > w[i])
+				w[i] = len;
+	}
+	for (i = 0; i + 1 < ncols; i++)
+		printf("%-*s  ", (int)w[i], head[i]);
+	printf("%s\n", head[ncols - 1]);
+	json_object_object_foreach(result, id2, rec2) {
+		printf("%-*s  ", (int)w[0], id2);
+		for (i = 1; i + 1 < ncols; i++)
+			printf("%-*s  ", (int)w[i], cell(rec2, cols[i]));
+		printf("%s\n", cell(rec2, cols[ncols - 1]));
+	}
+}
+
+void
+cmd_print_hosts(struct json_object *result)
+{
+	static const char *const head[] = { "HOST", "POOL", "VENDOR", "HVM",
+	    "CPUS", "SOCKETS" };
+	static const char *const cols[] = { "", "pool", "vendor",
+	    "hvm_capable", "cpu_count", "socket_count" };
+
+	print_table(result, head, cols, 6);
+}
+
+void
+cmd_print_pools(struct json_object *result)
+{
+	static const char *const head[] = { "POOL", "VENDOR", "CPUS",
+	    "SOCKETS", "MEMBERS" };
+	static const char *const cols[] = { "", "vendor", "cpu_count",
+	    "socket_count", "members" };
+
+	print_table(result, head, cols, 5);
+}
+
+void
+cmd_print_vms(struct json_object *result)
+{
+	static const char *const head[] = { "VM", "HOST", "POWER", "TYPE",
+	    "LEGACY" };
+	static const char *const cols[] = { "", "host", "power_state",
+	    "domain_type", "legacy" };
+
+	print_table(result, head, cols, 5);
+}
+
+/* pool show: its 'key value' lines, members joined by commas. */
+void
+cmd_print_pool(struct json_object *result)
+{
+	json_object_object_foreach(result, key, v)
+		printf("%-18s %s\n", key, json_object_is_type(v,
+		    json_type_array) ? cell(result, key) : cmd_value_text(v));
+}

@@ -1,0 +1,217 @@
+/*
+ * The read-only lists an operator asks for: Host.get_all_records,
+ * Pool.get_all_records and VM.get_all_records.  Each answers in one
+ * message, so each is bounded: past LISTS_MAX rows it is refused
+ * (-32603, naming the limit) rather than cut short, and a caller with
+ * that many turns to Service.inventory's pages and the per-object
+ * methods.  LISTS_MAX rows of the longest ids (64 characters) take
+ * about 300 bytes each, 600 KB in all: under BUS_MAX_MESSAGE (1 MiB).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bus.h"
+#include "db.h"
+#include "featured.h"
+
+#define LISTS_MAX	2000
+
+/* A filter row the caller named must exist: HANDLE_INVALID otherwise. */
+static int
+lists_filter(struct featured *f, const char *pool, const char *host,
+    struct rpc_error *err)
+{
+	struct pool_rec p;
+	struct host_rec h;
+
+	if (pool && pool_load(f, pool, &p, err) == -1)
+		return -1;
+	if (host && host_load(f, host, &h, err) == -1)
+		return -1;
+	return 0;
+}
+
+/* sql with ?1 pool, ?2 host (each NULL for no filter), ?3 the limit. */
+static sqlite3_stmt *
+lists_stmt(struct featured *f, const char *sql, const char *pool,
+    const char *host)
+{
+	sqlite3_stmt *st;
+
+	if (db_prepare(f->db, sql, &st, f->dberr, sizeof(f->dberr)) == -1)
+		return NULL;
+	if ((pool ? sqlite3_bind_text(st, 1, pool, -1, SQLITE_TRANSIENT) :
+	    sqlite3_bind_null(st, 1)) != SQLITE_OK ||
+	    (host ? sqlite3_bind_text(st, 2, host, -1, SQLITE_TRANSIENT) :
+	    sqlite3_bind_null(st, 2)) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, LISTS_MAX + 1) != SQLITE_OK) {
+		snprintf(f->dberr, sizeof(f->dberr), "bind: %s",
+		    sqlite3_errmsg(f->db));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int
+lists_too_many(struct rpc_error *err, const char *what)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "more than %d %s: the answer would pass "
+	    "the %d-byte message limit; page with Service.inventory and ask "
+	    "for each", LISTS_MAX, what, BUS_MAX_MESSAGE);
+	rpc_error_internal(err, msg);
+	return -1;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : "";
+}
+
+static struct json_object *
+col_string_or_null(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	return json_object_new_string(col_text(st, i));
+}
+
+/*
+ * Step st, giving each row to fn to add to *result; -1 with err when the
+ * store fails or there are more than LISTS_MAX rows.
+ */
+static int
+lists_run(struct featured *f, sqlite3_stmt *st, const char *what,
+    void (*fn)(sqlite3_stmt *, struct json_object *),
+    struct json_object **result, struct rpc_error *err)
+{
+	int step, n = 0;
+
+	if (st == NULL)
+		return store_error(f, err);
+	*result = json_object_new_object();
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && ++n <= LISTS_MAX)
+		fn(st, *result);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		snprintf(f->dberr, sizeof(f->dberr), "%s: %s", what,
+		    sqlite3_errmsg(f->db));
+		sqlite3_finalize(st);
+		json_object_put(*result);
+		*result = NULL;
+		return store_error(f, err);
+	}
+	sqlite3_finalize(st);
+	if (n > LISTS_MAX) {
+		json_object_put(*result);
+		*result = NULL;
+		return lists_too_many(err, what);
+	}
+	return 0;
+}
+
+static void
+host_row(sqlite3_stmt *st, struct json_object *out)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "pool", col_string_or_null(st, 1));
+	json_object_object_add(o, "vendor",
+	    json_object_new_string(col_text(st, 2)));
+	json_object_object_add(o, "hvm_capable",
+	    json_object_new_boolean(sqlite3_column_int(st, 3)));
+	json_object_object_add(o, "cpu_count",
+	    json_object_new_int64(sqlite3_column_int64(st, 4)));
+	json_object_object_add(o, "socket_count",
+	    json_object_new_int64(sqlite3_column_int64(st, 5)));
+	json_object_object_add(out, col_text(st, 0), o);
+}
+
+int
+host_get_all_records(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	const char *pool = rpc_param_string(params, "pool");
+
+	if (lists_filter(f, pool, NULL, err) == -1)
+		return -1;
+	return lists_run(f, lists_stmt(f, "SELECT id, pool_id, vendor, "
+	    "hvm_capable, cpu_count, socket_count FROM host WHERE "
+	    "(?1 IS NULL OR pool_id = ?1) AND ?2 IS NULL ORDER BY id "
+	    "LIMIT ?3", pool, NULL), "hosts", host_row, result, err);
+}
+
+/* One row per member (pool id, then host id): a pool's first adds it. */
+static void
+pool_row(sqlite3_stmt *st, struct json_object *out)
+{
+	struct json_object *o, *members;
+
+	if (!json_object_object_get_ex(out, col_text(st, 0), &o)) {
+		o = json_object_new_object();
+		json_object_object_add(o, "vendor",
+		    json_object_new_string(col_text(st, 1)));
+		json_object_object_add(o, "members",
+		    json_object_new_array());
+		json_object_object_add(o, "cpu_count",
+		    json_object_new_int64(sqlite3_column_int64(st, 2)));
+		json_object_object_add(o, "socket_count",
+		    json_object_new_int64(sqlite3_column_int64(st, 3)));
+		json_object_object_add(out, col_text(st, 0), o);
+	}
+	json_object_object_get_ex(o, "members", &members);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		json_object_array_add(members,
+		    json_object_new_string(col_text(st, 4)));
+}
+
+int
+pool_get_all_records(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct featured *f = arg;
+
+	(void)params;
+	return lists_run(f, lists_stmt(f, "SELECT p.id, p.vendor, "
+	    "p.cpu_count, p.socket_count, h.id FROM pool p LEFT JOIN host h "
+	    "ON h.pool_id = p.id WHERE ?1 IS NULL AND ?2 IS NULL "
+	    "ORDER BY p.id, h.id LIMIT ?3", NULL, NULL), "pool members",
+	    pool_row, result, err);
+}
+
+static void
+vm_row(sqlite3_stmt *st, struct json_object *out)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "host", col_string_or_null(st, 1));
+	json_object_object_add(o, "power_state",
+	    json_object_new_string(col_text(st, 2)));
+	json_object_object_add(o, "domain_type",
+	    json_object_new_string(col_text(st, 3)));
+	json_object_object_add(o, "legacy",
+	    json_object_new_boolean(sqlite3_column_int(st, 4)));
+	json_object_object_add(out, col_text(st, 0), o);
+}
+
+int
+vm_get_all_records(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	const char *pool = rpc_param_string(params, "pool");
+	const char *host = rpc_param_string(params, "host");
+
+	if (lists_filter(f, pool, host, err) == -1)
+		return -1;
+	return lists_run(f, lists_stmt(f, "SELECT v.id, v.host_id, "
+	    "v.power_state, v.domain_type, v.legacy FROM vm v LEFT JOIN "
+	    "host h ON h.id = v.host_id WHERE (?1 IS NULL OR h.pool_id = ?1) "
+	    "AND (?2 IS NULL OR v.host_id = ?2) ORDER BY v.id LIMIT ?3",
+	    pool, host), "VMs", vm_row, result, err);
+}
