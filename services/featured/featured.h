@@ -3,8 +3,9 @@
  *
  * Every method is a row of the table in methods.c: its name, whether it
  * writes, its handler and its params.  Its handler is in the file of its
- * object (host.c, pool.c, vm.c), named after it: Host.boot is
- * host_boot(), VM.start vm_start().  lib/rpc.c's dispatcher runs each
+ * object (host.c, pool.c, vm.c; observe.c for xapi's upserts, lists.c
+ * for the get_all_records), named after it: Host.boot is host_boot(),
+ * VM.start vm_start().  lib/rpc.c's dispatcher runs each
  * method marked RPC_WRITES inside the transaction of txn.c, which
  * commits before the reply is built and publishes events only for what
  * was committed.
@@ -20,6 +21,7 @@
  *	vm.c			VM.* (lookup, store)
  *	observe.c		the idempotent upserts of xapi's state
  *				(pool, host, vm, lookup, store)
+ *	lists.c			the *.get_all_records (its own queries)
  *	methods.c		the table of handlers
  *	featured.c		main(): sockets, database, the loop
  */
