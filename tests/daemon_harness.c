@@ -421,6 +421,17 @@ fc_binary(const char *name, const char *what)
  * in the test's directory; name is for messages.
  */
 void
+fc_add_pair(struct featured *f, struct featured *m, const char *db)
+{
+	fc_add_daemon(f, "featured", fc_binary("CPULEVEL_FEATURED",
+	    "the path of the cpulevel-featured binary"), db, "featured.sock",
+	    "featured-events.sock", "featured.log");
+	fc_add_daemon(m, "migcheck", fc_binary("CPULEVEL_MIGCHECK",
+	    "the path of the cpulevel-migcheck binary"), db, "migcheck.sock",
+	    NULL, "migcheck.log");
+}
+
+void
 fc_add_daemon(struct featured *f, const char *name, const char *bin,
     const char *db, const char *rpc, const char *events, const char *log)
 {

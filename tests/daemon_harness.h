@@ -81,6 +81,12 @@ void		 fc_add_daemon(struct featured *f, const char *name,
 const char	*fc_env(const char *name, const char *what);
 /* The binary the variable name gives: unset skips, not runnable bails. */
 const char	*fc_binary(const char *name, const char *what);
+/*
+ * The pair most tests run: featured (CPULEVEL_FEATURED) and migcheck
+ * (CPULEVEL_MIGCHECK) on one database file db of the test's directory.
+ */
+void		 fc_add_pair(struct featured *f, struct featured *m,
+		    const char *db);
 
 /* ---- daemon_harness.c: time, processes, logs --------------------------- */
 

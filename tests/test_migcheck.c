@@ -1764,10 +1764,7 @@ main(void)
 	setup_data();
 	fc_begin("cpulevel-migcheck");
 	/* Both daemons in one socket directory, on one database. */
-	fc_add_daemon(&F, "featured", fbin, "cpulevel.db", "featured.sock",
-	    "featured-events.sock", "featured.log");
-	fc_add_daemon(&M, "migcheck", mbin, "cpulevel.db", "migcheck.sock",
-	    NULL, "migcheck.log");
+	fc_add_pair(&F, &M, "cpulevel.db");
 	fc_add_daemon(&F2, "featured 2", fbin, "later.db", "featured2.sock",
 	    "featured2-events.sock", "featured2.log");
 	fc_add_daemon(&M2, "migcheck 2", mbin, "later.db", "migcheck2.sock",

@@ -559,16 +559,8 @@ t_stop(void)
 int
 main(void)
 {
-	const char *fbin = fc_binary("CPULEVEL_FEATURED",
-	    "the path of the cpulevel-featured binary");
-	const char *mbin = fc_binary("CPULEVEL_MIGCHECK",
-	    "the path of the cpulevel-migcheck binary");
-
 	fc_begin("cpulevel-observe");
-	fc_add_daemon(&F, "featured", fbin, "a.db", "featured.sock",
-	    "featured-events.sock", "featured.log");
-	fc_add_daemon(&M, "migcheck", mbin, "a.db", "migcheck.sock", NULL,
-	    "migcheck.log");
+	fc_add_pair(&F, &M, "a.db");
 
 	fc_run("start", t_start);
 	fc_run("bad params", t_bad_params);

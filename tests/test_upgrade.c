@@ -505,16 +505,8 @@ t_restart(void)
 int
 main(void)
 {
-	const char *fbin = fc_binary("CPULEVEL_FEATURED",
-	    "the path of the cpulevel-featured binary");
-	const char *mbin = fc_binary("CPULEVEL_MIGCHECK",
-	    "the path of the cpulevel-migcheck binary");
-
 	fc_begin("cpulevel-upgrade");
-	fc_add_daemon(&F, "featured", fbin, "old.db", "featured.sock",
-	    "featured-events.sock", "featured.log");
-	fc_add_daemon(&M, "migcheck", mbin, "old.db", "migcheck.sock", NULL,
-	    "migcheck.log");
+	fc_add_pair(&F, &M, "old.db");
 
 	fc_run("the previous release's database", t_old_db);
 	fc_run("migcheck before featured", t_migcheck_first);
