@@ -174,5 +174,7 @@ int	cmd_is_fs_key(const char *key);
 void	cmd_print_names(FILE *f, int col, const struct featureset *fs);
 /* "key  names..." for a featureset value (hex with --raw). */
 void	cmd_print_fs_field(const char *key, struct json_object *v);
+/* A 'key value' line: featuresets named, lists by commas, wrapped. */
+void	cmd_print_field(const char *key, struct json_object *v);
 
 #endif

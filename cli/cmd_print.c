@@ -25,7 +25,8 @@ cmd_value_text(struct json_object *v)
 
 /*
  * Objects as 'key value' lines, like host-cpu-info: featuresets as the
- * names of their features (hex with --raw), lists joined by commas.
+ * names of their features (hex with --raw), lists joined by commas,
+ * both wrapped within 80 columns under their first item.
  * Arrays a line each.
  */
 void
@@ -34,13 +35,8 @@ cmd_print_plain(struct json_object *result)
 	size_t i, n;
 
 	if (json_object_is_type(result, json_type_object)) {
-		json_object_object_foreach(result, key, v) {
-			if (cmd_is_fs_key(key))
-				cmd_print_fs_field(key, v);
-			else
-				printf("%-18s %s\n", key,
-				    cmd_cell(result, key));
-		}
+		json_object_object_foreach(result, key, v)
+			cmd_print_field(key, v);
 	} else if (json_object_is_type(result, json_type_array)) {
 		n = json_object_array_length(result);
 		for (i = 0; i < n; i++)

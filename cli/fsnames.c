@@ -33,23 +33,56 @@ struct wrap {
 	int	 col;
 };
 
+/* word, after sep if it is not the first; on a new line if it would
+ * pass the 80th column (sep's trailing blank then dropped). */
+static void
+wrap_word(struct wrap *w, const char *sep, const char *word)
+{
+	int len = (int)strlen(word), slen = (int)strlen(sep);
+
+	if (w->col > w->indent && w->col + slen + len > WRAP_COLS) {
+		fprintf(w->f, "%.*s\n%*s", sep[slen - 1] == ' ' ? slen - 1 :
+		    slen, sep, w->indent, "");
+		w->col = w->indent;
+	} else if (w->col > w->indent) {
+		fputs(sep, w->f);
+		w->col += slen;
+	}
+	fputs(word, w->f);
+	w->col += len;
+}
+
 static int
 wrap_name(unsigned int index, const char *name, void *arg)
 {
-	struct wrap *w = arg;
-	int len = (int)strlen(name);
-
 	(void)index;
-	if (w->col > w->indent && w->col + 1 + len > WRAP_COLS) {
-		fprintf(w->f, "\n%*s", w->indent, "");
-		w->col = w->indent;
-	} else if (w->col > w->indent) {
-		fputc(' ', w->f);
-		w->col++;
-	}
-	fputs(name, w->f);
-	w->col += len;
+	wrap_word(arg, " ", name);
 	return 0;
+}
+
+/* A list's items joined by commas from column col, wrapped likewise. */
+static void
+print_list(int col, struct json_object *a)
+{
+	struct wrap w = { stdout, col, col };
+	size_t i, n = json_object_array_length(a);
+
+	for (i = 0; i < n; i++)
+		wrap_word(&w, ",", cmd_value_text(json_object_array_get_idx(a,
+		    i)));
+	fputs(n ? "\n" : "-\n", stdout);
+}
+
+/* One 'key value' line, or more for a list too long for one. */
+void
+cmd_print_field(const char *key, struct json_object *v)
+{
+	if (cmd_is_fs_key(key))
+		cmd_print_fs_field(key, v);
+	else if (json_object_is_type(v, json_type_array))
+		print_list(printf("%-18s ", key), v);
+	else
+		printf("%-18s %s\n", key, cmd_value_text(v));
 }
 
 /*
