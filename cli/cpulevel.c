@@ -11,12 +11,14 @@
 #include "cli.h"
 
 static const struct command commands[] = {
-	{ "host-cpu-info", "[--probe auto|xen|cpuid|file:PATH] [--json]",
+	{ "host-cpu-info", "[--probe auto|xen|cpuid|file:PATH] [--json] [--raw]",
 	  "print this host's cpu_info map, as xapi's Host.cpu_info",
 	  "  --probe SPEC  where to read it: auto (Xen if present, else the\n"
 	  "                CPUID instruction), xen, cpuid, or file:PATH (a JSON\n"
 	  "                object of strings)\n"
-	  "  --json        print JSON instead of 'key: value' lines\n",
+	  "  --json        print JSON instead of 'key value' lines\n"
+	  "  --raw         featuresets as hex words, not the names of their\n"
+	  "                features (wrapped under the first)\n",
 	  cmd_host_cpu_info, NULL },
 	{ "featureset decode", "FS",
 	  "name the features of a featureset", NULL, cmd_fs_decode, NULL },

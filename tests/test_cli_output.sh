@@ -125,6 +125,15 @@ lost=$("$CLI" featureset diff $STRONG $WEAK)
 
 # --- featuresets by name, --raw, --json ----------------------------------
 
+# host-cpu-info, the local command, as the daemon commands
+"$CLI" host-cpu-info --probe "file:$T/strong.json" >"$T/out" 2>"$T/err"
+[ "$(names features_hvm_host)" = "$strong_names" ] && narrow "$T/out" &&
+    [ "$(field vendor)" = GenuineIntel ]
+ok $? "host-cpu-info: featuresets by name, within 80 columns"
+"$CLI" host-cpu-info --probe "file:$T/strong.json" --raw >"$T/out" 2>"$T/err"
+[ "$(field features_hvm_host)" = $STRONG ]
+ok $? "host-cpu-info --raw: hex"
+
 c 0 host boot $H1 --probe "file:$T/strong.json"
 [ "$(field pool)" = - ] && ! grep -q null "$T/out"
 ok $? "host boot of a new host: its pool is '-', no null"
