@@ -67,7 +67,8 @@ cmd_help(const struct command *cmd)
 	    "  --raw          featuresets as xapi's hex words, not names\n"
 	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n\n"
 	    "A refusal is one line on stderr: 'cpulevel: CODE: what is\n"
-	    "wrong', CODE the daemon's XenAPI error code.\n\n",
+	    "wrong', CODE the daemon's XenAPI error code (with --json:\n"
+	    "'cpulevel: CODE: its params', as the daemon sent them).\n\n",
 	    cmd->rpc->method, daemon, daemon,
 	    daemons[cmd->rpc->daemon].url);
 	cli_print_exit_statuses(stdout);

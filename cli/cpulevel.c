@@ -158,7 +158,8 @@ static const struct command commands[] = {
 	  "  --features FS    the featureset the VM last booted with\n\n"
 	  "Prints the flags VM landed with: 'vendor', 'features' naming\n"
 	  "them (hex words with --raw), and 'legacy' (true: inherited from\n"
-	  "HOST until its next start).\n",
+	  "HOST until its next start).  A refusal for features names the\n"
+	  "ones HOST lacks.\n",
 	  cmd_rpc, &(const struct rpc_cmd){ .method = "VM.import",
 	    .operands = { "vm", "host", "domain_type", "power_state" },
 	    .opts = { { "vendor", "last_boot_CPU_flags.vendor", RO_STRING },

@@ -245,8 +245,14 @@ refused 1 "cpulevel: HOST_MISSING_CPU_INFO: $H5 has no features_hvm_host in its 
     vm start $V5 $H5 hvm
 refused 1 "cpulevel: VM_HVM_REQUIRED: $V5 is an HVM guest and $H4 cannot run HVM guests" \
     vm start $V5 $H4 hvm
-refused 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: $V5 cannot run on $H2: VM last booted on a CPU with features this host's CPU does not have." \
+# a refused start or import names them too, from the set it asked for
+refused 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: $V5 cannot run on $H2, which lacks $lacks" \
     vm start $V5 $H2 hvm --featureset $STRONG
+refused 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: $V5 cannot run on $H2, which lacks $lacks" \
+    vm import $V5 $H2 hvm suspended --features $STRONG-0-0-0
+# the vendor's reason says all there is to say: no list
+refused 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: $V5 cannot run on $H2: VM last booted on a host which had a CPU from a different vendor." \
+    vm import $V5 $H2 hvm running --vendor AuthenticAMD --features $STRONG-0-0-0
 
 # --- none is "-", everywhere ------------------------------------------------
 

@@ -287,7 +287,7 @@ expect_fail 2 "cpulevel: INVALID_FEATURE_STRING: '-1234' is not a featureset (he
     vm start v2 h1 hvm --featureset -1234
 expect_fail 2 "cpulevel: INVALID_FEATURE_STRING: 'zz' is not a featureset (hex words joined by '-')" \
     vm start v2 h1 hvm --featureset zz
-expect_fail 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: v2 cannot run on h2: VM last booted on a CPU with features this host's CPU does not have." \
+expect_fail 1 "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: v2 cannot run on h2, which lacks $lacks" \
     vm start v2 h2 hvm --featureset $STRONG
 expect_field features 0000000f vm start v2 h1 pv --featureset F --raw
 expect_fail 1 "cpulevel: HOST_HAS_RESIDENT_VMS: h1 has running VMs (shut them down or move them first)" \
