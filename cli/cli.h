@@ -102,6 +102,34 @@ struct command {
  */
 enum outcome_kind cli_reach(const char *daemon, const char *url);
 
+/*
+ * A XenAPI error reply ([CODE, params...]) and the request it answers:
+ * errors.c phrases it as a sentence, from one table.
+ */
+struct api_error {
+	const char		*code;
+	struct json_object	*data;		/* its params, an array */
+	struct json_object	*request;	/* the params we sent */
+	const char		*url;		/* the daemon that refused */
+};
+
+/*
+ * "cpulevel: CODE: sentence" on stderr; plain: "cpulevel: CODE: params"
+ * (--json, and codes the table lacks).
+ */
+void	cli_print_api_error(const struct api_error *ae, int plain);
+/*
+ * What the error's params do not say, asked of the daemon after the
+ * refusal (explain.c): fills facts with strings that errors.c's table
+ * names as {key}.
+ */
+void	explain_vendors(const struct api_error *ae, struct json_object *facts);
+void	explain_missing(const struct api_error *ae, struct json_object *facts);
+/* A read of the daemon at url with one string param: the result, or
+ * NULL (nothing printed). */
+struct json_object *cli_ask(const char *url, const char *method,
+	    const char *param, const char *value);
+
 /* Print "cpulevel: <message>" on stderr; returns EXIT_USAGE. */
 int	cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	cli_command_help(const struct command *cmd);
@@ -121,7 +149,8 @@ int	cmd_fs_is_subset(const struct command *, int, char **);
 
 /* Daemon commands: call cmd->rpc's method on featured. */
 int	cmd_rpc(const struct command *, int, char **);
-/* A JSON value as a word: strings as they are, the rest as JSON. */
+/* A JSON value as a word: strings as they are, none as "-", the rest
+ * as JSON. */
 const char *cmd_value_text(struct json_object *v);
 /* Objects as 'key value' lines, like host-cpu-info; arrays a line each. */
 void	cmd_print_plain(struct json_object *result);
@@ -135,6 +164,17 @@ void	cmd_print_possible_hosts(struct json_object *result);
 void	cmd_print_hosts(struct json_object *result);
 void	cmd_print_pools(struct json_object *result);
 void	cmd_print_vms(struct json_object *result);
-void	cmd_print_pool(struct json_object *result);
+/* A field of rec as a word: a list joined by commas, none as "-". */
+const char *cmd_cell(struct json_object *rec, const char *field);
+
+/* --raw: featuresets as xapi's hex words, not names (fsnames.c). */
+extern int	cli_raw;
+int	cmd_is_fs_key(const char *key);
+/* The names of fs from column col on, wrapped at 80 under col; a line. */
+void	cmd_print_names(FILE *f, int col, const struct featureset *fs);
+/* "key  names..." for a featureset value (hex with --raw). */
+void	cmd_print_fs_field(const char *key, struct json_object *v);
+/* A 'key value' line: featuresets named, lists by commas, wrapped. */
+void	cmd_print_field(const char *key, struct json_object *v);
 
 #endif

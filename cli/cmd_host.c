@@ -7,13 +7,17 @@
 #include "jsonutil.h"
 #include "probe.h"
 
-static void
+/* 'key value' lines, featuresets named as the daemon commands do. */
+static int
 print_map(const struct cpuinfo *ci)
 {
-	size_t i;
+	struct json_object *o = cpuinfo_to_json(ci);
 
-	for (i = 0; i < ci->n; i++)
-		printf("%-18s %s\n", ci->kv[i].key, ci->kv[i].value);
+	if (o == NULL)
+		return cli_error("out of memory");
+	cmd_print_plain(o);
+	json_object_put(o);
+	return 0;
 }
 
 static int
@@ -34,6 +38,7 @@ cmd_host_cpu_info(const struct command *cmd, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "probe",	required_argument,	NULL, 'p' },
 		{ "json",	no_argument,		NULL, 'j' },
+		{ "raw",	no_argument,		NULL, 'r' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -47,13 +52,16 @@ cmd_host_cpu_info(const struct command *cmd, int argc, char **argv)
 	opterr = 0;
 	argc++;
 	argv--;
-	while ((c = getopt_long(argc, argv, "+:hjp:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hjp:r", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			spec = optarg;
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'r':
+			cli_raw = 1;
 			break;
 		case 'h':
 			cli_command_help(cmd);
@@ -74,10 +82,8 @@ cmd_host_cpu_info(const struct command *cmd, int argc, char **argv)
 		return cli_error("%s", err);
 	if (json)
 		rc = print_json(&ci);
-	else {
-		print_map(&ci);
-		rc = 0;
-	}
+	else
+		rc = print_map(&ci);
 	cpuinfo_free(&ci);
 	return rc;
 }

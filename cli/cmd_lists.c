@@ -12,9 +12,9 @@
 
 #define LIST_COLS	6
 
-/* A field as a cell: a list joined by commas, null as "-". */
-static const char *
-cell(struct json_object *rec, const char *field)
+/* A field as a cell: a list joined by commas, none as "-". */
+const char *
+cmd_cell(struct json_object *rec, const char *field)
 {
 	static char buf[4096];
 	struct json_object *v;
@@ -47,7 +47,7 @@ print_table(struct json_object *result, const char *const *head,
 		if (strlen(id) > w[0])
 			w[0] = strlen(id);
 		for (i = 1; i < ncols; i++)
-			if ((len = strlen(cell(rec, cols[i]))) > w[i])
+			if ((len = strlen(cmd_cell(rec, cols[i]))) > w[i])
 				w[i] = len;
 	}
 	for (i = 0; i + 1 < ncols; i++)
@@ -56,8 +56,8 @@ print_table(struct json_object *result, const char *const *head,
 	json_object_object_foreach(result, id2, rec2) {
 		printf("%-*s  ", (int)w[0], id2);
 		for (i = 1; i + 1 < ncols; i++)
-			printf("%-*s  ", (int)w[i], cell(rec2, cols[i]));
-		printf("%s\n", cell(rec2, cols[ncols - 1]));
+			printf("%-*s  ", (int)w[i], cmd_cell(rec2, cols[i]));
+		printf("%s\n", cmd_cell(rec2, cols[ncols - 1]));
 	}
 }
 
@@ -92,13 +92,4 @@ cmd_print_vms(struct json_object *result)
 	    "domain_type", "legacy" };
 
 	print_table(result, head, cols, 5);
-}
-
-/* pool show: its 'key value' lines, members joined by commas. */
-void
-cmd_print_pool(struct json_object *result)
-{
-	json_object_object_foreach(result, key, v)
-		printf("%-18s %s\n", key, json_object_is_type(v,
-		    json_type_array) ? cell(result, key) : cmd_value_text(v));
 }

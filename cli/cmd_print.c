@@ -1,29 +1,34 @@
 /*
  * How the daemon commands print a result without --json: the generic
  * 'key value' lines, and the printers and verdict of the commands that
- * need their own (pool history, migrate-check, possible-hosts).
+ * need their own (migrate-check, possible-hosts; pool history is
+ * cmd_history.c's).  None (a standalone host's pool, a halted VM's
+ * host) is "-" in every human printer, as in the list tables.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
-#include "featurenames.h"
 #include "jsonutil.h"
 
-/* Enough for every named bit of FS_MAX_WORDS words, with " +" between. */
-#define NAMES_MAX	(FS_MAX_WORDS * 32 * 24)
-
-/* A JSON value as a word: strings as they are, the rest as JSON. */
+/* A JSON value as a word: strings as they are, none as "-", the rest as
+ * JSON. */
 const char *
 cmd_value_text(struct json_object *v)
 {
 	if (v == NULL)
-		return "null";
+		return "-";
 	if (json_object_is_type(v, json_type_string))
 		return json_object_get_string(v);
 	return json_compact(v);
 }
 
-/* Objects as 'key value' lines, like host-cpu-info; arrays a line each. */
+/*
+ * Objects as 'key value' lines, like host-cpu-info: featuresets as the
+ * names of their features (hex with --raw), lists joined by commas,
+ * both wrapped within 80 columns under their first item.
+ * Arrays a line each.
+ */
 void
 cmd_print_plain(struct json_object *result)
 {
@@ -31,7 +36,7 @@ cmd_print_plain(struct json_object *result)
 
 	if (json_object_is_type(result, json_type_object)) {
 		json_object_object_foreach(result, key, v)
-			printf("%-18s %s\n", key, cmd_value_text(v));
+			cmd_print_field(key, v);
 	} else if (json_object_is_type(result, json_type_array)) {
 		n = json_object_array_length(result);
 		for (i = 0; i < n; i++)
@@ -39,77 +44,6 @@ cmd_print_plain(struct json_object *result)
 			    json_object_array_get_idx(result, i)));
 	} else
 		printf("%s\n", cmd_value_text(result));
-}
-
-/* A history entry's set; an absent or null one is the empty set. */
-static int
-entry_fs(struct json_object *entry, const char *kind, const char *age,
-    struct featureset *fs)
-{
-	struct json_object *v;
-	char key[64], err[64];
-
-	snprintf(key, sizeof(key), "features_%s_host_%s", kind, age);
-	if (!json_object_object_get_ex(entry, key, &v) || v == NULL) {
-		fs_clear(fs);
-		return 0;
-	}
-	return fs_parse(json_object_get_string(v), fs, err, sizeof(err));
-}
-
-/* " hvm: -lost +gained" for one kind, or nothing if its level held. */
-static void
-print_change(struct json_object *entry, const char *kind)
-{
-	static char names[NAMES_MAX];
-	struct featureset old, new, d;
-
-	if (entry_fs(entry, kind, "old", &old) == -1 ||
-	    entry_fs(entry, kind, "new", &new) == -1)
-		return;
-	if (fs_is_equal(&old, &new))
-		return;
-	printf(" %s:", kind);
-	fs_diff(&old, &new, &d);
-	if (!fs_is_zero(&d) &&
-	    feature_names_join(&d, " -", names, sizeof(names)) == 0)
-		printf(" -%s", names);
-	fs_diff(&new, &old, &d);
-	if (!fs_is_zero(&d) &&
-	    feature_names_join(&d, " +", names, sizeof(names)) == 0)
-		printf(" +%s", names);
-}
-
-static const char *
-field(struct json_object *entry, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(entry, key, &v))
-		return "-";
-	return cmd_value_text(v);
-}
-
-/* pool history: "SEQ AT EVENT HOST pv: -lost +gained hvm: ..." a line. */
-void
-cmd_print_history(struct json_object *result)
-{
-	struct json_object *e;
-	size_t i, n;
-
-	if (!json_object_is_type(result, json_type_array)) {
-		cmd_print_plain(result);
-		return;
-	}
-	n = json_object_array_length(result);
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(result, i);
-		printf("%s %s %s %s", field(e, "seq"), field(e, "at"),
-		    field(e, "event"), field(e, "host"));
-		print_change(e, "pv");
-		print_change(e, "hvm");
-		putchar('\n');
-	}
 }
 
 /* The names of a verdict's missing features, joined by ", ". */
@@ -146,7 +80,7 @@ cmd_print_verdict(struct json_object *result)
 		printf("compatible\n");
 		return;
 	}
-	printf("incompatible: %s\n", field(result, "reason"));
+	printf("incompatible: %s\n", cmd_cell(result, "reason"));
 	print_missing(result, "missing: ");
 }
 
@@ -157,23 +91,32 @@ cmd_verdict(struct json_object *result)
 	return compatible(result) ? OC_YES : OC_NO;
 }
 
-/* possible-hosts: one line a host of the VM's pool. */
+/*
+ * possible-hosts: one line a host of the VM's pool, the HOST column as
+ * wide as its longest id (XCP-ng's uuids are 36 characters).
+ */
 void
 cmd_print_possible_hosts(struct json_object *result)
 {
 	struct json_object *e;
 	size_t i, n = json_object_array_length(result);
+	int w = 4;
 
-	printf("%-24s %-13s %s\n", "HOST", "VERDICT", "MISSING FEATURES");
+	for (i = 0; i < n; i++)
+		if ((int)strlen(cmd_cell(json_object_array_get_idx(result, i),
+		    "host")) > w)
+			w = (int)strlen(cmd_cell(
+			    json_object_array_get_idx(result, i), "host"));
+	printf("%-*s  %-12s  %s\n", w, "HOST", "VERDICT", "MISSING FEATURES");
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(result, i);
-		printf("%-24s %-13s ", field(e, "host"), compatible(e) ?
+		printf("%-*s  %-12s  ", w, cmd_cell(e, "host"), compatible(e) ?
 		    "compatible" : "incompatible");
 		if (compatible(e))
 			putchar('\n');
 		else if (json_object_array_length(json_object_object_get(e,
 		    "missing_features")) == 0)
-			printf("(%s)\n", field(e, "reason"));
+			printf("(%s)\n", cmd_cell(e, "reason"));
 		else
 			print_missing(e, "");
 	}

@@ -24,13 +24,14 @@
 
 /* Options every daemon command takes; a descriptor's are OPT_OWN + i. */
 enum { OPT_CONNECT = 'c', OPT_DBG = 'd', OPT_HELP = 'h', OPT_JSON = 'j',
-	OPT_OWN = 256 };
-#define NCOMMON		4
+	OPT_RAW = 'r', OPT_OWN = 256 };
+#define NCOMMON		5
 
 struct call {
 	const char		*url;
 	const char		*dbg;
 	int			 json;
+	int			 raw;
 	const char		*hook_arg;
 	const char		*operands[RPC_CMD_OPERANDS];
 	int			 noperands;	/* all of them: may be > want */
@@ -63,7 +64,11 @@ cmd_help(const struct command *cmd)
 	    "  --connect URL  %s's request socket (default\n"
 	    "                 %s)\n"
 	    "  --json         print the result as JSON\n"
-	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n\n",
+	    "  --raw          featuresets as xapi's hex words, not names\n"
+	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n\n"
+	    "A refusal is one line on stderr: 'cpulevel: CODE: what is\n"
+	    "wrong', CODE the daemon's XenAPI error code (with --json:\n"
+	    "'cpulevel: CODE: its params', as the daemon sent them).\n\n",
 	    cmd->rpc->method, daemon, daemon,
 	    daemons[cmd->rpc->daemon].url);
 	cli_print_exit_statuses(stdout);
@@ -187,6 +192,7 @@ parse_args(const struct command *cmd, int argc, char **argv, struct call *c)
 		{ "dbg",	required_argument,	NULL, OPT_DBG },
 		{ "help",	no_argument,		NULL, OPT_HELP },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "raw",	no_argument,		NULL, OPT_RAW },
 	};
 	const struct rpc_opt *own = cmd->rpc->opts;
 	int i, ch, prev;
@@ -227,6 +233,9 @@ parse_args(const struct command *cmd, int argc, char **argv, struct call *c)
 		case OPT_JSON:
 			c->json = 1;
 			break;
+		case OPT_RAW:
+			c->raw = 1;
+			break;
 		case OPT_HELP:
 			cmd_help(cmd);
 			return -1;
@@ -246,22 +255,13 @@ parse_args(const struct command *cmd, int argc, char **argv, struct call *c)
 	return check_operands(cmd, c);
 }
 
-/* ": a, b, c" after an error's message: what its data says. */
+/* ": param: reason" or ": data" after a protocol error's message. */
 static void
 print_error_data(const struct rpc_error *e)
 {
 	struct json_object *v;
-	size_t i, n;
 
-	if (e->code == RPC_API_ERROR &&
-	    json_object_is_type(e->data, json_type_array)) {
-		n = json_object_array_length(e->data);
-		for (i = 0; i < n; i++) {
-			v = json_object_array_get_idx(e->data, i);
-			fprintf(stderr, "%s%s", i ? ", " : ": ",
-			    cmd_value_text(v));
-		}
-	} else if (e->code == RPC_INVALID_PARAMS &&
+	if (e->code == RPC_INVALID_PARAMS &&
 	    json_object_is_type(e->data, json_type_object) &&
 	    json_object_object_get_ex(e->data, "param", &v)) {
 		fprintf(stderr, ": %s: ", cmd_value_text(v));
@@ -271,19 +271,26 @@ print_error_data(const struct rpc_error *e)
 		fprintf(stderr, ": %s", cmd_value_text(e->data));
 }
 
-/* One line on stderr for an error reply; the exit status. */
+/*
+ * One line on stderr for an error reply; the exit status.  A XenAPI
+ * error is phrased by errors.c's table, which may ask the daemon at
+ * url about the request's objects; with --json its plain form.
+ */
 static int
-print_error(const struct rpc_error *e)
+print_error(const struct rpc_error *e, const struct call *c)
 {
 	struct outcome o = { OC_JSONRPC, NULL, e->code };
+	struct api_error ae = { e->message, e->data, c->params, c->url };
 
+	if (e->code == RPC_API_ERROR) {
+		cli_print_api_error(&ae, c->json);
+		o.kind = OC_XENAPI;
+		o.xenapi = e->message;
+		return cli_exit_status(&o);
+	}
 	fprintf(stderr, "cpulevel: %s", e->message);
 	print_error_data(e);
 	fputc('\n', stderr);
-	if (e->code == RPC_API_ERROR) {
-		o.kind = OC_XENAPI;
-		o.xenapi = e->message;
-	}
 	return cli_exit_status(&o);
 }
 
@@ -297,45 +304,89 @@ daemon_failed(enum outcome_kind kind, const char *what, const char *daemon,
 }
 
 /*
- * Send the request to the row's daemon at url and read the reply: 0 with
- * *result, or the exit status.
+ * One request to url and its reply: 0 with *result, 1 with the error
+ * reply in *e, -1 with why it could not be sent or answered in err (e
+ * cleared), -2 for a reply that is none to us (in *e).
  */
 static int
-call(const struct rpc_cmd *rc, const char *url, struct json_object *params,
+exchange(const char *url, const char *method, struct json_object *params,
+    struct json_object **result, struct rpc_error *e, char *err,
+    size_t errlen)
+{
+	char *req, *reply;
+	size_t len;
+	int s, st;
+
+	*result = NULL;
+	memset(e, 0, sizeof(*e));
+	if ((s = bus_connect_req(url, CALL_TIMEOUT_MS, err, errlen)) == -1)
+		return -1;
+	if ((req = rpc_request_new(REQUEST_ID, method, params)) == NULL) {
+		bus_close(s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	st = bus_call(s, req, &reply, &len, err, errlen);
+	free(req);
+	bus_close(s);
+	if (st == -1)
+		return -1;
+	st = rpc_reply_parse(reply, len, REQUEST_ID, result, e);
+	free(reply);
+	return st == -1 ? -2 : st;
+}
+
+/*
+ * Send the request of the command to its daemon at c->url and read the
+ * reply: 0 with *result, or the exit status after a line on stderr.
+ */
+static int
+call(const struct rpc_cmd *rc, const struct call *c,
     struct json_object **result)
 {
 	const char *daemon = daemons[rc->daemon].name;
 	enum outcome_kind reach;
 	struct rpc_error e;
-	char err[512], *req, *reply;
-	size_t len;
-	int s, st;
+	char err[512];
+	int st;
 
 	*result = NULL;
-	if ((reach = cli_reach(daemon, url)) != OC_YES)
+	if ((reach = cli_reach(daemon, c->url)) != OC_YES)
 		return cli_exit(reach);
-	if ((s = bus_connect_req(url, CALL_TIMEOUT_MS, err, sizeof(err))) == -1)
-		return cli_error("%s", err);
-	if ((req = rpc_request_new(REQUEST_ID, rc->method, params)) == NULL) {
-		bus_close(s);
-		return cli_error("out of memory");
-	}
-	st = bus_call(s, req, &reply, &len, err, sizeof(err));
-	free(req);
-	bus_close(s);
+	st = exchange(c->url, rc->method, c->params, result, &e, err,
+	    sizeof(err));
 	if (st == -1)
 		return daemon_failed(OC_UNREACHABLE, "cannot reach",
-		    daemon, url, err);
-	st = rpc_reply_parse(reply, len, REQUEST_ID, result, &e);
-	free(reply);
+		    daemon, c->url, err);
 	if (st == 1)
-		st = print_error(&e);
-	else if (st == -1)
+		st = print_error(&e, c);
+	else if (st == -2)
 		st = daemon_failed(OC_BAD_REPLY, "bad reply from",
-		    daemon, url, e.data ? json_object_get_string(e.data) :
+		    daemon, c->url, e.data ? json_object_get_string(e.data) :
 		    e.message);
 	rpc_error_clear(&e);
 	return st;
+}
+
+struct json_object *
+cli_ask(const char *url, const char *method, const char *param,
+    const char *value)
+{
+	struct json_object *params, *result;
+	struct rpc_error e;
+	char err[512];
+	int st;
+
+	if ((params = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_add(params, param, json_object_new_string(value));
+	st = exchange(url, method, params, &result, &e, err, sizeof(err));
+	json_object_put(params);
+	rpc_error_clear(&e);
+	if (st == 0)
+		return result;
+	json_object_put(result);
+	return NULL;
 }
 
 int
@@ -351,6 +402,7 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 	if ((c.params = json_object_new_object()) == NULL)
 		return cli_error("out of memory");
 	status = parse_args(cmd, argc, argv, &c);
+	cli_raw = c.raw;
 	for (i = 0; status == 0 && i < c.noperands; i++)
 		set_param(c.params, rc->operands[i],
 		    json_object_new_string(c.operands[i]));
@@ -359,7 +411,7 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 	if (status == 0 && rc->hook)
 		status = rc->hook(c.params, c.hook_arg);
 	if (status == 0)
-		status = call(rc, c.url, c.params, &result);
+		status = call(rc, &c, &result);
 	json_object_put(c.params);
 	if (status != 0)
 		return status == -1 ? 0 : status;

@@ -11,12 +11,14 @@
 #include "cli.h"
 
 static const struct command commands[] = {
-	{ "host-cpu-info", "[--probe auto|xen|cpuid|file:PATH] [--json]",
+	{ "host-cpu-info", "[--probe auto|xen|cpuid|file:PATH] [--json] [--raw]",
 	  "print this host's cpu_info map, as xapi's Host.cpu_info",
 	  "  --probe SPEC  where to read it: auto (Xen if present, else the\n"
 	  "                CPUID instruction), xen, cpuid, or file:PATH (a JSON\n"
 	  "                object of strings)\n"
-	  "  --json        print JSON instead of 'key: value' lines\n",
+	  "  --json        print JSON instead of 'key value' lines\n"
+	  "  --raw         featuresets as hex words, not the names of their\n"
+	  "                features (wrapped under the first)\n",
 	  cmd_host_cpu_info, NULL },
 	{ "featureset decode", "FS",
 	  "name the features of a featureset", NULL, cmd_fs_decode, NULL },
@@ -40,7 +42,9 @@ static const struct command commands[] = {
 	  "                Xen if present, else CPUID), xen, cpuid, or\n"
 	  "                file:PATH ('cpulevel host-cpu-info --json' of\n"
 	  "                another host)\n"
-	  "  --no-hvm      HOST cannot run HVM guests\n",
+	  "  --no-hvm      HOST cannot run HVM guests\n\n"
+	  "Prints 'pool' (HOST's pool, '-' if standalone) and\n"
+	  "'pool_level_changed' (true or false).\n",
 	  cmd_rpc, &(const struct rpc_cmd){ .method = "Host.boot",
 	    .operands = { "host" },
 	    .opts = { { "probe", NULL, RO_HOOK },
@@ -48,37 +52,46 @@ static const struct command commands[] = {
 	    .hook = cmd_boot_cpu_info } },
 	{ "host show", "HOST",
 	  "print the cpu_info the daemon holds for HOST",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints a 'key value' line for each key of the cpu_info; each\n"
+	  "features* key names its features, wrapped under the first (its\n"
+	  "hex words with --raw).\n",
+	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Host.get_cpu_info", .operands = { "host" } } },
 	{ "host destroy", "HOST",
 	  "forget HOST, ejecting it from its pool",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints nothing.\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Host.destroy", .operands = { "host" } } },
 	{ "pool join", "POOL HOST [--force]",
 	  "add HOST to POOL, creating POOL if new",
-	  "  --force  join even if HOST's CPU vendor is not the pool's\n",
+	  "  --force  join even if HOST's CPU vendor is not the pool's\n\n"
+	  "Prints 'pool_level_changed' (true or false).\n",
 	  cmd_rpc, &(const struct rpc_cmd){ .method = "Pool.join",
 	    .operands = { "pool", "host" },
 	    .opts = { { "force", "force", RO_TRUE } } } },
 	{ "pool eject", "POOL HOST",
 	  "remove HOST from POOL",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints 'pool_level_changed' (true or false).\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Pool.eject", .operands = { "pool", "host" } } },
 	{ "host list", "[--pool POOL]",
 	  "list the hosts featured holds: pool, vendor, counts",
-	  "  --pool POOL  only POOL's members\n",
+	  "  --pool POOL  only POOL's members\n\n"
+	  "Prints a row per host, by id: HOST, POOL ('-': standalone),\n"
+	  "VENDOR, HVM (true or false), CPUS, SOCKETS.\n",
 	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Host.get_all_records",
 	    .opts = { { "pool", "pool", RO_STRING } },
 	    .print = cmd_print_hosts } },
 	{ "pool list", "",
 	  "list the pools featured holds and their members",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints a row per pool, by id: POOL, VENDOR, CPUS, SOCKETS and\n"
+	  "MEMBERS (host ids, by commas).\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Pool.get_all_records", .print = cmd_print_pools } },
 	{ "vm list", "[--pool POOL] [--host HOST]",
 	  "list the VMs featured holds: host, power state, type",
 	  "  --pool POOL  only the VMs on POOL's members\n"
-	  "  --host HOST  only the VMs on HOST\n",
+	  "  --host HOST  only the VMs on HOST\n\n"
+	  "Prints a row per VM, by id: VM, HOST ('-': none), POWER, TYPE,\n"
+	  "LEGACY (true: flags inherited from its host).\n",
 	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.get_all_records",
 	    .opts = { { "pool", "pool", RO_STRING },
@@ -86,13 +99,18 @@ static const struct command commands[] = {
 	    .print = cmd_print_vms } },
 	{ "pool show", "POOL",
 	  "print POOL's level, max sets, counts and members",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
-	    .method = "Pool.get_cpu_info", .operands = { "pool" },
-	    .print = cmd_print_pool } },
+	  "Prints 'key value' lines: vendor, cpu_count, socket_count, the\n"
+	  "level (features_pv_host, features_hvm_host) and the members' max\n"
+	  "sets combined (features_pv, features_hvm), each naming its\n"
+	  "features (hex words with --raw), and members (ids, by commas).\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Pool.get_cpu_info", .operands = { "pool" } } },
 	{ "pool history", "POOL [--limit N]",
 	  "list the changes of POOL's level, newest first",
-	  "Each line: seq, time, event, host, and the features each level\n"
-	  "lost (-name) and gained (+name).\n\n"
+	  "Prints a line per change: when (UTC), the event (join, eject,\n"
+	  "boot, destroy, observe, forget), the host, and for each kind\n"
+	  "whose level moved, 'pv:' or 'hvm:' and the features it lost\n"
+	  "(-name) and gained (+name), or 'no feature lost or gained'.\n\n"
 	  "  --limit N  at most N entries, 1 to 1000 (default 100)\n",
 	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Pool.get_level_history", .operands = { "pool" },
@@ -102,27 +120,33 @@ static const struct command commands[] = {
 	  "start VM on HOST with the pool level as its CPU flags",
 	  "DOMAIN_TYPE is pv, hvm, pvh or pv_in_pvh.\n\n"
 	  "  --featureset FS  give VM the flags FS instead of the pool level\n"
-	  "                   (a subset of HOST's max set of the kind)\n",
+	  "                   (a subset of HOST's max set of the kind)\n\n"
+	  "Prints the flags VM was given: 'vendor', and 'features' naming\n"
+	  "them (hex words with --raw).  A refusal for features names the\n"
+	  "ones HOST lacks.\n",
 	  cmd_rpc, &(const struct rpc_cmd){ .method = "VM.start",
 	    .operands = { "vm", "host", "domain_type" },
 	    .opts = { { "featureset", "featureset", RO_FEATURESET } } } },
 	{ "vm migrate", "VM HOST",
 	  "move a running VM to HOST, if HOST's CPU can run it",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints nothing.  A refusal for features names the ones HOST\n"
+	  "lacks, as migrate-check does.\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.migrate", .operands = { "vm", "host" } } },
 	{ "vm suspend", "VM", "suspend a running VM",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints nothing.\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.suspend", .operands = { "vm" } } },
 	{ "vm resume", "VM HOST",
 	  "resume a suspended VM on HOST, if HOST's CPU can run it",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints nothing.  A refusal for features names the ones HOST\n"
+	  "lacks, as migrate-check does.\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.resume", .operands = { "vm", "host" } } },
 	{ "vm shutdown", "VM", "halt a running or suspended VM",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints nothing.\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.shutdown", .operands = { "vm" } } },
 	{ "vm reboot", "VM",
 	  "restart a running VM with the current pool level",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints the flags VM was given: 'vendor', and 'features' naming\n"
+	  "them (hex words with --raw).\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.reboot", .operands = { "vm" } } },
 	{ "vm import", "VM HOST DOMAIN_TYPE POWER_STATE [--vendor V] "
 	  "[--features FS]",
@@ -131,7 +155,11 @@ static const struct command commands[] = {
 	  "suspended or halted.  --vendor and --features are the VM's\n"
 	  "last_boot_CPU_flags, if it brought any.\n\n"
 	  "  --vendor V       the CPU vendor the VM last booted on\n"
-	  "  --features FS    the featureset the VM last booted with\n",
+	  "  --features FS    the featureset the VM last booted with\n\n"
+	  "Prints the flags VM landed with: 'vendor', 'features' naming\n"
+	  "them (hex words with --raw), and 'legacy' (true: inherited from\n"
+	  "HOST until its next start).  A refusal for features names the\n"
+	  "ones HOST lacks.\n",
 	  cmd_rpc, &(const struct rpc_cmd){ .method = "VM.import",
 	    .operands = { "vm", "host", "domain_type", "power_state" },
 	    .opts = { { "vendor", "last_boot_CPU_flags.vendor", RO_STRING },
@@ -139,10 +167,13 @@ static const struct command commands[] = {
 		  RO_FEATURESET } } } },
 	{ "vm show", "VM",
 	  "print a VM's CPU flags, power state and host",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints 'key value' lines: vendor, features (their names; hex\n"
+	  "words with --raw), power_state, host, domain_type, legacy.  None\n"
+	  "(a halted VM's host gone, flags never given) is '-'.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.get_cpu_flags", .operands = { "vm" } } },
 	{ "vm destroy", "VM", "forget a VM, whatever its state",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints nothing.\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.destroy", .operands = { "vm" } } },
 	{ "migrate-check", "VM HOST",
 	  "may VM migrate to HOST? exit 0 yes, 1 no",
@@ -155,7 +186,9 @@ static const struct command commands[] = {
 	    .daemon = DAEMON_MIGCHECK } },
 	{ "possible-hosts", "VM",
 	  "the verdict for every host of VM's pool",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Prints a row per host: HOST, VERDICT (compatible or\n"
+	  "incompatible) and the features HOST lacks, or the reason.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "VM.get_possible_hosts", .operands = { "vm" },
 	    .print = cmd_print_possible_hosts,
 	    .daemon = DAEMON_MIGCHECK } },
@@ -244,7 +277,9 @@ usage(FILE *f, const char *group)
 		fprintf(f, "  %-22s %s\n", commands[i].name,
 		    commands[i].summary);
 	}
-	fprintf(f, "\n");
+	fprintf(f, "\nThe commands that call a daemon also take --connect URL, "
+	    "--json,\n--raw (featuresets as hex words, not names) and "
+	    "--dbg STRING.\n\n");
 	cli_print_exit_statuses(f);
 	fprintf(f, "\n'cpulevel COMMAND --help' describes a command.\n");
 }

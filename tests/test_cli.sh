@@ -130,9 +130,9 @@ else
 		if grep -qx xen /sys/hypervisor/type 2>/dev/null; then
 			# a Xen guest or a chroot on a Xen host: auto refuses CPUID
 			expect_error "runs on Xen" host-cpu-info
-			run host-cpu-info --probe cpuid
+			run host-cpu-info --probe cpuid --raw
 		else
-			run host-cpu-info
+			run host-cpu-info --raw
 		fi
 		[ "$rc" -eq 0 ] && echo "$out" | grep -q "^probe  *cpuid$" &&
 		    echo "$out" | grep -q "^probe_note .*bare-metal" &&
