@@ -7,7 +7,8 @@
  *
  * when (UTC), what (the verb of the method that caused it: join, eject,
  * boot, destroy, observe, forget) and on which host, then for each kind
- * whose level moved the features it lost (-name) and gained (+name).
+ * whose level moved the features it lost (-name) and gained (+name);
+ * a level set from nothing (the pool's first member) is counted, not listed.
  * The event and host columns are as wide as their longest value, so that
  * 36-character uuids line up.
  */
@@ -62,6 +63,14 @@ print_change(struct json_object *entry, const char *kind)
 	}
 	if (fs_is_equal(&old, &new))
 		return 0;
+	/*
+	 * A pool's first member gives it its level: naming a hundred
+	 * features as gained would bury the lines that matter.
+	 */
+	if (fs_is_zero(&old)) {
+		printf("  %s: level set, %u features", kind, fs_count(&new));
+		return 1;
+	}
 	printf("  %s:", kind);
 	fs_diff(&old, &new, &d);
 	print_signed(&d, "-");

@@ -110,7 +110,9 @@ static const struct command commands[] = {
 	  "Prints a line per change: when (UTC), the event (join, eject,\n"
 	  "boot, destroy, observe, forget), the host, and for each kind\n"
 	  "whose level moved, 'pv:' or 'hvm:' and the features it lost\n"
-	  "(-name) and gained (+name), or 'no feature lost or gained'.\n\n"
+	  "(-name) and gained (+name), or 'no feature lost or gained'.\n"
+	  "A level set from nothing (the pool's first member) is 'level\n"
+	  "set, N features'.\n\n"
 	  "  --limit N  at most N entries, 1 to 1000 (default 100)\n",
 	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Pool.get_level_history", .operands = { "pool" },

@@ -215,3 +215,14 @@ fs_is_zero(const struct featureset *fs)
 			return 0;
 	return 1;
 }
+
+unsigned int
+fs_count(const struct featureset *fs)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < fs->len; i++)
+		n += (unsigned int)__builtin_popcount(fs->w[i]);
+	return n;
+}

@@ -49,5 +49,7 @@ int	fs_is_subset(const struct featureset *a, const struct featureset *b);
 int	fs_is_strict_subset(const struct featureset *a,
 	    const struct featureset *b);
 int	fs_is_zero(const struct featureset *fs);
+/* How many features (bits) fs has. */
+unsigned int fs_count(const struct featureset *fs);
 
 #endif

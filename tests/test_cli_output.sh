@@ -119,6 +119,7 @@ V5=091f56dc-72db-97ff-8d3b-f147d0e2a645
 strong_names=$("$CLI" featureset decode $STRONG)
 weak_names=$("$CLI" featureset decode $WEAK)
 lost=$("$CLI" featureset diff $STRONG $WEAK)
+nstrong=$("$CLI" featureset decode $STRONG | wc -w)
 [ -n "$strong_names" ] && [ -n "$lost" ] &&
     [ "$strong_names" != "$weak_names" ] ||
     { echo "Bail out! featureset decode/diff name nothing"; exit 1; }
@@ -281,8 +282,8 @@ c 0 pool history $P
 first=$(sed -n 1p "$T/out" | tr -s ' ')
 [ "$(wc -l <"$T/out")" -eq 2 ] &&
     [ "$first" = "$at2 join $H2 pv: -$(echo "$lost" | sed 's/ / -/g') hvm: -$(echo "$lost" | sed 's/ / -/g')" ] &&
-    sed -n 2p "$T/out" | grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z +join +$H1 +pv: \\+"
-ok $? "pool history: when, the event and host, the features lost and gained"
+    sed -n 2p "$T/out" | grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z +join +$H1 +pv: level set, $nstrong features +hvm: level set, $nstrong features\$"
+ok $? "pool history: when, the event and host, the features lost and gained; a first member's level counted"
 # featured writes a row only when the level moved; one whose sets are
 # equal, written behind its back, must still read as what it is.
 python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1])

@@ -108,7 +108,9 @@ done
 
 # No daemon: one line naming it, exit 4, at once (a bound of 2 s, not a
 # benchmark: nanomsg alone would wait its 5 s timeout)
-now_ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
+# GNU date, not python3: a timer that starts a Python costs more than the
+# thing it times on a loaded machine.
+now_ms() { date +%s%3N; }
 for cmd in "version" "migrate-check v1 h1"; do
 	case $cmd in
 	migrate-*) daemon=cpulevel-migcheck ;;
@@ -234,9 +236,10 @@ expect_ok vm resume v1 h1
 expect_field features $WEAK vm reboot v1 --raw
 expect_field power_state running vm show v1
 
-# The history: newest first, the features each level lost and gained
+# The history: newest first, the features each level lost and gained;
+# the first member's level is counted, not listed
 lost=$("$CLI" featureset diff $STRONG $WEAK | sed 's/^/-/; s/ / -/g')
-gained=$("$CLI" featureset decode $STRONG | sed 's/^/+/; s/ / +/g')
+count=$("$CLI" featureset decode $STRONG | wc -w)
 rpc pool history p1
 line1=$(echo "$out" | sed -n 1p)
 line2=$(echo "$out" | sed -n 2p)
@@ -244,7 +247,7 @@ line2=$(echo "$out" | sed -n 2p)
     echo "$line1" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  join  h2  ' &&
     [ "${line1#*  join  h2  }" = "pv: $lost  hvm: $lost" ] &&
     echo "$line2" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  join  h1  ' &&
-    [ "${line2#*  join  h1  }" = "pv: $gained  hvm: $gained" ]
+    [ "${line2#*  join  h1  }" = "pv: level set, $count features  hvm: level set, $count features" ]
 ok $? "pool history p1: both joins, with the features lost and gained"
 rpc pool history p1 --limit 1
 [ "$rc" -eq 0 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] &&
