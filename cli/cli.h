@@ -118,6 +118,7 @@ int	cmd_fs_decode(const struct command *, int, char **);
 int	cmd_fs_diff(const struct command *, int, char **);
 int	cmd_fs_intersect(const struct command *, int, char **);
 int	cmd_fs_is_subset(const struct command *, int, char **);
+int	cmd_fs_level(const struct command *, int, char **);
 
 /* Daemon commands: call cmd->rpc's method on featured. */
 int	cmd_rpc(const struct command *, int, char **);

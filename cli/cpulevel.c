@@ -29,6 +29,16 @@ static const struct command commands[] = {
 	{ "featureset is-subset", "A B",
 	  "exit 0 if A is a subset of B, 1 if not", NULL, cmd_fs_is_subset,
 	  NULL },
+	{ "featureset level", "FS [--json]",
+	  "the x86-64 level of FS, and what the next one lacks",
+	  "Prints the level (x86-64-v1 to x86-64-v4, the psABI's\n"
+	  "microarchitecture levels, or 'none') and a line 'NEXT lacks: '\n"
+	  "naming the features of the next level FS does not have, with the\n"
+	  "psABI's name in parentheses where Xen's differs (abm is LZCNT).\n"
+	  "Exit 0 whatever the level; 2 if FS does not parse.\n\n"
+	  "  --json  {level, next, missing}: level and next null where\n"
+	  "          there is none, missing the names next lacks\n",
+	  cmd_fs_level, NULL },
 
 	/*
 	 * The daemon's methods: cmd_rpc sends the operands as the params
