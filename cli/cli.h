@@ -137,5 +137,8 @@ void	cmd_print_hosts(struct json_object *result);
 void	cmd_print_pools(struct json_object *result);
 void	cmd_print_vms(struct json_object *result);
 void	cmd_print_pool(struct json_object *result);
+/* pool check-baseline's printer and verdict (cmd_baseline.c). */
+void	cmd_print_baseline(struct json_object *result);
+enum outcome_kind cmd_baseline_verdict(struct json_object *result);
 
 #endif

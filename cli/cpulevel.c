@@ -108,6 +108,18 @@ static const struct command commands[] = {
 	    .method = "Pool.get_level_history", .operands = { "pool" },
 	    .opts = { { "limit", "limit", RO_INT } },
 	    .print = cmd_print_history } },
+	{ "pool check-baseline", "POOL BASELINE",
+	  "does POOL's level offer BASELINE? exit 0 yes, 1 no",
+	  "BASELINE is an x86-64 level (x86-64-v1 to x86-64-v4) or a\n"
+	  "featureset.  Prints 'met' or 'not met', then a line for each\n"
+	  "kind (pv, hvm): the x86-64 level of the pool level, what a VM\n"
+	  "starting in POOL gets, and the features of BASELINE it lacks.\n"
+	  "Exit 0 met, 1 not met, 2 a bad BASELINE, 3 an unknown POOL;\n"
+	  "the same with --json.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Pool.check_baseline",
+	    .operands = { "pool", "baseline" },
+	    .print = cmd_print_baseline, .verdict = cmd_baseline_verdict } },
 	{ "vm start", "VM HOST DOMAIN_TYPE [--featureset FS]",
 	  "start VM on HOST with the pool level as its CPU flags",
 	  "DOMAIN_TYPE is pv, hvm, pvh or pv_in_pvh.\n\n"
