@@ -146,6 +146,7 @@ int	cmd_fs_decode(const struct command *, int, char **);
 int	cmd_fs_diff(const struct command *, int, char **);
 int	cmd_fs_intersect(const struct command *, int, char **);
 int	cmd_fs_is_subset(const struct command *, int, char **);
+int	cmd_fs_level(const struct command *, int, char **);
 
 /* Daemon commands: call cmd->rpc's method on featured. */
 int	cmd_rpc(const struct command *, int, char **);
@@ -176,5 +177,8 @@ void	cmd_print_names(FILE *f, int col, const struct featureset *fs);
 void	cmd_print_fs_field(const char *key, struct json_object *v);
 /* A 'key value' line: featuresets named, lists by commas, wrapped. */
 void	cmd_print_field(const char *key, struct json_object *v);
+/* pool check-baseline's printer and verdict (cmd_baseline.c). */
+void	cmd_print_baseline(struct json_object *result);
+enum outcome_kind cmd_baseline_verdict(struct json_object *result);
 
 #endif

@@ -1,8 +1,13 @@
 /* cpulevel featureset ...: featureset arithmetic on the command line. */
 #include <stdio.h>
+#include <string.h>
+
+#include <json.h>
 
 #include "cli.h"
 #include "featurenames.h"
+#include "jsonutil.h"
+#include "levels.h"
 
 /* Enough for every named bit of FS_MAX_WORDS words. */
 #define NAMES_MAX	(FS_MAX_WORDS * 32 * 24)
@@ -105,5 +110,87 @@ cmd_fs_intersect(const struct command *cmd, int argc, char **argv)
 	}
 	fs_format(&acc, out);
 	printf("%s\n", out);
+	return 0;
+}
+
+/* Take the --json flags that come before any "--" out of argv. */
+static int
+take_json(int *argc, char **argv)
+{
+	int i, j, json = 0;
+
+	for (i = j = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	*argc = j;
+	return json;
+}
+
+/* Names of missing, each with the psABI's name where Xen's differs. */
+static void
+print_lacking(const char *next, const struct featureset *missing)
+{
+	unsigned int i;
+	const char *psabi, *sep = "";
+	char buf[16];
+
+	printf("%s lacks: ", next);
+	for (i = 0; i < missing->len * 32; i++) {
+		if (!fs_test_bit(missing, i))
+			continue;
+		printf("%s%s", sep, feature_name(i, buf));
+		if ((psabi = x86_level_psabi_name(i)) != NULL)
+			printf(" (%s)", psabi);
+		sep = ", ";
+	}
+	putchar('\n');
+}
+
+static struct json_object *
+name_or_null(const char *name)
+{
+	return name ? json_object_new_string(name) : NULL;
+}
+
+/*
+ * featureset level: the highest x86-64 level FS reaches and what the
+ * next one needs.  The answer is always one: exit 0, 2 for a bad FS.
+ */
+int
+cmd_fs_level(const struct command *cmd, int argc, char **argv)
+{
+	struct featureset fs, missing;
+	struct json_object *o;
+	const char *next;
+	int json, level, rc;
+
+	json = take_json(&argc, argv);
+	if ((rc = fs_operands(cmd, argc, argv, 1, &fs)) != 0)
+		return rc == 1 ? 0 : rc;
+	level = x86_level_of(&fs);
+	next = x86_level_name(level + 1);
+	x86_level_missing(&fs, level + 1, &missing);
+	if (json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "level",
+		    name_or_null(x86_level_name(level)));
+		json_object_object_add(o, "next", name_or_null(next));
+		json_object_object_add(o, "missing",
+		    feature_names_json(&missing));
+		printf("%s\n", json_pretty(o));
+		json_object_put(o);
+		return 0;
+	}
+	printf("%s\n", level ? x86_level_name(level) : "none");
+	if (next != NULL)
+		print_lacking(next, &missing);
 	return 0;
 }

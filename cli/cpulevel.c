@@ -31,6 +31,16 @@ static const struct command commands[] = {
 	{ "featureset is-subset", "A B",
 	  "exit 0 if A is a subset of B, 1 if not", NULL, cmd_fs_is_subset,
 	  NULL },
+	{ "featureset level", "FS [--json]",
+	  "the x86-64 level of FS, and what the next one lacks",
+	  "Prints the level (x86-64-v1 to x86-64-v4, the psABI's\n"
+	  "microarchitecture levels, or 'none') and a line 'NEXT lacks: '\n"
+	  "naming the features of the next level FS does not have, with the\n"
+	  "psABI's name in parentheses where Xen's differs (abm is LZCNT).\n"
+	  "Exit 0 whatever the level; 2 if FS does not parse.\n\n"
+	  "  --json  {level, next, missing}: level and next null where\n"
+	  "          there is none, missing the names next lacks\n",
+	  cmd_fs_level, NULL },
 
 	/*
 	 * The daemon's methods: cmd_rpc sends the operands as the params
@@ -118,6 +128,18 @@ static const struct command commands[] = {
 	    .method = "Pool.get_level_history", .operands = { "pool" },
 	    .opts = { { "limit", "limit", RO_INT } },
 	    .print = cmd_print_history } },
+	{ "pool check-baseline", "POOL BASELINE",
+	  "does POOL's level offer BASELINE? exit 0 yes, 1 no",
+	  "BASELINE is an x86-64 level (x86-64-v1 to x86-64-v4) or a\n"
+	  "featureset.  Prints 'met' or 'not met', then a line for each\n"
+	  "kind (pv, hvm): the x86-64 level of the pool level, what a VM\n"
+	  "starting in POOL gets, and the features of BASELINE it lacks.\n"
+	  "Exit 0 met, 1 not met, 2 a bad BASELINE, 3 an unknown POOL;\n"
+	  "the same with --json.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Pool.check_baseline",
+	    .operands = { "pool", "baseline" },
+	    .print = cmd_print_baseline, .verdict = cmd_baseline_verdict } },
 	{ "vm start", "VM HOST DOMAIN_TYPE [--featureset FS]",
 	  "start VM on HOST with the pool level as its CPU flags",
 	  "DOMAIN_TYPE is pv, hvm, pvh or pv_in_pvh.\n\n"

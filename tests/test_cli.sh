@@ -49,7 +49,8 @@ expect_error() {
 
 # --help everywhere
 for cmd in "" "host-cpu-info" "featureset decode" "featureset diff" \
-    "featureset intersect" "featureset is-subset" "featureset"; do
+    "featureset intersect" "featureset is-subset" "featureset level" \
+    "featureset"; do
 	# shellcheck disable=SC2086
 	run $cmd --help
 	[ "$rc" -eq 0 ] && echo "$out" | grep -q "^usage: cpulevel" && [ -z "$err" ]
@@ -97,6 +98,92 @@ expect_error "expected FS" featureset decode
 expect_error "at least one" featureset intersect
 expect_error "unknown command 'frobnicate'" frobnicate
 expect_error "unknown command 'featureset frob'" featureset frob
+
+# featureset level: sets made here of Xen's bit names at the header's
+# positions (the psABI's lists as lib/levels.c maps them), not by the
+# code under test.
+HDR=${CPULEVEL_CPUFEATURESET_H:?set by meson: the Xen header cpufeatureset.h}
+# xen_fs NAME... [, NAME...]...: the featureset of each list of bits, a
+# line each (one python3 for all: it is slow to start on a loaded host)
+xen_fs() {
+	python3 -c '
+import re, sys
+pos = {m.group(1): int(m.group(2)) * 32 + int(m.group(3)) for m in
+       re.finditer(r"XEN_CPUFEATURE\((\w+),\s*(\d+)\*32\+\s*(\d+)\)",
+                   open(sys.argv[1]).read())}
+for names in " ".join(sys.argv[2:]).split(","):
+    w = [0] * 8
+    for n in names.split():
+        w[pos[n] // 32] |= 1 << (pos[n] % 32)
+    print("-".join("%08x" % x for x in w))' "$HDR" "$@"
+}
+V1="FPU CX8 CMOV MMX FXSR SSE SSE2 SYSCALL LM"
+V2="CX16 LAHF_LM POPCNT SSE3 SSSE3 SSE4_1 SSE4_2"
+V3="AVX AVX2 BMI1 BMI2 F16C FMA ABM MOVBE XSAVE"
+V4="AVX512F AVX512BW AVX512CD AVX512DQ AVX512VL"
+# lacks_ok LEVEL N: the lacks line names exactly set N's bits (the names
+# featureset decode gives them), psABI names in parentheses aside
+lacks_ok() {
+	want=$(echo "$out" | sed -n "2s/^$1 lacks: //p" |
+	    sed 's/ ([^)]*)//g; s/, /\n/g' | sort | tr '\n' ' ')
+	[ -n "$want" ] && "$CLI" featureset decode "$(set_n "$2")" |
+	    tr ' ' '\n' | sort | tr '\n' ' ' | grep -qxF -- "$want"
+}
+# shellcheck disable=SC2086
+{
+# 1 v1+v2, 2 v1..v3, 3 v1..v4, 4 all but v1's, 5 libvirt's Haswell (no
+# F16C, no LZCNT), 6 OSXSAVE for XSAVE, 7 v3 and AVX512F, 8-10 v3's, v4's,
+# v1's own bits
+xen_fs $V1 $V2, $V1 $V2 $V3, $V1 $V2 $V3 $V4, $V2 $V3 $V4, \
+    $V1 $V2 AVX AVX2 BMI1 BMI2 FMA MOVBE XSAVE $V4, \
+    $V1 $V2 AVX AVX2 BMI1 BMI2 F16C FMA ABM MOVBE OSXSAVE, \
+    $V1 $V2 $V3 AVX512F, $V3, $V4, $V1 >"$T/sets"
+set_n() { sed -n "${1}p" "$T/sets"; }
+run featureset level "$(set_n 1)"
+[ "$rc" -eq 0 ] && [ "$(echo "$out" | sed -n 1p)" = x86-64-v2 ] &&
+    [ "$(echo "$out" | wc -l)" -eq 2 ] && lacks_ok x86-64-v3 8
+ok $? "featureset level of v1+v2's bits: x86-64-v2, v3 lacks its own nine"
+run featureset level "$(set_n 2)"
+[ "$rc" -eq 0 ] && [ "$(echo "$out" | sed -n 1p)" = x86-64-v3 ] &&
+    lacks_ok x86-64-v4 9
+ok $? "featureset level of v1..v3's bits: x86-64-v3, v4 lacks AVX-512"
+expect 0 "x86-64-v4" featureset level "$(set_n 3)"
+run featureset level "$(set_n 4)"
+[ "$rc" -eq 0 ] && [ "$(echo "$out" | sed -n 1p)" = none ] &&
+    lacks_ok x86-64-v1 10
+ok $? "featureset level without v1's bits: none, v1 lacks all nine"
+run featureset level ""
+[ "$rc" -eq 0 ] && [ "$out" = "none
+x86-64-v1 lacks: fpu, cx8 (CMPXCHG8B), cmov, mmx, fxsr (FXSR, OSFXSR), sse, sse2, syscall (SCE), lm (x86-64)" ]
+ok $? "featureset level '': none, v1's bits named with the psABI's names"
+# libvirt's Haswell: v3 but for F16C and LZCNT
+run featureset level "$(set_n 5)"
+[ "$rc" -eq 0 ] && [ "$out" = "x86-64-v2
+x86-64-v3 lacks: f16c, abm (LZCNT)" ]
+ok $? "featureset level of all but F16C and ABM: x86-64-v2"
+# Xen's own OSXSAVE bit does not stand for XSAVE
+run featureset level \
+    "$(set_n 6)"
+[ "$rc" -eq 0 ] && [ "$out" = "x86-64-v2
+x86-64-v3 lacks: xsave (OSXSAVE)" ]
+ok $? "featureset level: Xen's OSXSAVE bit is no XSAVE"
+run featureset level --json "$(set_n 7)"
+rc7=$rc
+cp "$T/out" "$T/json7"
+run featureset level "$(set_n 3)" --json
+[ "$rc7" -eq 0 ] && [ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m == {"level": "x86-64-v3", "next": "x86-64-v4", "missing":
+    ["avx512dq", "avx512cd", "avx512bw", "avx512vl"]}, m
+m = json.load(open(sys.argv[2]))
+assert m == {"level": "x86-64-v4", "next": None, "missing": []}, m' \
+    "$T/json7" "$T/out"
+ok $? "featureset level --json: level, next, the missing names; null past v4"
+}
+expect_error "'zz'" featureset level zz
+expect_error "expected FS" featureset level 1 2
+expect_error "expected FS" featureset level --json
 expect_error "'--bogus'" host-cpu-info --bogus
 expect_error "unknown probe 'nope'" host-cpu-info --probe nope
 

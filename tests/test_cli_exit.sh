@@ -119,6 +119,10 @@ local_cmd 2 featureset intersect zz
 local_cmd 0 featureset is-subset $WEAK $STRONG
 local_cmd 1 featureset is-subset $STRONG $WEAK
 local_cmd 2 featureset is-subset $STRONG zz
+local_cmd 0 featureset level $STRONG
+local_cmd 0 featureset level $STRONG --json
+local_cmd 2 featureset level zz
+local_cmd 2 featureset level zz --json
 local_cmd 2 frobnicate
 local_cmd 2
 
@@ -227,6 +231,16 @@ scenario() {
 	f 2 pool history "p$s" --limit 0
 	f 2 pool history "p$s" --limit x
 	down pool history "p$s"
+
+	# the synthetic sets have no word 2 (SYSCALL, LM): no x86-64 level
+	f 0 pool check-baseline "p$s" 1		# fpu: met
+	f 1 pool check-baseline "p$s" x86-64-v1	# not met
+	f 2 pool check-baseline "p$s" x86-64-v9	# INVALID_FEATURE_STRING
+	f 2 pool check-baseline "p$s" zz
+	f 3 pool check-baseline nope x86-64-v1	# HANDLE_INVALID
+	f 2 pool check-baseline "$BAD" x86-64-v1
+	f 2 pool check-baseline "p$s"
+	down pool check-baseline "p$s" x86-64-v1
 
 	f 1 pool eject "p$s" "h1$s"		# HOST_HAS_RESIDENT_VMS
 	f 1 pool eject "p$s" "h3$s"		# HOST_NOT_IN_POOL

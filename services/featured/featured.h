@@ -22,6 +22,7 @@
  *	observe.c		the idempotent upserts of xapi's state
  *				(pool, host, vm, lookup, store)
  *	lists.c			the *.get_all_records (its own queries)
+ *	baseline.c		Pool.check_baseline (lookup)
  *	methods.c		the table of handlers
  *	featured.c		main(): sockets, database, the loop
  */
@@ -55,6 +56,10 @@ int	host_get_all_records(void *, struct json_object *,
 int	pool_get_all_records(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);
 int	vm_get_all_records(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+
+/* baseline.c: Pool.check_baseline, a read of a pool's level. */
+int	pool_check_baseline(void *, struct json_object *,
 	    struct json_object **, struct rpc_error *);
 
 /* methods.c */

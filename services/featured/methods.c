@@ -51,6 +51,9 @@ static const struct rpc_param p_pool_filter[] = {
 	{ "pool", P_ID, 0 }, { NULL, 0, 0 } };
 static const struct rpc_param p_vm_filter[] = {
 	{ "pool", P_ID, 0 }, { "host", P_ID, 0 }, { NULL, 0, 0 } };
+/* baseline: "x86-64-vN" or a featureset; baseline.c checks which. */
+static const struct rpc_param p_check_baseline[] = {
+	{ "pool", P_ID, 1 }, { "baseline", P_STRING, 1 }, { NULL, 0, 0 } };
 static const struct rpc_param p_inventory[] = {
 	{ "after", P_STRING, 0 }, { "limit", P_INT, 0 }, { NULL, 0, 0 } };
 
@@ -85,6 +88,8 @@ const struct rpc_method featured_methods[] = {
 	    rpc_no_params },
 	{ "VM.get_all_records",	RPC_READS,	vm_get_all_records,
 	    p_vm_filter },
+	{ "Pool.check_baseline", RPC_READS,	pool_check_baseline,
+	    p_check_baseline },
 	{ "Service.version",	RPC_READS,	rpc_service_version,
 	    rpc_no_params },
 	{ NULL,			0,		NULL,		NULL }

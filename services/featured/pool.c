@@ -8,6 +8,7 @@
 
 #include "compat.h"
 #include "featured.h"
+#include "levels.h"
 #include "log.h"
 #include "strlcpy.h"
 
@@ -292,6 +293,16 @@ add_count(struct json_object *o, const char *key, long long n)
 	json_object_object_add(o, key, json_object_new_string(buf));
 }
 
+/* The x86-64 psABI level a set reaches, "" for none (levels.h). */
+static void
+add_level(struct json_object *o, const char *key, const struct featureset *fs)
+{
+	const char *name = x86_level_name(x86_level_of(fs));
+
+	json_object_object_add(o, key, json_object_new_string(name ? name :
+	    ""));
+}
+
 static int
 add_member(const struct host_rec *h, void *arg)
 {
@@ -318,6 +329,9 @@ pool_get_cpu_info(void *arg, struct json_object *params,
 	add_fs(*result, CI_FEATURES_HVM_HOST, &p.hvm_host);
 	add_fs(*result, CI_FEATURES_PV, &p.pv);
 	add_fs(*result, CI_FEATURES_HVM, &p.hvm);
+	/* Of the pool level: what a VM starting in the pool gets. */
+	add_level(*result, "x86_64_level_pv", &p.pv_host);
+	add_level(*result, "x86_64_level_hvm", &p.hvm_host);
 	/* Its hosts, in id order: cpulevel pool show prints them. */
 	members = json_object_new_array();
 	json_object_object_add(*result, "members", members);
