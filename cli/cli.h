@@ -136,5 +136,17 @@ void	cmd_print_hosts(struct json_object *result);
 void	cmd_print_pools(struct json_object *result);
 void	cmd_print_vms(struct json_object *result);
 void	cmd_print_pool(struct json_object *result);
+/* The answers before acting (cmd_plan.c): tables, and their "no". */
+void	cmd_print_preview_join(struct json_object *result);
+void	cmd_print_preview_eject(struct json_object *result);
+void	cmd_print_preview_boot(struct json_object *result);
+enum outcome_kind cmd_verdict_preview(struct json_object *result);
+void	cmd_print_evacuation_blockers(struct json_object *result);
+enum outcome_kind cmd_verdict_evacuation_blockers(struct json_object *result);
+void	cmd_print_plan_evacuation(struct json_object *result);
+enum outcome_kind cmd_verdict_plan_evacuation(struct json_object *result);
+void	cmd_print_needs_restart(struct json_object *result);
+void	cmd_print_check_restart(struct json_object *result);
+enum outcome_kind cmd_verdict_check_restart(struct json_object *result);
 
 #endif

@@ -1,0 +1,170 @@
+/*
+ * Evacuating a host, answered before it is tried, for CPU reasons only
+ * (memory, storage and networks are xapi's to judge):
+ * Host.get_vms_which_prevent_evacuation, xapi's method and shape, and
+ * Host.plan_evacuation, the destinations of each resident VM.  Both ask
+ * plan.c, whose verdict is VM.migrate's rule; both only read.
+ */
+#include <string.h>
+
+#include "featured.h"
+
+/*
+ * The host's pool members and the VMs running on it; *hi is the host's
+ * index among them (a standalone host is its own only member).
+ */
+static int
+evacuate_load(struct featured *f, struct json_object *params,
+    struct plan *pl, struct host_rec *h, int *hi, struct rpc_error *err)
+{
+	plan_init(pl, f);
+	if (host_load(f, rpc_param_string(params, "host"), h, err) == -1)
+		return -1;
+	if (h->pool[0] && plan_load_members(pl, h->pool, err) == -1)
+		return -1;
+	if (!h->pool[0] && plan_add_host(pl, h) == -1)
+		return -1;	/* evacuate_fail() says: out of memory */
+	if (plan_load_resident_vms(pl, h->id, err) == -1)
+		return -1;
+	*hi = plan_host_index(pl, h->id);
+	return 0;
+}
+
+/*
+ * Why no other member can take vms[vm]: xapi's error for it.  xapi
+ * judges the members in turn and keeps the first refusal; so does this,
+ * in id order.  With no other member at all there is nowhere to go.
+ */
+static struct json_object *
+evacuate_error(struct plan *pl, size_t vm, int hi)
+{
+	const struct compat_verdict *v;
+	struct json_object *a;
+	size_t i;
+
+	for (i = 0; i < pl->nhosts; i++) {
+		if ((int)i == hi)
+			continue;
+		if ((v = plan_judge(pl, vm, i)) == NULL)
+			return NULL;
+		if (v->code != COMPAT_OK)
+			return plan_error_json(v, pl->vms[vm].id,
+			    pl->hosts[i].id);
+	}
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_string("NO_HOSTS_AVAILABLE"));
+	return a;
+}
+
+static int
+evacuate_fail(struct plan *pl, struct json_object **result,
+    struct rpc_error *err)
+{
+	if (err->code == 0)
+		rpc_error_internal(err, "out of memory");
+	json_object_put(*result);
+	*result = NULL;
+	plan_free(pl);
+	return -1;
+}
+
+int
+host_get_vms_which_prevent_evacuation(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct json_object *e;
+	struct host_rec h;
+	struct plan pl;
+	size_t i;
+	int hi, k, near;
+
+	*result = NULL;
+	if (evacuate_load(arg, params, &pl, &h, &hi, err) == -1)
+		return evacuate_fail(&pl, result, err);
+	*result = json_object_new_object();
+	for (i = 0; i < pl.nvms; i++) {
+		if ((k = plan_destinations(&pl, i, pl.nhosts, hi, NULL,
+		    &near)) == -1)
+			return evacuate_fail(&pl, result, err);
+		if (k > 0)
+			continue;
+		/* Bounded as every list is: a VM a host, at most. */
+		if (json_object_object_length(*result) >= PLAN_MAX_LISTED)
+			break;
+		if ((e = evacuate_error(&pl, i, hi)) == NULL)
+			return evacuate_fail(&pl, result, err);
+		json_object_object_add(*result, pl.vms[i].id, e);
+	}
+	plan_free(&pl);
+	return 0;
+}
+
+/*
+ * One resident VM: where it may go, or what it lacks on the nearest.
+ * Its destinations' count, or -1.
+ */
+static int
+evacuate_vm(struct plan *pl, size_t vm, int hi, struct json_object *list)
+{
+	struct json_object *e = json_object_new_object();
+	struct json_object *dests = json_object_new_array(), *names;
+	const struct compat_verdict *v;
+	int k, near;
+
+	json_object_array_add(list, e);
+	json_object_object_add(e, "vm", json_object_new_string(pl->vms[vm].id));
+	json_object_object_add(e, "destinations", dests);
+	if ((k = plan_destinations(pl, vm, pl->nhosts, hi, dests,
+	    &near)) == -1)
+		return -1;
+	if (k > 0 || near < 0) {
+		json_object_object_add(e, "nearest", NULL);
+		json_object_object_add(e, "missing_features",
+		    json_object_new_array());
+		return k;
+	}
+	if ((v = plan_judge(pl, vm, (size_t)near)) == NULL ||
+	    (names = plan_missing_names(pl, vm, (size_t)near)) == NULL)
+		return -1;
+	json_object_object_add(e, "nearest",
+	    json_object_new_string(pl->hosts[near].id));
+	json_object_object_add(e, "missing_features", names);
+	json_object_object_add(e, "error", plan_error_json(v, pl->vms[vm].id,
+	    pl->hosts[near].id));
+	return 0;
+}
+
+int
+host_plan_evacuation(void *arg, struct json_object *params,
+    struct json_object **result, struct rpc_error *err)
+{
+	struct json_object *list;
+	struct host_rec h;
+	struct plan pl;
+	size_t i, blocked = 0;
+	int hi, k;
+
+	*result = NULL;
+	if (evacuate_load(arg, params, &pl, &h, &hi, err) == -1)
+		return evacuate_fail(&pl, result, err);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "host", json_object_new_string(h.id));
+	json_object_object_add(*result, "pool", h.pool[0] ?
+	    json_object_new_string(h.pool) : NULL);
+	list = json_object_new_array();
+	json_object_object_add(*result, "vms", list);
+	for (i = 0; i < pl.nvms && i < PLAN_MAX_LISTED; i++) {
+		if ((k = evacuate_vm(&pl, i, hi, list)) == -1)
+			return evacuate_fail(&pl, result, err);
+		if (k == 0)
+			blocked++;
+	}
+	json_object_object_add(*result, "vm_count",
+	    json_object_new_int((int)pl.nvms));
+	json_object_object_add(*result, "blocked_count",
+	    json_object_new_int((int)blocked));
+	json_object_object_add(*result, "truncated",
+	    json_object_new_boolean(pl.nvms > PLAN_MAX_LISTED));
+	plan_free(&pl);
+	return 0;
+}
