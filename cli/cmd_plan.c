@@ -150,15 +150,16 @@ plan_print_levels(struct json_object *result, const char *title)
 	json_object_put(levels);
 }
 
+/* A stranded VM: what it lacks (an eject's: on the nearest member). */
 static void
 stranded_row(struct json_object *e, const char *key,
     char cells[PLAN_COLS][CELL_MAX])
 {
 	(void)key;
 	plan_cell(cells[0], plan_str(e, "vm"));
-	plan_cell(cells[1], cmd_value_text(json_object_array_get_idx(
-	    plan_get(e, "error"), 0)));
-	plan_join_cell(cells[2], plan_get(e, "missing_features"), " ");
+	plan_join_cell(cells[1], plan_get(e, "missing_features"), " ");
+	plan_cell(cells[2], plan_str(e, "nearest"));
+	plan_join_cell(cells[3], plan_get(e, "error"), " ");
 }
 
 static int
@@ -170,9 +171,11 @@ plan_int(struct json_object *o, const char *key)
 }
 
 static void
-plan_print_stranded(struct json_object *result, const char *what)
+plan_print_stranded(struct json_object *result, const char *what,
+    int ncols)
 {
-	static const char *const head[] = { "VM", "ERROR", "MISSING" };
+	static const char *const head[] = { "VM", "MISSING", "NEAREST",
+	    "ERROR" };
 	struct json_object *list = plan_get(result, "stranded");
 	int n = plan_int(result, "stranded_count");
 
@@ -181,7 +184,8 @@ plan_print_stranded(struct json_object *result, const char *what)
 		return;
 	}
 	printf("%d VM%s %s:\n", n, n == 1 ? "" : "s", what);
-	plan_table(head, 3, list, stranded_row);
+	/* The columns are in the order a preview's entries have them. */
+	plan_table(head, ncols, list, stranded_row);
 	if (n > (int)json_object_array_length(list))
 		printf("(the first %zu listed)\n",
 		    json_object_array_length(list));
@@ -207,7 +211,7 @@ cmd_print_preview_join(struct json_object *result)
 	    plan_str(result, "host"));
 	plan_print_refused(result, "join");
 	plan_print_levels(result, "LEVEL");
-	plan_print_stranded(result, "could not then migrate to the host");
+	plan_print_stranded(result, "could not then migrate to the host", 2);
 }
 
 void
@@ -218,7 +222,7 @@ cmd_print_preview_eject(struct json_object *result)
 	plan_print_refused(result, "eject");
 	plan_print_levels(result, "LEVEL");
 	plan_print_stranded(result, "running on the host could go to no "
-	    "other member (missing: on the nearest)");
+	    "other member (missing: on the nearest)", 4);
 }
 
 /* A plan's "no": refused, or a VM stranded. */
@@ -244,7 +248,7 @@ cmd_print_preview_boot(struct json_object *result)
 	if (pool) {
 		plan_print_levels(result, "POOL LEVEL");
 		plan_print_stranded(result, "elsewhere in the pool could no "
-		    "longer migrate to the host");
+		    "longer migrate to the host", 2);
 	}
 }
 

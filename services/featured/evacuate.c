@@ -48,8 +48,7 @@ evacuate_error(struct plan *pl, size_t vm, int hi)
 		if ((v = plan_judge(pl, vm, i)) == NULL)
 			return NULL;
 		if (v->code != COMPAT_OK)
-			return plan_error_json(v, pl->vms[vm].id,
-			    pl->hosts[i].id);
+			return plan_error(pl, vm, i);
 	}
 	a = json_object_new_array();
 	json_object_array_add(a, json_object_new_string("NO_HOSTS_AVAILABLE"));
@@ -88,8 +87,9 @@ host_get_vms_which_prevent_evacuation(void *arg, struct json_object *params,
 			return evacuate_fail(&pl, result, err);
 		if (k > 0)
 			continue;
-		/* Bounded as every list is: a VM a host, at most. */
-		if (json_object_object_length(*result) >= PLAN_MAX_LISTED)
+		/* Bounded as every list is. */
+		if (json_object_object_length(*result) >= PLAN_MAX_LISTED ||
+		    !plan_spend(&pl, PLAN_ENTRY_BYTES))
 			break;
 		if ((e = evacuate_error(&pl, i, hi)) == NULL)
 			return evacuate_fail(&pl, result, err);
@@ -97,6 +97,24 @@ host_get_vms_which_prevent_evacuation(void *arg, struct json_object *params,
 	}
 	plan_free(&pl);
 	return 0;
+}
+
+/* The entry goes into list if the answer's budget has room for it. */
+static void
+evacuate_list(struct plan *pl, struct json_object *e,
+    struct json_object *list)
+{
+	struct json_object *v;
+	size_t cost = PLAN_ENTRY_BYTES;
+
+	if (json_object_object_get_ex(e, "destinations", &v))
+		cost += plan_json_len(v);
+	if (json_object_object_get_ex(e, "missing_features", &v))
+		cost += plan_json_len(v);
+	if (!plan_list_full(list) && plan_spend(pl, cost))
+		json_object_array_add(list, e);
+	else
+		json_object_put(e);
 }
 
 /*
@@ -111,26 +129,30 @@ evacuate_vm(struct plan *pl, size_t vm, int hi, struct json_object *list)
 	const struct compat_verdict *v;
 	int k, near;
 
-	json_object_array_add(list, e);
 	json_object_object_add(e, "vm", json_object_new_string(pl->vms[vm].id));
 	json_object_object_add(e, "destinations", dests);
 	if ((k = plan_destinations(pl, vm, pl->nhosts, hi, dests,
-	    &near)) == -1)
+	    &near)) == -1) {
+		json_object_put(e);
 		return -1;
+	}
 	if (k > 0 || near < 0) {
 		json_object_object_add(e, "nearest", NULL);
 		json_object_object_add(e, "missing_features",
 		    json_object_new_array());
+		evacuate_list(pl, e, list);
 		return k;
 	}
 	if ((v = plan_judge(pl, vm, (size_t)near)) == NULL ||
-	    (names = plan_missing_names(pl, vm, (size_t)near)) == NULL)
+	    (names = plan_missing_names(pl, vm, (size_t)near)) == NULL) {
+		json_object_put(e);
 		return -1;
+	}
 	json_object_object_add(e, "nearest",
 	    json_object_new_string(pl->hosts[near].id));
 	json_object_object_add(e, "missing_features", names);
-	json_object_object_add(e, "error", plan_error_json(v, pl->vms[vm].id,
-	    pl->hosts[near].id));
+	json_object_object_add(e, "error", plan_error(pl, vm, (size_t)near));
+	evacuate_list(pl, e, list);
 	return 0;
 }
 
@@ -153,18 +175,19 @@ host_plan_evacuation(void *arg, struct json_object *params,
 	    json_object_new_string(h.pool) : NULL);
 	list = json_object_new_array();
 	json_object_object_add(*result, "vms", list);
-	for (i = 0; i < pl.nvms && i < PLAN_MAX_LISTED; i++) {
+	for (i = 0; i < pl.nvms; i++) {
 		if ((k = evacuate_vm(&pl, i, hi, list)) == -1)
 			return evacuate_fail(&pl, result, err);
 		if (k == 0)
 			blocked++;
 	}
+	plan_sort_list(list);
 	json_object_object_add(*result, "vm_count",
 	    json_object_new_int((int)pl.nvms));
 	json_object_object_add(*result, "blocked_count",
 	    json_object_new_int((int)blocked));
 	json_object_object_add(*result, "truncated",
-	    json_object_new_boolean(pl.nvms > PLAN_MAX_LISTED));
+	    json_object_new_boolean(pl.nvms > json_object_array_length(list)));
 	plan_free(&pl);
 	return 0;
 }

@@ -24,8 +24,8 @@
  *	observe.c		the idempotent upserts of xapi's state
  *				(pool, host, vm, lookup, store)
  *	lists.c			the *.get_all_records (its own queries)
- *	plan.c			a pool's members and VMs in memory, each
- *				(VM set, host set) judged once (lookup)
+ *	plan.c			a pool's members and VMs in memory (lookup)
+ *	planjudge.c		each (VM set, host set) judged once (plan)
  *	preview.c		Pool.preview_join/eject, Host.preview_boot
  *				(plan, level, lookup)
  *	evacuate.c		Host.plan_evacuation and
@@ -169,15 +169,17 @@ struct plan_vm {
 	int			 cls;
 	int			 host_index;	/* in hosts[], -1 not there */
 };
+#define PLAN_HOST_SLOTS	256	/* a pool has 64 members at most */
 struct plan_vmkey;
 struct plan_hostkey;
 struct plan_memo;
+struct plan_text;
 struct plan {
 	struct featured		*f;
 	struct host_rec		*hosts;		/* in the order added */
 	int			*hcls;
 	size_t			 nhosts, hcap, hccap;
-	struct plan_vm		*vms;		/* in id order */
+	struct plan_vm		*vms;		/* in the database's order */
 	size_t			 nvms, vcap;
 	struct plan_hostkey	*hkeys;
 	size_t			 nhcls, hkcap;
@@ -185,11 +187,24 @@ struct plan {
 	size_t			 nvcls, vkcap;
 	int			*vslot;		/* hash of vkeys: index + 1 */
 	size_t			 nslots;
+	struct plan_text	*texts;		/* row texts seen, classed */
+	size_t			 ntexts, tcap;
+	int			*tslot;		/* hash of texts: index + 1 */
+	size_t			 ntslots;
 	struct plan_memo	*memo;		/* nvcls x nhcls, lazily */
 	size_t			 memo_n;
+	int			 hslot[PLAN_HOST_SLOTS];	/* hosts' ids */
+	size_t			 hslots_for;	/* nhosts when built */
+	int			 members_only;	/* loading: drop other VMs */
+	size_t			 spent;		/* bytes listed (plan_spend) */
 };
-/* A list of an answer holds at most this many; the count says all. */
+/*
+ * A list of an answer holds at most PLAN_MAX_LISTED entries, and all the
+ * lists of one answer at most PLAN_MAX_BYTES of text, so that it stays
+ * well under BUS_MAX_MESSAGE (1 MiB); the counts say how many there are.
+ */
 #define PLAN_MAX_LISTED	2000
+#define PLAN_MAX_BYTES	(512 * 1024)
 
 void	plan_init(struct plan *pl, struct featured *f);
 void	plan_free(struct plan *pl);
@@ -213,6 +228,8 @@ struct json_object *plan_missing_names(struct plan *pl, size_t vm,
 	    size_t host);
 /* The VM's fixed set, NULL if it has none. */
 const struct featureset *plan_vm_features(const struct plan *pl, size_t vm);
+/* The error of vms[vm] on hosts[host] as plan_error_json(), memoized. */
+struct json_object *plan_error(struct plan *pl, size_t vm, size_t host);
 /* The XenAPI error [code, params...] of a refusal, NULL if it is none. */
 struct json_object *plan_error_json(const struct compat_verdict *v,
 	    const char *vm, const char *host);
@@ -225,8 +242,17 @@ struct json_object *plan_error_json(const struct compat_verdict *v,
  */
 int	plan_destinations(struct plan *pl, size_t vm, size_t nhosts,
 	    int except, struct json_object *dests, int *nearest);
+/* Sort a list of {vm, ...} by vm: answers list VMs in id order. */
+void	plan_sort_list(struct json_object *list);
 /* 1 when list holds PLAN_MAX_LISTED entries already. */
 int	plan_list_full(struct json_object *list);
+/* 1 (and counted) if bytes more fit the answer's budget, else 0. */
+int	plan_spend(struct plan *pl, size_t bytes);
+/* The text length of plan_missing_names() (memoized), of any value. */
+size_t	plan_names_len(struct plan *pl, size_t vm, size_t host);
+size_t	plan_json_len(struct json_object *o);
+/* What an entry costs besides its lists: keys, an id, an error. */
+#define PLAN_ENTRY_BYTES	(RPC_MAX_ID * 3 + 160)
 
 /* The handlers (rpc_handler): 0 with *result, or -1 with err. */
 

@@ -22,28 +22,8 @@
 
 #include "db.h"
 #include "featured.h"
-#include "featurenames.h"
+#include "plan.h"
 #include "strlcpy.h"
-
-/* What compat_judge() reads of a VM, made comparable byte for byte. */
-struct plan_vmkey {
-	int			hvm, has_vendor, has_features;
-	char			vendor[CPUINFO_MAX_VENDOR + 1];
-	struct featureset	features;
-};
-
-/* What it reads of a host. */
-struct plan_hostkey {
-	int			hvm_capable, has_pv, has_hvm;
-	char			vendor[CPUINFO_MAX_VENDOR + 1];
-	struct featureset	pv, hvm;
-};
-
-struct plan_memo {
-	int			 done;
-	struct compat_verdict	 v;
-	struct json_object	*names;		/* v.missing named, or NULL */
-};
 
 static int
 plan_oom(struct rpc_error *err)
@@ -83,14 +63,18 @@ static uint32_t
 plan_hash(const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint32_t h = 2166136261u;
+	uint64_t h = 0x9e3779b97f4a7c15ull, w;
 
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
+	/* Eight bytes a step: a row's set text is hashed once a VM. */
+	for (; n >= 8; b += 8, n -= 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; n > 0; n--)
+		h = (h ^ *b++) * 0x100000001b3ull;
+	return (uint32_t)(h ^ h >> 32);
 }
-
-static void	plan_forget(struct plan *);
 
 void
 plan_init(struct plan *pl, struct featured *f)
@@ -102,6 +86,8 @@ plan_init(struct plan *pl, struct featured *f)
 void
 plan_free(struct plan *pl)
 {
+	size_t i;
+
 	plan_forget(pl);
 	free(pl->hosts);
 	free(pl->hcls);
@@ -109,21 +95,11 @@ plan_free(struct plan *pl)
 	free(pl->vms);
 	free(pl->vkeys);
 	free(pl->vslot);
+	for (i = 0; i < pl->ntexts; i++)
+		free(pl->texts[i].text);
+	free(pl->texts);
+	free(pl->tslot);
 	memset(pl, 0, sizeof(*pl));
-}
-
-/* The memo no longer fits the classes: judged again when asked. */
-static void
-plan_forget(struct plan *pl)
-{
-	size_t i;
-
-	if (pl->memo)
-		for (i = 0; i < pl->memo_n; i++)
-			json_object_put(pl->memo[i].names);
-	free(pl->memo);
-	pl->memo = NULL;
-	pl->memo_n = 0;
 }
 
 static int
@@ -197,6 +173,50 @@ plan_host_index(const struct plan *pl, const char *id)
 	return -1;
 }
 
+/*
+ * The host a loaded VM names: from a table of the hosts' ids hashed,
+ * built on the first VM, since a pool's VMs come in no host order.
+ */
+static int
+plan_vm_host(struct plan *pl, const char *id)
+{
+	size_t i, n = PLAN_HOST_SLOTS - 1;
+	uint32_t h;
+
+	if (pl->nhosts >= PLAN_HOST_SLOTS / 2)
+		return plan_host_index(pl, id);
+	if (pl->hslots_for != pl->nhosts) {
+		memset(pl->hslot, 0, sizeof(pl->hslot));
+		for (i = 0; i < pl->nhosts; i++) {
+			h = plan_hash(pl->hosts[i].id,
+			    strlen(pl->hosts[i].id)) & n;
+			while (pl->hslot[h])
+				h = (h + 1) & n;
+			pl->hslot[h] = (int)i + 1;
+		}
+		pl->hslots_for = pl->nhosts;
+	}
+	for (h = plan_hash(id, strlen(id)) & n; pl->hslot[h]; h = (h + 1) & n)
+		if (strcmp(pl->hosts[pl->hslot[h] - 1].id, id) == 0)
+			return pl->hslot[h] - 1;
+	return -1;
+}
+
+/* Of the bytes that count: the set's words, not the unused rest. */
+static uint32_t
+plan_key_hash(const struct plan_vmkey *k)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	/* A word at a time: a key is hashed once a VM. */
+	for (i = 0; i < k->features.len; i++)
+		h = (h ^ k->features.w[i]) * 16777619u;
+	h ^= plan_hash(k->vendor, strlen(k->vendor)) * 31u;
+	return h ^ (uint32_t)(k->hvm | k->has_vendor << 1 |
+	    k->has_features << 2 | (unsigned)k->features.len << 3);
+}
+
 /* The VM classes in an open-addressed table of slots (index + 1). */
 static int
 plan_vm_class(struct plan *pl, const struct vm_rec *vm)
@@ -219,7 +239,7 @@ plan_vm_class(struct plan *pl, const struct vm_rec *vm)
 		if ((slot = calloc(n, sizeof(*slot))) == NULL)
 			return -1;
 		for (i = 0; i < pl->nvcls; i++) {
-			h = plan_hash(&pl->vkeys[i], sizeof(k)) & (n - 1);
+			h = plan_key_hash(&pl->vkeys[i]) & (n - 1);
 			while (slot[h])
 				h = (h + 1) & (n - 1);
 			slot[h] = (int)i + 1;
@@ -229,7 +249,7 @@ plan_vm_class(struct plan *pl, const struct vm_rec *vm)
 		pl->nslots = n;
 	}
 	mask = pl->nslots - 1;
-	for (h = plan_hash(&k, sizeof(k)) & mask; pl->vslot[h];
+	for (h = plan_key_hash(&k) & mask; pl->vslot[h];
 	    h = (h + 1) & mask)
 		if (memcmp(&pl->vkeys[pl->vslot[h] - 1], &k, sizeof(k)) == 0)
 			return pl->vslot[h] - 1;
@@ -242,32 +262,151 @@ plan_vm_class(struct plan *pl, const struct vm_rec *vm)
 	return (int)pl->nvcls++;
 }
 
-static int
-plan_add_vm(struct plan *pl, const struct vm_rec *vm)
+/*
+ * The class of a row's set, looked up by the text of its columns (the
+ * kind, the vendor, the features): a pool's 10,000 VMs carry a handful
+ * of distinct texts, and parsing a set costs more than reading its row.
+ * A text seen first is read by rec_vm_from_row(), the reader both
+ * daemons use, and its class remembered.  -1: no memory, or (err set)
+ * a stored set that does not parse.
+ */
+static uint32_t
+plan_text_hash(int hvm, const unsigned char *v, int vlen,
+    const unsigned char *fs, int flen)
 {
-	struct plan_vm *v;
-	int cls;
+	uint32_t h = plan_hash(fs, flen > 0 ? (size_t)flen : 0);
 
-	if (plan_grow(&pl->vms, &pl->vcap, pl->nvms + 1,
-	    sizeof(*pl->vms)) == -1 || (cls = plan_vm_class(pl, vm)) == -1)
+	h ^= plan_hash(v, vlen > 0 ? (size_t)vlen : 0) * 31u;
+	return h ^ (uint32_t)(hvm | (vlen < 0) << 1 | (flen < 0) << 2);
+}
+
+static int
+plan_text_is(const struct plan_text *t, uint32_t h, int hvm,
+    const unsigned char *v, int vlen, const unsigned char *fs, int flen)
+{
+	return t->hash == h && t->hvm == hvm && t->vlen == vlen &&
+	    t->flen == flen && (vlen <= 0 || memcmp(t->text, v, vlen) == 0) &&
+	    (flen <= 0 || memcmp(t->text + (vlen > 0 ? vlen : 0), fs,
+	    flen) == 0);
+}
+
+/* Room in the table of texts for one more; 0, or -1. */
+static int
+plan_text_room(struct plan *pl)
+{
+	size_t i, n;
+	uint32_t h;
+	int *slot;
+
+	if ((pl->ntexts + 1) * 2 < pl->ntslots)
+		return 0;
+	n = pl->ntslots ? pl->ntslots * 2 : 64;
+	if ((slot = calloc(n, sizeof(*slot))) == NULL)
 		return -1;
+	for (i = 0; i < pl->ntexts; i++) {
+		for (h = pl->texts[i].hash & (n - 1); slot[h];
+		    h = (h + 1) & (n - 1))
+			;
+		slot[h] = (int)i + 1;
+	}
+	free(pl->tslot);
+	pl->tslot = slot;
+	pl->ntslots = n;
+	return plan_grow(&pl->texts, &pl->tcap, pl->ntexts + 1,
+	    sizeof(*pl->texts));
+}
+
+static int
+plan_row_class(struct plan *pl, sqlite3_stmt *st, int hvm,
+    struct rpc_error *err)
+{
+	const unsigned char *v = sqlite3_column_text(st, 2);
+	const unsigned char *fs = sqlite3_column_text(st, 3);
+	int vlen = v ? sqlite3_column_bytes(st, 2) : -1;
+	int flen = fs ? sqlite3_column_bytes(st, 3) : -1;
+	uint32_t hash = plan_text_hash(hvm, v, vlen, fs, flen), h, mask;
+	struct plan_text *t;
+	struct vm_rec vm;
+	size_t len;
+
+	if (plan_text_room(pl) == -1)
+		return plan_oom(err);
+	mask = (uint32_t)pl->ntslots - 1;
+	for (h = hash & mask; pl->tslot[h]; h = (h + 1) & mask) {
+		t = &pl->texts[pl->tslot[h] - 1];
+		if (plan_text_is(t, hash, hvm, v, vlen, fs, flen))
+			return t->cls;
+	}
+	t = &pl->texts[pl->ntexts];
+	memset(t, 0, sizeof(*t));
+	len = (size_t)(vlen > 0 ? vlen : 0) + (size_t)(flen > 0 ? flen : 0);
+	if ((t->text = malloc(len + 1)) == NULL)
+		return plan_oom(err);
+	memcpy(t->text, v, vlen > 0 ? (size_t)vlen : 0);
+	memcpy(t->text + (vlen > 0 ? vlen : 0), fs, flen > 0 ? (size_t)flen :
+	    0);
+	t->hash = hash;
+	t->hvm = hvm;
+	t->vlen = vlen;
+	t->flen = flen;
+	pl->ntexts++;
+	pl->tslot[h] = (int)pl->ntexts;
+	if (rec_vm_from_row(st, 0, REC_VM_NAMES, &vm, pl->f->dberr,
+	    sizeof(pl->f->dberr)) == -1)
+		return store_error(pl->f, err);
+	if ((t->cls = plan_vm_class(pl, &vm)) == -1)
+		return plan_oom(err);
+	return t->cls;
+}
+
+/*
+ * A row of REC_VM_COLS.  The kind and the power state that do not parse
+ * read as rec_vm_from_row() reads them: a running HVM guest.
+ */
+static int
+plan_add_row(struct plan *pl, sqlite3_stmt *st, struct rpc_error *err)
+{
+	char host[RPC_MAX_ID + 1];
+	struct plan_vm *v;
+	enum domain_type dt;
+	enum power_state ps;
+	int cls, hi;
+
+	db_column_text(st, REC_VM_NCHECK + 1, host, sizeof(host));
+	hi = plan_vm_host(pl, host);
+	if (hi < 0 && pl->members_only)
+		return 0;
+	if (domain_type_parse((const char *)sqlite3_column_text(st, 0),
+	    &dt) == -1)
+		dt = DOMAIN_HVM;
+	if (power_state_parse((const char *)sqlite3_column_text(st, 1),
+	    &ps) == -1)
+		ps = POWER_RUNNING;
+	if ((cls = plan_row_class(pl, st, domain_is_hvm(dt), err)) == -1)
+		return -1;
+	if (plan_grow(&pl->vms, &pl->vcap, pl->nvms + 1,
+	    sizeof(*pl->vms)) == -1)
+		return plan_oom(err);
 	v = &pl->vms[pl->nvms++];
-	strlcpy(v->id, vm->id, sizeof(v->id));
-	strlcpy(v->host, vm->host, sizeof(v->host));
-	v->power = vm->power_state;
-	v->domain = vm->domain_type;
+	db_column_text(st, REC_VM_NCHECK, v->id, sizeof(v->id));
+	strlcpy(v->host, host, sizeof(v->host));
+	v->power = ps;
+	v->domain = dt;
 	v->cls = cls;
-	v->host_index = plan_host_index(pl, vm->host);
+	v->host_index = hi;
 	return 0;
 }
 
-/* ?1 the pool or the host, as the statement reads it. */
+/*
+ * ?1 the pool or the host, as the statement reads it.  The VMs come in
+ * the database's order: an answer sorts what it lists (plan_sort_list),
+ * not the thousands it only counts.
+ */
 static int
 plan_vm_query(struct plan *pl, const char *sql, const char *id,
     struct rpc_error *err)
 {
 	struct featured *f = pl->f;
-	struct vm_rec vm;
 	sqlite3_stmt *st;
 	int step;
 
@@ -275,18 +414,11 @@ plan_vm_query(struct plan *pl, const char *sql, const char *id,
 		return store_error(f, err);
 	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
 		goto fail;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&vm, 0, sizeof(vm));
-		if (rec_vm_from_row(st, 0, REC_VM_NAMES, &vm, f->dberr,
-		    sizeof(f->dberr)) == -1) {
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (plan_add_row(pl, st, err) == -1) {
 			sqlite3_finalize(st);
-			return store_error(f, err);
+			return -1;
 		}
-		if (plan_add_vm(pl, &vm) == -1) {
-			sqlite3_finalize(st);
-			return plan_oom(err);
-		}
-	}
 	if (step != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(st);
@@ -298,12 +430,46 @@ fail:
 	return store_error(f, err);
 }
 
+/* How many hosts featured holds: 0 if it cannot tell. */
+static long long
+plan_all_hosts(struct plan *pl)
+{
+	sqlite3_stmt *st;
+	long long n = 0;
+
+	if (db_prepare(pl->f->db, "SELECT count(*) FROM host", &st,
+	    pl->f->dberr, sizeof(pl->f->dberr)) == -1)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * The running and suspended VMs on the members loaded.  Where the pool
+ * holds most of featured's hosts (one pool, as cpulevel-xapi-sync keeps
+ * it), every VM row is read in the table's order and the others'
+ * dropped here: that costs half of what fetching each row through the
+ * index vm_host does.  Where it holds few, the index finds its VMs
+ * without reading the rest.
+ */
 int
 plan_load_pool_vms(struct plan *pl, const char *pool, struct rpc_error *err)
 {
-	return plan_vm_query(pl, "SELECT " REC_VM_COLS " FROM vm WHERE "
-	    "power_state IN ('running', 'suspended') AND host_id IN "
-	    "(SELECT id FROM host WHERE pool_id = ?1) ORDER BY id", pool, err);
+	int ret;
+
+	if ((long long)pl->nhosts * 2 < plan_all_hosts(pl))
+		return plan_vm_query(pl, "SELECT " REC_VM_COLS " FROM vm "
+		    "WHERE power_state IN ('running', 'suspended') AND "
+		    "host_id IN (SELECT id FROM host WHERE pool_id = ?1)",
+		    pool, err);
+	pl->members_only = 1;
+	ret = plan_vm_query(pl, "SELECT " REC_VM_COLS " FROM vm WHERE "
+	    "power_state IN ('running', 'suspended') AND ?1 IS NOT NULL",
+	    pool, err);
+	pl->members_only = 0;
+	return ret;
 }
 
 int
@@ -312,142 +478,22 @@ plan_load_resident_vms(struct plan *pl, const char *host,
 {
 	/* Resident: running there (store_host_resident_vms's rule). */
 	return plan_vm_query(pl, "SELECT " REC_VM_COLS " FROM vm WHERE "
-	    "power_state = 'running' AND host_id = ?1 ORDER BY id", host, err);
+	    "power_state = 'running' AND host_id = ?1", host, err);
 }
 
-static struct plan_memo *
-plan_memo(struct plan *pl, size_t vm, size_t host)
-{
-	size_t n = pl->nvcls * pl->nhcls;
-
-	if (pl->memo == NULL) {
-		if ((pl->memo = calloc(n ? n : 1, sizeof(*pl->memo))) == NULL)
-			return NULL;
-		pl->memo_n = n;
-	}
-	return &pl->memo[(size_t)pl->vms[vm].cls * pl->nhcls +
-	    (size_t)pl->hcls[host]];
-}
-
-/* The class's VM as compat_judge() sees it: running, of its kind. */
-static void
-plan_compat_vm(const struct plan_vmkey *k, struct compat_vm *cv)
-{
-	cv->power = POWER_RUNNING;
-	cv->domain = k->hvm ? DOMAIN_HVM : DOMAIN_PV;
-	cv->vendor = k->has_vendor ? k->vendor : NULL;
-	cv->features = k->has_features ? &k->features : NULL;
-}
-
-const struct compat_verdict *
-plan_judge(struct plan *pl, size_t vm, size_t host)
-{
-	struct plan_memo *m;
-	struct compat_host ch;
-	struct compat_vm cv;
-
-	if ((m = plan_memo(pl, vm, host)) == NULL)
-		return NULL;
-	if (!m->done) {
-		plan_compat_vm(&pl->vkeys[pl->vms[vm].cls], &cv);
-		rec_host_compat(&pl->hosts[host], &ch);
-		compat_judge(&cv, &ch, &m->v);
-		m->done = 1;
-	}
-	return &m->v;
-}
-
-struct json_object *
-plan_missing_names(struct plan *pl, size_t vm, size_t host)
-{
-	struct plan_memo *m;
-
-	if (plan_judge(pl, vm, host) == NULL)
-		return NULL;
-	m = plan_memo(pl, vm, host);
-	if (m->names == NULL)
-		m->names = feature_names_json(&m->v.missing);
-	/* Shared by every VM of the class: each holder owns a reference. */
-	return json_object_get(m->names);
-}
-
-const struct featureset *
-plan_vm_features(const struct plan *pl, size_t vm)
-{
-	const struct plan_vmkey *k = &pl->vkeys[pl->vms[vm].cls];
-
-	return k->has_features ? &k->features : NULL;
-}
-
-struct json_object *
-plan_error_json(const struct compat_verdict *v, const char *vm,
-    const char *host)
-{
-	struct json_object *a, *data;
-	struct rpc_error e;
-	size_t i;
-
-	memset(&e, 0, sizeof(e));
-	/* compat_error() says which XenAPI error a refusal is. */
-	if (compat_error(v, vm, host, &e) == 0)
-		return NULL;
-	a = json_object_new_array();
-	json_object_array_add(a, json_object_new_string(e.message));
-	data = e.data;
-	for (i = 0; data && i < json_object_array_length(data); i++)
-		json_object_array_add(a, json_object_get(
-		    json_object_array_get_idx(data, i)));
-	rpc_error_clear(&e);
-	return a;
-}
-
-int
-plan_list_full(struct json_object *list)
-{
-	return json_object_array_length(list) >= PLAN_MAX_LISTED;
-}
-
-/* How many features a refusal names: what "nearest" compares. */
 static int
-plan_count_missing(const struct featureset *fs)
+plan_by_vm(const void *a, const void *b)
 {
-	size_t i;
-	int n = 0;
+	const char *x = json_object_get_string(json_object_object_get(
+	    *(struct json_object *const *)a, "vm"));
+	const char *y = json_object_get_string(json_object_object_get(
+	    *(struct json_object *const *)b, "vm"));
 
-	for (i = 0; i < fs->len; i++)
-		n += __builtin_popcount(fs->w[i]);
-	return n;
+	return strcmp(x ? x : "", y ? y : "");
 }
 
-int
-plan_destinations(struct plan *pl, size_t vm, size_t nhosts, int except,
-    struct json_object *dests, int *nearest)
+void
+plan_sort_list(struct json_object *list)
 {
-	const struct compat_verdict *v;
-	size_t i;
-	int n = 0, best = -1, fewest = 0, c;
-
-	*nearest = -1;
-	for (i = 0; i < nhosts; i++) {
-		if ((int)i == except)
-			continue;
-		if ((v = plan_judge(pl, vm, i)) == NULL)
-			return -1;
-		if (v->code == COMPAT_OK) {
-			n++;
-			if (dests)
-				json_object_array_add(dests,
-				    json_object_new_string(pl->hosts[i].id));
-			continue;
-		}
-		/* A vendor's refusal is the farthest, whatever it lacks. */
-		c = plan_count_missing(&v->missing) +
-		    (v->code == COMPAT_FEATURES ? 0 : 1 << 16);
-		if (best == -1 || c < fewest) {
-			best = (int)i;
-			fewest = c;
-		}
-	}
-	*nearest = best;
-	return n;
+	json_object_array_sort(list, plan_by_vm);
 }

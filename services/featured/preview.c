@@ -78,17 +78,20 @@ preview_refusal(const char *code, const char *param)
 }
 
 /*
- * One VM the action strands on hosts[host]: {vm, missing_features, error}
- * added to list (up to PLAN_MAX_LISTED), counted in *n.  -1: no memory.
+ * One VM the action strands on hosts[host]: {vm, missing_features} added
+ * to list (within PLAN_MAX_LISTED and the answer's bytes), counted in
+ * *n.  The error would repeat the host and the reason thousands of times
+ * over: a client that wants it asks VM.check_migrate.  -1: no memory.
  */
 static int
 preview_strand(struct plan *pl, size_t vm, size_t host,
-    const struct compat_verdict *v, struct json_object *list, int *n)
+    struct json_object *list, int *n)
 {
 	struct json_object *e, *names;
 
 	(*n)++;
-	if (plan_list_full(list))
+	if (plan_list_full(list) || !plan_spend(pl, PLAN_ENTRY_BYTES +
+	    plan_names_len(pl, vm, host)))
 		return 0;
 	if ((names = plan_missing_names(pl, vm, host)) == NULL)
 		return -1;
@@ -96,8 +99,6 @@ preview_strand(struct plan *pl, size_t vm, size_t host,
 	json_object_object_add(e, "vm",
 	    json_object_new_string(pl->vms[vm].id));
 	json_object_object_add(e, "missing_features", names);
-	json_object_object_add(e, "error", plan_error_json(v,
-	    pl->vms[vm].id, pl->hosts[host].id));
 	json_object_array_add(list, e);
 	return 0;
 }
@@ -105,6 +106,7 @@ preview_strand(struct plan *pl, size_t vm, size_t host,
 static void
 preview_stranded(struct json_object *o, struct json_object *list, int n)
 {
+	plan_sort_list(list);
 	json_object_object_add(o, "stranded", list);
 	json_object_object_add(o, "stranded_count", json_object_new_int(n));
 	json_object_object_add(o, "truncated",
@@ -136,7 +138,7 @@ preview_judge_all(struct plan *pl, size_t host, int was,
 			if (before->code != COMPAT_OK)
 				continue;
 		}
-		if (preview_strand(pl, i, host, v, list, &n) == -1)
+		if (preview_strand(pl, i, host, list, &n) == -1)
 			goto oom;
 	}
 	preview_stranded(o, list, n);
@@ -254,7 +256,8 @@ preview_eject_stranded(struct plan *pl, size_t nmembers, int hi,
 			goto oom;
 		if (k > 0)
 			continue;
-		if (n++ >= PLAN_MAX_LISTED)
+		if (n++ >= PLAN_MAX_LISTED || !plan_spend(pl, PLAN_ENTRY_BYTES +
+		    (near < 0 ? 0 : plan_names_len(pl, i, (size_t)near))))
 			continue;
 		e = json_object_new_object();
 		json_object_array_add(list, e);
@@ -273,8 +276,8 @@ preview_eject_stranded(struct plan *pl, size_t nmembers, int hi,
 		    (names = plan_missing_names(pl, i, (size_t)near)) == NULL)
 			goto oom;
 		json_object_object_add(e, "missing_features", names);
-		json_object_object_add(e, "error", plan_error_json(v,
-		    pl->vms[i].id, pl->hosts[near].id));
+		json_object_object_add(e, "error", plan_error(pl, i,
+		    (size_t)near));
 	}
 	preview_stranded(o, list, n);
 	return 0;

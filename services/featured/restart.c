@@ -18,6 +18,7 @@
 struct restart_class {
 	int			 done, differs;
 	struct json_object	*gained, *lost, *blocked;
+	size_t			 cost;		/* an entry's bytes */
 };
 
 static void
@@ -63,6 +64,8 @@ restart_class(struct plan *pl, const struct pool_rec *p, size_t vm,
 			json_object_array_add(rc->blocked,
 			    json_object_new_string(pl->hosts[i].id));
 	}
+	rc->cost = PLAN_ENTRY_BYTES + plan_json_len(rc->gained) +
+	    plan_json_len(rc->lost) + plan_json_len(rc->blocked);
 	return 0;
 }
 
@@ -114,15 +117,16 @@ pool_get_vms_needing_restart(void *arg, struct json_object *params,
 		}
 		if (!rc[c].differs)
 			continue;
-		if (n++ < PLAN_MAX_LISTED)
+		if (n++ < PLAN_MAX_LISTED && plan_spend(&pl, rc[c].cost))
 			restart_entry(&pl.vms[i], &rc[c], list);
 	}
+	plan_sort_list(list);
 	*result = json_object_new_object();
 	json_object_object_add(*result, "pool", json_object_new_string(p.id));
 	json_object_object_add(*result, "vms", list);
 	json_object_object_add(*result, "count", json_object_new_int((int)n));
 	json_object_object_add(*result, "truncated",
-	    json_object_new_boolean(n > PLAN_MAX_LISTED));
+	    json_object_new_boolean(n > json_object_array_length(list)));
 	restart_classes_free(rc, pl.nvcls + 1);
 	plan_free(&pl);
 	return 0;
