@@ -542,6 +542,28 @@ t_check_restart(void)
 	json_object_put(r);
 }
 
+/* A host that runs a VM may not join: the preview says so, as the join. */
+static void
+t_join_running(void)
+{
+	struct tvm v5 = { "vm5", "h3", 1, 0, { 0 } };
+	json_object *r, *res;
+
+	start(&v5, NULL);
+	r = call_ok(&F, "Pool.preview_join", jobj("pool", js("p1"), "host",
+	    js("h3"), NULL), &res);
+	is_str(jstr(jidx(jget(res, "refused", NULL), 0), ""),
+	    "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS",
+	    "join h3 running vm5: refused as the join refuses");
+	is_int(jbool(res, "vendor_ok"), 1, "join h3 running vm5: vendor_ok");
+	json_object_put(r);
+	r = fc_call(&F, "Pool.join", jobj("pool", js("p1"), "host", js("h3"),
+	    NULL));
+	expect_error(r, "join h3 running vm5: the real join refuses", 1,
+	    "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS");
+	json_object_put(r);
+}
+
 /* The database files' bytes. */
 static char *
 slurp(const char *path, long *len)
@@ -670,6 +692,7 @@ main(void)
 	fc_run("Host.preview_boot, then the boot", t_preview_boot);
 	fc_run("Pool.get_vms_needing_restart", t_needing_restart);
 	fc_run("VM.check_restart_on", t_check_restart);
+	fc_run("a host running a VM does not join", t_join_running);
 	fc_run("no call changes the database", t_readonly);
 	fc_run("stop", t_stop);
 	return done_testing();

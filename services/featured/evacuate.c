@@ -5,6 +5,7 @@
  * Host.plan_evacuation, the destinations of each resident VM.  Both ask
  * plan.c, whose verdict is VM.migrate's rule; both only read.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "featured.h"
@@ -117,49 +118,67 @@ evacuate_list(struct plan *pl, struct json_object *e,
 		json_object_put(e);
 }
 
+/* Where the VMs of one class may go: the same for each of them. */
+struct evac_class {
+	int			 done, k, near;
+	struct json_object	*dests;
+};
+
 /*
- * One resident VM: where it may go, or what it lacks on the nearest.
- * Its destinations' count, or -1.
+ * One resident VM: where it may go (its class's list, shared), or what
+ * it lacks on the nearest member.  Its destinations' count, or -1.
  */
 static int
-evacuate_vm(struct plan *pl, size_t vm, int hi, struct json_object *list)
+evacuate_vm(struct plan *pl, size_t vm, int hi, struct evac_class *c,
+    struct json_object *list)
 {
-	struct json_object *e = json_object_new_object();
-	struct json_object *dests = json_object_new_array(), *names;
-	const struct compat_verdict *v;
-	int k, near;
+	struct json_object *e, *names;
 
-	json_object_object_add(e, "vm", json_object_new_string(pl->vms[vm].id));
-	json_object_object_add(e, "destinations", dests);
-	if ((k = plan_destinations(pl, vm, pl->nhosts, hi, dests,
-	    &near)) == -1) {
-		json_object_put(e);
-		return -1;
+	if (!c->done) {
+		c->dests = json_object_new_array();
+		if ((c->k = plan_destinations(pl, vm, pl->nhosts, hi, c->dests,
+		    &c->near)) == -1)
+			return -1;
+		c->done = 1;
 	}
-	if (k > 0 || near < 0) {
+	e = json_object_new_object();
+	json_object_object_add(e, "vm", json_object_new_string(pl->vms[vm].id));
+	json_object_object_add(e, "destinations", json_object_get(c->dests));
+	if (c->k > 0 || c->near < 0) {
 		json_object_object_add(e, "nearest", NULL);
 		json_object_object_add(e, "missing_features",
 		    json_object_new_array());
 		evacuate_list(pl, e, list);
-		return k;
+		return c->k;
 	}
-	if ((v = plan_judge(pl, vm, (size_t)near)) == NULL ||
-	    (names = plan_missing_names(pl, vm, (size_t)near)) == NULL) {
+	if ((names = plan_missing_names(pl, vm, (size_t)c->near)) == NULL) {
 		json_object_put(e);
 		return -1;
 	}
 	json_object_object_add(e, "nearest",
-	    json_object_new_string(pl->hosts[near].id));
+	    json_object_new_string(pl->hosts[c->near].id));
 	json_object_object_add(e, "missing_features", names);
-	json_object_object_add(e, "error", plan_error(pl, vm, (size_t)near));
+	json_object_object_add(e, "error", plan_error(pl, vm,
+	    (size_t)c->near));
 	evacuate_list(pl, e, list);
 	return 0;
+}
+
+static void
+evacuate_classes_free(struct evac_class *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; c && i < n; i++)
+		json_object_put(c[i].dests);
+	free(c);
 }
 
 int
 host_plan_evacuation(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
+	struct evac_class *cls;
 	struct json_object *list;
 	struct host_rec h;
 	struct plan pl;
@@ -167,7 +186,8 @@ host_plan_evacuation(void *arg, struct json_object *params,
 	int hi, k;
 
 	*result = NULL;
-	if (evacuate_load(arg, params, &pl, &h, &hi, err) == -1)
+	if (evacuate_load(arg, params, &pl, &h, &hi, err) == -1 ||
+	    (cls = calloc(pl.nvcls + 1, sizeof(*cls))) == NULL)
 		return evacuate_fail(&pl, result, err);
 	*result = json_object_new_object();
 	json_object_object_add(*result, "host", json_object_new_string(h.id));
@@ -176,11 +196,15 @@ host_plan_evacuation(void *arg, struct json_object *params,
 	list = json_object_new_array();
 	json_object_object_add(*result, "vms", list);
 	for (i = 0; i < pl.nvms; i++) {
-		if ((k = evacuate_vm(&pl, i, hi, list)) == -1)
+		if ((k = evacuate_vm(&pl, i, hi, &cls[pl.vms[i].cls],
+		    list)) == -1) {
+			evacuate_classes_free(cls, pl.nvcls + 1);
 			return evacuate_fail(&pl, result, err);
+		}
 		if (k == 0)
 			blocked++;
 	}
+	evacuate_classes_free(cls, pl.nvcls + 1);
 	plan_sort_list(list);
 	json_object_object_add(*result, "vm_count",
 	    json_object_new_int((int)pl.nvms));
