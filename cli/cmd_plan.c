@@ -170,9 +170,10 @@ plan_int(struct json_object *o, const char *key)
 	return v ? json_object_get_int(v) : 0;
 }
 
+/* none: the line when no VM is listed; some: after the count. */
 static void
-plan_print_stranded(struct json_object *result, const char *what,
-    int ncols)
+plan_print_stranded(struct json_object *result, const char *none,
+    const char *some, int ncols)
 {
 	static const char *const head[] = { "VM", "MISSING", "NEAREST",
 	    "ERROR" };
@@ -180,10 +181,10 @@ plan_print_stranded(struct json_object *result, const char *what,
 	int n = plan_int(result, "stranded_count");
 
 	if (n == 0) {
-		printf("no VM %s\n", what);
+		printf("%s\n", none);
 		return;
 	}
-	printf("%d VM%s %s:\n", n, n == 1 ? "" : "s", what);
+	printf("%d VM%s %s:\n", n, n == 1 ? "" : "s", some);
 	/* The columns are in the order a preview's entries have them. */
 	plan_table(head, ncols, list, stranded_row);
 	if (n > (int)json_object_array_length(list))
@@ -211,7 +212,8 @@ cmd_print_preview_join(struct json_object *result)
 	    plan_str(result, "host"));
 	plan_print_refused(result, "join");
 	plan_print_levels(result, "LEVEL");
-	plan_print_stranded(result, "could not then migrate to the host", 2);
+	plan_print_stranded(result, "no VM would be kept off the host",
+	    "could not then migrate to the host", 2);
 }
 
 void
@@ -221,8 +223,9 @@ cmd_print_preview_eject(struct json_object *result)
 	    plan_str(result, "host"));
 	plan_print_refused(result, "eject");
 	plan_print_levels(result, "LEVEL");
-	plan_print_stranded(result, "running on the host could go to no "
-	    "other member (missing: on the nearest)", 4);
+	plan_print_stranded(result, "every VM on the host has another "
+	    "member to go to", "on the host could go to no other member "
+	    "(MISSING: on the NEAREST)", 4);
 }
 
 /* A plan's "no": refused, or a VM stranded. */
@@ -247,8 +250,9 @@ cmd_print_preview_boot(struct json_object *result)
 	    plan_get(result, "sets"), level_row);
 	if (pool) {
 		plan_print_levels(result, "POOL LEVEL");
-		plan_print_stranded(result, "elsewhere in the pool could no "
-		    "longer migrate to the host", 2);
+		plan_print_stranded(result, "no VM would be kept off the "
+		    "host", "elsewhere in the pool could no longer migrate "
+		    "to the host", 2);
 	}
 }
 

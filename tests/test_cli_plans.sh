@@ -97,7 +97,7 @@ has 'refused: HOSTS_NOT_HOMOGENEOUS CPUs differ' \
     "preview-join a1: refused for its vendor"
 c 3 pool preview-join p nosuch
 c 0 pool preview-join q s1
-has '^no VM could' "preview-join of a new pool: nothing stranded"
+has '^no VM would be kept off' "preview-join of a new pool: nothing stranded"
 
 c 0 pool preview-eject p b2
 has '^the eject would be done' "preview-eject b2: would be done"
@@ -125,6 +125,11 @@ json 'd["v1"][:3] == ["VM_INCOMPATIBLE_WITH_THIS_HOST", "v1", "b2"]' \
     "evacuation-blockers --json: xapi's shape"
 c 1 host plan-evacuation b1
 has '^v1 0 none; on b2 it lacks: sse3$' "plan-evacuation b1: v1 lacks sse3"
+c 1 pool preview-eject p b1
+has '^1 VM on the host could go to no other member' \
+    "preview-eject b1: v1 has nowhere to go"
+has '^v1 sse3 b2 VM_INCOMPATIBLE_WITH_THIS_HOST v1 b2 ' \
+    "preview-eject b1: v1 lacks sse3 on b2, the nearest"
 c 3 host plan-evacuation nosuch
 
 c 0 pool needs-restart p
