@@ -162,6 +162,22 @@ stranded_row(struct json_object *e, const char *key,
 	plan_join_cell(cells[3], plan_get(e, "error"), " ");
 }
 
+/* How many members an object has (json-c 0.11 has no count of them). */
+static int
+plan_keys(struct json_object *o)
+{
+	int n = 0;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		return 0;
+	json_object_object_foreach(o, key, val) {
+		(void)key;
+		(void)val;
+		n++;
+	}
+	return n;
+}
+
 static int
 plan_int(struct json_object *o, const char *key)
 {
@@ -269,7 +285,7 @@ cmd_print_evacuation_blockers(struct json_object *result)
 {
 	static const char *const head[] = { "VM", "ERROR" };
 
-	if (json_object_object_length(result) == 0) {
+	if (plan_keys(result) == 0) {
 		printf("no VM prevents the evacuation\n");
 		return;
 	}
@@ -279,7 +295,7 @@ cmd_print_evacuation_blockers(struct json_object *result)
 enum outcome_kind
 cmd_verdict_evacuation_blockers(struct json_object *result)
 {
-	return json_object_object_length(result) == 0 ? OC_YES : OC_NO;
+	return plan_keys(result) == 0 ? OC_YES : OC_NO;
 }
 
 static void

@@ -75,7 +75,7 @@ host_get_vms_which_prevent_evacuation(void *arg, struct json_object *params,
 	struct json_object *e;
 	struct host_rec h;
 	struct plan pl;
-	size_t i;
+	size_t i, n = 0;
 	int hi, k, near;
 
 	*result = NULL;
@@ -89,8 +89,7 @@ host_get_vms_which_prevent_evacuation(void *arg, struct json_object *params,
 		if (k > 0)
 			continue;
 		/* Bounded as every list is. */
-		if (json_object_object_length(*result) >= PLAN_MAX_LISTED ||
-		    !plan_spend(&pl, PLAN_ENTRY_BYTES))
+		if (n++ >= PLAN_MAX_LISTED || !plan_spend(&pl, PLAN_ENTRY_BYTES))
 			break;
 		if ((e = evacuate_error(&pl, i, hi)) == NULL)
 			return evacuate_fail(&pl, result, err);

@@ -4,10 +4,10 @@
  * that host?  A pool of 64 hosts and 10,000 VMs asks it up to 640,000
  * times, yet its VMs carry a handful of distinct sets (the levels the
  * pool had when each started) and its hosts offer a handful of distinct
- * max sets.  So a plan loads the pool's members and VMs into memory once,
- * sorts each into classes of what compat_judge() reads, and judges each
- * (VM class, host class) pair once, the first time it is asked; the
- * missing features of a pair are named once too.  The verdict is
+ * max sets.  So a plan loads the pool's members and VMs into memory once
+ * (here) and sorts each into classes of what compat_judge() reads; then
+ * planjudge.c judges each (VM class, host class) pair once, the first
+ * time it is asked, and names its missing features once.  The verdict is
  * compat_judge()'s, the rule VM.migrate applies: a plan never has a rule
  * of its own.
  *

@@ -148,10 +148,9 @@ plan_list_full(struct json_object *list)
 static size_t
 plan_text_len(struct json_object *o)
 {
-	size_t n = 0;
-
-	json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
-	return n;
+	/* Not json_object_to_json_string_length(): json-c 0.13's. */
+	return strlen(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
 }
 
 int
