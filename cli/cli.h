@@ -180,5 +180,17 @@ void	cmd_print_field(const char *key, struct json_object *v);
 /* pool check-baseline's printer and verdict (cmd_baseline.c). */
 void	cmd_print_baseline(struct json_object *result);
 enum outcome_kind cmd_baseline_verdict(struct json_object *result);
+/* The answers before acting (cmd_plan.c): tables, and their "no". */
+void	cmd_print_preview_join(struct json_object *result);
+void	cmd_print_preview_eject(struct json_object *result);
+void	cmd_print_preview_boot(struct json_object *result);
+enum outcome_kind cmd_verdict_preview(struct json_object *result);
+void	cmd_print_evacuation_blockers(struct json_object *result);
+enum outcome_kind cmd_verdict_evacuation_blockers(struct json_object *result);
+void	cmd_print_plan_evacuation(struct json_object *result);
+enum outcome_kind cmd_verdict_plan_evacuation(struct json_object *result);
+void	cmd_print_needs_restart(struct json_object *result);
+void	cmd_print_check_restart(struct json_object *result);
+enum outcome_kind cmd_verdict_check_restart(struct json_object *result);
 
 #endif

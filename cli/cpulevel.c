@@ -140,6 +140,74 @@ static const struct command commands[] = {
 	    .method = "Pool.check_baseline",
 	    .operands = { "pool", "baseline" },
 	    .print = cmd_print_baseline, .verdict = cmd_baseline_verdict } },
+	/*
+	 * The answers before acting (cmd_plan.c): each only reads, and
+	 * exits 1 for a "no" (a VM stranded, an action refused).
+	 */
+	{ "pool preview-join", "POOL HOST",
+	  "what joining HOST would do to POOL's levels and VMs",
+	  "Prints the levels' lost and gained features and the VMs that\n"
+	  "could not then migrate to HOST; exit 1 if the join would be\n"
+	  "refused or would strand a VM.\n",
+	  cmd_rpc, &(const struct rpc_cmd){ .method = "Pool.preview_join",
+	    .operands = { "pool", "host" },
+	    .print = cmd_print_preview_join,
+	    .verdict = cmd_verdict_preview } },
+	{ "pool preview-eject", "POOL HOST",
+	  "what removing HOST would do to POOL's levels",
+	  "Prints the levels' lost and gained features and the VMs on HOST\n"
+	  "no other member could take; exit 1 if the eject would be\n"
+	  "refused or a VM has nowhere to go.\n",
+	  cmd_rpc, &(const struct rpc_cmd){ .method = "Pool.preview_eject",
+	    .operands = { "pool", "host" },
+	    .print = cmd_print_preview_eject,
+	    .verdict = cmd_verdict_preview } },
+	{ "host preview-boot", "HOST [--probe SPEC] [--no-hvm]",
+	  "what a reboot with a new CPU (microcode, BIOS) would do",
+	  "Prints HOST's sets' lost and gained features, its pool's new\n"
+	  "levels and the VMs that could no longer migrate to HOST; exit 1\n"
+	  "if there are any.\n\n"
+	  "  --probe SPEC  HOST's cpu_info after the reboot: auto, xen,\n"
+	  "                cpuid or file:PATH, as for host boot\n"
+	  "  --no-hvm      HOST could not run HVM guests\n",
+	  cmd_rpc, &(const struct rpc_cmd){ .method = "Host.preview_boot",
+	    .operands = { "host" },
+	    .opts = { { "probe", NULL, RO_HOOK },
+		{ "no-hvm", "hvm_capable", RO_FALSE } },
+	    .hook = cmd_boot_cpu_info, .print = cmd_print_preview_boot,
+	    .verdict = cmd_verdict_preview } },
+	{ "host evacuation-blockers", "HOST",
+	  "the VMs on HOST no other member's CPU can take",
+	  "Each with xapi's error, as Host.get_vms_which_prevent_evacuation\n"
+	  "gives it; exit 1 if there is any.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Host.get_vms_which_prevent_evacuation",
+	    .operands = { "host" },
+	    .print = cmd_print_evacuation_blockers,
+	    .verdict = cmd_verdict_evacuation_blockers } },
+	{ "host plan-evacuation", "HOST",
+	  "where each VM on HOST could go, or what it lacks",
+	  "Exit 1 if a VM has nowhere to go.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Host.plan_evacuation", .operands = { "host" },
+	    .print = cmd_print_plan_evacuation,
+	    .verdict = cmd_verdict_plan_evacuation } },
+	{ "pool needs-restart", "POOL",
+	  "the VMs a full restart would give POOL's current level",
+	  "Each with what it would gain and lose, and the members it cannot\n"
+	  "migrate to today.  A list, not a verdict: exit 0.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "Pool.get_vms_needing_restart",
+	    .operands = { "pool" }, .print = cmd_print_needs_restart } },
+	{ "vm check-restart", "VM HOST",
+	  "could VM, shut down, start on HOST, and with what?",
+	  "A cold move to any host of any pool or vendor: the set VM would\n"
+	  "get there and the features it would lose; exit 1 if HOST could\n"
+	  "not start it.\n",
+	  cmd_rpc, &(const struct rpc_cmd){
+	    .method = "VM.check_restart_on", .operands = { "vm", "host" },
+	    .print = cmd_print_check_restart,
+	    .verdict = cmd_verdict_check_restart } },
 	{ "vm start", "VM HOST DOMAIN_TYPE [--featureset FS]",
 	  "start VM on HOST with the pool level as its CPU flags",
 	  "DOMAIN_TYPE is pv, hvm, pvh or pv_in_pvh.\n\n"

@@ -16,13 +16,23 @@
  *	store.c, events.c	the database; the events of a transaction
  *	txn.c			the transaction hooks (db, events)
  *	lookup.c		records looked up for handlers (store)
- *	pool.c			Pool.*, a pool's level (lookup, store, events)
+ *	level.c			a pool's level folded from its members (lookup)
+ *	pool.c			Pool.*, a pool's level (level, lookup, store,
+ *				events)
  *	host.c			Host.* (pool, lookup, store, events)
  *	vm.c			VM.* (lookup, store)
  *	observe.c		the idempotent upserts of xapi's state
  *				(pool, host, vm, lookup, store)
  *	lists.c			the *.get_all_records (its own queries)
  *	baseline.c		Pool.check_baseline (lookup)
+ *	plan.c			a pool's members and VMs in memory (lookup)
+ *	planjudge.c		each (VM set, host set) judged once (plan)
+ *	preview.c		Pool.preview_join/eject, Host.preview_boot
+ *				(plan, level, lookup)
+ *	evacuate.c		Host.plan_evacuation and
+ *				get_vms_which_prevent_evacuation (plan)
+ *	restart.c		Pool.get_vms_needing_restart,
+ *				VM.check_restart_on (plan, vm, lookup)
  *	methods.c		the table of handlers
  *	featured.c		main(): sockets, database, the loop
  */
@@ -132,6 +142,123 @@ const struct featureset *host_default_set(const struct host_rec *h,
 const struct optfs *host_max_set(const struct host_rec *h,
 	    enum domain_type dt);
 
+/*
+ * level.c: a pool's level from its members, for pool_recalc() and the
+ * previews alike.  begin (new gets old's id and vendor, no sets), a
+ * host at a time in id order, then end (the vendor).
+ */
+struct level_fold {
+	struct pool_rec		*p;
+	char			 vendor[CPUINFO_MAX_VENDOR + 1];
+	char			 old_vendor[CPUINFO_MAX_VENDOR + 1];
+	int			 members, mixed, has_old;
+};
+void	level_fold_begin(struct level_fold *fo, struct pool_rec *new,
+	    const struct pool_rec *old);
+void	level_fold_host(struct level_fold *fo, const struct host_rec *h);
+/* level_fold_host as a store_pool_members() callback; arg the fold. */
+int	level_fold_member(const struct host_rec *h, void *arg);
+void	level_fold_end(struct level_fold *fo);
+
+/*
+ * plan.c: what the answers before acting (preview.c, evacuate.c,
+ * restart.c) load and judge, read once into memory.  Hosts and VMs are
+ * sorted into classes of what compat_judge() reads; each (VM class, host
+ * class) pair is judged, and its missing features named, once.
+ */
+struct plan_vm {
+	char			 id[RPC_MAX_ID + 1];
+	char			 host[RPC_MAX_ID + 1];	/* "" none */
+	enum power_state	 power;
+	enum domain_type	 domain;
+	int			 cls;
+	int			 host_index;	/* in hosts[], -1 not there */
+};
+#define PLAN_HOST_SLOTS	256	/* a pool has 64 members at most */
+struct plan_vmkey;
+struct plan_hostkey;
+struct plan_memo;
+struct plan_text;
+struct plan {
+	struct featured		*f;
+	struct host_rec		*hosts;		/* in the order added */
+	int			*hcls;
+	size_t			 nhosts, hcap, hccap;
+	struct plan_vm		*vms;		/* in the database's order */
+	size_t			 nvms, vcap;
+	struct plan_hostkey	*hkeys;
+	size_t			 nhcls, hkcap;
+	struct plan_vmkey	*vkeys;
+	size_t			 nvcls, vkcap;
+	int			*vslot;		/* hash of vkeys: index + 1 */
+	size_t			 nslots;
+	struct plan_text	*texts;		/* row texts seen, classed */
+	size_t			 ntexts, tcap;
+	int			*tslot;		/* hash of texts: index + 1 */
+	size_t			 ntslots;
+	struct plan_memo	*memo;		/* nvcls x nhcls, lazily */
+	size_t			 memo_n;
+	int			 hslot[PLAN_HOST_SLOTS];	/* hosts' ids */
+	size_t			 hslots_for;	/* nhosts when built */
+	int			 members_only;	/* loading: drop other VMs */
+	size_t			 spent;		/* bytes listed (plan_spend) */
+};
+/*
+ * A list of an answer holds at most PLAN_MAX_LISTED entries, and all the
+ * lists of one answer at most PLAN_MAX_BYTES of text, so that it stays
+ * well under BUS_MAX_MESSAGE (1 MiB); the counts say how many there are.
+ */
+#define PLAN_MAX_LISTED	2000
+#define PLAN_MAX_BYTES	(512 * 1024)
+
+void	plan_init(struct plan *pl, struct featured *f);
+void	plan_free(struct plan *pl);
+/* pool's members, in id order (HANDLE_INVALID is the caller's). */
+int	plan_load_members(struct plan *pl, const char *pool,
+	    struct rpc_error *err);
+/* A host of the caller's (a joining one, a rebooted one): its index. */
+int	plan_add_host(struct plan *pl, const struct host_rec *h);
+int	plan_host_index(const struct plan *pl, const char *id);
+/* The running and suspended VMs on pool's members; load members first. */
+int	plan_load_pool_vms(struct plan *pl, const char *pool,
+	    struct rpc_error *err);
+/* The VMs running on host. */
+int	plan_load_resident_vms(struct plan *pl, const char *host,
+	    struct rpc_error *err);
+/* compat_judge() of vms[vm] on hosts[host], memoized; NULL: no memory. */
+const struct compat_verdict *plan_judge(struct plan *pl, size_t vm,
+	    size_t host);
+/* Its missing features named: a new reference, shared; NULL: no memory. */
+struct json_object *plan_missing_names(struct plan *pl, size_t vm,
+	    size_t host);
+/* The VM's fixed set, NULL if it has none. */
+const struct featureset *plan_vm_features(const struct plan *pl, size_t vm);
+/* The error of vms[vm] on hosts[host] as plan_error_json(), memoized. */
+struct json_object *plan_error(struct plan *pl, size_t vm, size_t host);
+/* The XenAPI error [code, params...] of a refusal, NULL if it is none. */
+struct json_object *plan_error_json(const struct compat_verdict *v,
+	    const char *vm, const char *host);
+/*
+ * The first nhosts hosts but except (-1: none) that vms[vm] may run on:
+ * their count, each id added to dests (NULL: not listed).  *nearest is
+ * the refusing host with the fewest missing features (a vendor's or a
+ * missing key's refusal counts as farthest), -1 if none refused; -1 on
+ * no memory.
+ */
+int	plan_destinations(struct plan *pl, size_t vm, size_t nhosts,
+	    int except, struct json_object *dests, int *nearest);
+/* Sort a list of {vm, ...} by vm: answers list VMs in id order. */
+void	plan_sort_list(struct json_object *list);
+/* 1 when list holds PLAN_MAX_LISTED entries already. */
+int	plan_list_full(struct json_object *list);
+/* 1 (and counted) if bytes more fit the answer's budget, else 0. */
+int	plan_spend(struct plan *pl, size_t bytes);
+/* The text length of plan_missing_names() (memoized), of any value. */
+size_t	plan_names_len(struct plan *pl, size_t vm, size_t host);
+size_t	plan_json_len(struct json_object *o);
+/* What an entry costs besides its lists: keys, an id, an error. */
+#define PLAN_ENTRY_BYTES	(RPC_MAX_ID * 3 + 160)
+
 /* The handlers (rpc_handler): 0 with *result, or -1 with err. */
 
 /* host.c */
@@ -191,9 +318,33 @@ int	vm_get_cpu_flags(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
 int	vm_destroy(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
+/*
+ * The set a VM of the kind starts with on h: its pool's level, or a
+ * standalone host's own default set; HOST_MISSING_CPU_INFO where there
+ * is none.  VM.start and VM.check_restart_on both take it from here.
+ */
+int	vm_level(struct featured *f, const struct host_rec *h,
+	    enum domain_type domain_type, struct featureset *level,
+	    struct rpc_error *err);
 /* VM.import's landing rule for carried last_boot_CPU_flags; see there. */
 void	vm_carried_flags(struct vm_rec *vm, const struct host_rec *h,
 	    struct json_object *flags);
+
+/* preview.c, evacuate.c, restart.c: the answers before acting. */
+int	pool_preview_join(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	pool_preview_eject(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+int	host_preview_boot(void *, struct json_object *, struct json_object **,
+	    struct rpc_error *);
+int	host_get_vms_which_prevent_evacuation(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+int	host_plan_evacuation(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+int	pool_get_vms_needing_restart(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
+int	vm_check_restart_on(void *, struct json_object *,
+	    struct json_object **, struct rpc_error *);
 
 /* observe.c: xapi's state recorded as it is (issue 12, section 1). */
 int	pool_observe(void *, struct json_object *, struct json_object **,

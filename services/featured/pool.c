@@ -12,50 +12,6 @@
 #include "log.h"
 #include "strlcpy.h"
 
-/* Folds the members into a new pool record. */
-struct fold {
-	struct pool_rec		*p;
-	char			 vendor[CPUINFO_MAX_VENDOR + 1];
-	const char		*old_vendor;
-	int			 members, mixed, has_old;
-};
-
-static void
-fold_set(struct featureset *level, const struct featureset *member)
-{
-	if (member)
-		level_merge(level, member);
-}
-
-static const struct featureset *
-optfs_get(const struct optfs *o)
-{
-	return o->present ? &o->fs : NULL;
-}
-
-static int
-fold_member(const struct host_rec *h, void *arg)
-{
-	struct fold *fo = arg;
-	struct pool_rec *p = fo->p;
-
-	fold_set(&p->pv_host, host_default_set(h, DOMAIN_PV));
-	fold_set(&p->pv, optfs_get(&h->pv));
-	if (h->hvm_capable) {
-		fold_set(&p->hvm_host, host_default_set(h, DOMAIN_HVM));
-		fold_set(&p->hvm, optfs_get(&h->hvm));
-	}
-	p->cpu_count += h->cpu_count;
-	p->socket_count += h->socket_count;
-	if (fo->members++ == 0)
-		strlcpy(fo->vendor, h->vendor, sizeof(fo->vendor));
-	else if (strcmp(fo->vendor, h->vendor) != 0)
-		fo->mixed = 1;
-	if (strcmp(fo->old_vendor, h->vendor) == 0)
-		fo->has_old = 1;
-	return 0;
-}
-
 static void
 level_event(struct featured *f, const struct pool_rec *old,
     const struct pool_rec *new, const char *event, const char *host)
@@ -77,26 +33,15 @@ pool_recalc(struct featured *f, const char *pool, const char *event,
     const char *host, int *changed, struct rpc_error *err)
 {
 	struct pool_rec old, new;
-	struct fold fo;
+	struct level_fold fo;
 
 	*changed = 0;
 	if (store_pool_get(f, pool, &old) != 1)
 		return store_error(f, err);
-	memset(&new, 0, sizeof(new));
-	strlcpy(new.id, old.id, sizeof(new.id));
-	strlcpy(new.vendor, old.vendor, sizeof(new.vendor));
-	memset(&fo, 0, sizeof(fo));
-	fo.p = &new;
-	fo.old_vendor = old.vendor;
-	if (store_pool_members(f, pool, fold_member, &fo) == -1)
+	level_fold_begin(&fo, &new, &old);
+	if (store_pool_members(f, pool, level_fold_member, &fo) == -1)
 		return store_error(f, err);
-	/*
-	 * The pool's vendor is its members': the founder may have left.  A
-	 * pool forced to mix vendors keeps the one it had while a member
-	 * still has it, else takes the first member's.
-	 */
-	if (fo.members > 0 && (!fo.mixed || !fo.has_old))
-		strlcpy(new.vendor, fo.vendor, sizeof(new.vendor));
+	level_fold_end(&fo);
 	if (strcmp(old.vendor, new.vendor) != 0) {
 		char nv[LOG_ESC_SIZE(CPUINFO_MAX_VENDOR)];
 		char ov[LOG_ESC_SIZE(CPUINFO_MAX_VENDOR)];

@@ -50,8 +50,7 @@ vm_judged(const struct vm_rec *vm, const struct host_rec *h,
 	return compat_error(&v, vm->id, h->id, err);
 }
 
-/* The pool level of the kind, or a standalone host's own default set. */
-static int
+int
 vm_level(struct featured *f, const struct host_rec *h,
     enum domain_type domain_type, struct featureset *level,
     struct rpc_error *err)

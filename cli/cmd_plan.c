@@ -1,0 +1,393 @@
+/*
+ * The printers and verdicts of the answers before acting (issue 14):
+ * pool preview-join, pool preview-eject, host preview-boot,
+ * host evacuation-blockers, host plan-evacuation, pool needs-restart and
+ * vm check-restart.  Each is one featured call (cmd_rpc.c); these print
+ * its result as tables whose columns are as wide as their longest cell,
+ * and say which answers are a "no" (exit 1, with or without --json):
+ * a preview that strands a VM or that the action would refuse, an
+ * evacuation some VM blocks, a cold move that cannot start.  A list
+ * (needs-restart) is no verdict: it exits 0.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "jsonutil.h"
+
+#define PLAN_COLS	6
+#define CELL_MAX	2048
+
+static struct json_object *
+plan_get(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* An array of strings joined by sep into buf; "-" when empty or null. */
+static const char *
+plan_join(struct json_object *a, const char *sep, char *buf, size_t len)
+{
+	size_t i, n, at = 0;
+
+	if (a == NULL || !json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) == 0)
+		return "-";
+	buf[0] = '\0';
+	for (i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? sep : "",
+		    cmd_value_text(json_object_array_get_idx(a, i)));
+	return buf;
+}
+
+/* The array joined, as a cell of its own. */
+static void
+plan_join_cell(char *cell, struct json_object *a, const char *sep)
+{
+	char buf[CELL_MAX];
+
+	snprintf(cell, CELL_MAX, "%s", plan_join(a, sep, buf, sizeof(buf)));
+}
+
+/* A row's cells from an entry; each cell its own buffer. */
+typedef void plan_row(struct json_object *e, const char *key,
+    char cells[PLAN_COLS][CELL_MAX]);
+
+/*
+ * A table: head, then a row per element of list (an array, or an object
+ * whose keys are handed to row), columns aligned; the last unpadded.
+ */
+static void
+plan_table(const char *const *head, int ncols, struct json_object *list,
+    plan_row *row)
+{
+	char cells[PLAN_COLS][CELL_MAX];
+	size_t w[PLAN_COLS], len, i, n;
+	int pass, c;
+
+	for (c = 0; c < ncols; c++)
+		w[c] = strlen(head[c]);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			for (c = 0; c + 1 < ncols; c++)
+				printf("%-*s  ", (int)w[c], head[c]);
+			printf("%s\n", head[ncols - 1]);
+		}
+		if (json_object_is_type(list, json_type_array)) {
+			n = json_object_array_length(list);
+			for (i = 0; i < n; i++) {
+				row(json_object_array_get_idx(list, i), NULL,
+				    cells);
+				for (c = 0; c < ncols; c++) {
+					len = strlen(cells[c]);
+					if (pass == 0 && len > w[c])
+						w[c] = len;
+					if (pass == 1)
+						printf(c + 1 < ncols ? "%-*s  " :
+						    "%*s\n", c + 1 < ncols ?
+						    (int)w[c] : 0, cells[c]);
+				}
+			}
+			continue;
+		}
+		json_object_object_foreach(list, key, val) {
+			row(val, key, cells);
+			for (c = 0; c < ncols; c++) {
+				len = strlen(cells[c]);
+				if (pass == 0 && len > w[c])
+					w[c] = len;
+				if (pass == 1)
+					printf(c + 1 < ncols ? "%-*s  " :
+					    "%*s\n", c + 1 < ncols ? (int)w[c] :
+					    0, cells[c]);
+			}
+		}
+	}
+}
+
+static void
+plan_cell(char *cell, const char *s)
+{
+	snprintf(cell, CELL_MAX, "%s", s ? s : "-");
+}
+
+static const char *
+plan_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = plan_get(o, key);
+
+	return v ? cmd_value_text(v) : "-";
+}
+
+/* {kind: {old, new, lost, gained}}: a row a kind. */
+static void
+level_row(struct json_object *e, const char *key,
+    char cells[PLAN_COLS][CELL_MAX])
+{
+	plan_cell(cells[0], key);
+	plan_join_cell(cells[1], plan_get(e, "lost"), " ");
+	plan_join_cell(cells[2], plan_get(e, "gained"), " ");
+}
+
+static void
+plan_print_levels(struct json_object *result, const char *title)
+{
+	const char *const head[] = { title, "LOST", "GAINED" };
+	struct json_object *levels = json_object_new_object();
+
+	if (plan_get(result, "pv") == NULL && plan_get(result, "hvm") == NULL) {
+		json_object_put(levels);
+		printf("no pool: the host is standalone\n");
+		return;
+	}
+	json_object_object_add(levels, "pv",
+	    json_object_get(plan_get(result, "pv")));
+	json_object_object_add(levels, "hvm",
+	    json_object_get(plan_get(result, "hvm")));
+	plan_table(head, 3, levels, level_row);
+	json_object_put(levels);
+}
+
+/* A stranded VM: what it lacks (an eject's: on the nearest member). */
+static void
+stranded_row(struct json_object *e, const char *key,
+    char cells[PLAN_COLS][CELL_MAX])
+{
+	(void)key;
+	plan_cell(cells[0], plan_str(e, "vm"));
+	plan_join_cell(cells[1], plan_get(e, "missing_features"), " ");
+	plan_cell(cells[2], plan_str(e, "nearest"));
+	plan_join_cell(cells[3], plan_get(e, "error"), " ");
+}
+
+/* How many members an object has (json-c 0.11 has no count of them). */
+static int
+plan_keys(struct json_object *o)
+{
+	int n = 0;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		return 0;
+	json_object_object_foreach(o, key, val) {
+		(void)key;
+		(void)val;
+		n++;
+	}
+	return n;
+}
+
+static int
+plan_int(struct json_object *o, const char *key)
+{
+	struct json_object *v = plan_get(o, key);
+
+	return v ? json_object_get_int(v) : 0;
+}
+
+/* none: the line when no VM is listed; some: after the count. */
+static void
+plan_print_stranded(struct json_object *result, const char *none,
+    const char *some, int ncols)
+{
+	static const char *const head[] = { "VM", "MISSING", "NEAREST",
+	    "ERROR" };
+	struct json_object *list = plan_get(result, "stranded");
+	int n = plan_int(result, "stranded_count");
+
+	if (n == 0) {
+		printf("%s\n", none);
+		return;
+	}
+	printf("%d VM%s %s:\n", n, n == 1 ? "" : "s", some);
+	/* The columns are in the order a preview's entries have them. */
+	plan_table(head, ncols, list, stranded_row);
+	if (n > (int)json_object_array_length(list))
+		printf("(the first %zu listed)\n",
+		    json_object_array_length(list));
+}
+
+static void
+plan_print_refused(struct json_object *result, const char *action)
+{
+	char buf[CELL_MAX];
+	struct json_object *r = plan_get(result, "refused");
+
+	if (r == NULL)
+		printf("the %s would be done\n", action);
+	else
+		printf("the %s would be refused: %s\n", action,
+		    plan_join(r, " ", buf, sizeof(buf)));
+}
+
+void
+cmd_print_preview_join(struct json_object *result)
+{
+	printf("pool %s, host %s joining\n", plan_str(result, "pool"),
+	    plan_str(result, "host"));
+	plan_print_refused(result, "join");
+	plan_print_levels(result, "LEVEL");
+	plan_print_stranded(result, "no VM would be kept off the host",
+	    "could not then migrate to the host", 2);
+}
+
+void
+cmd_print_preview_eject(struct json_object *result)
+{
+	printf("pool %s, host %s leaving\n", plan_str(result, "pool"),
+	    plan_str(result, "host"));
+	plan_print_refused(result, "eject");
+	plan_print_levels(result, "LEVEL");
+	plan_print_stranded(result, "every VM on the host has another "
+	    "member to go to", "on the host could go to no other member "
+	    "(MISSING: on the NEAREST)", 4);
+}
+
+/* A plan's "no": refused, or a VM stranded. */
+enum outcome_kind
+cmd_verdict_preview(struct json_object *result)
+{
+	return plan_get(result, "refused") == NULL &&
+	    plan_int(result, "stranded_count") == 0 ? OC_YES : OC_NO;
+}
+
+void
+cmd_print_preview_boot(struct json_object *result)
+{
+	struct json_object *pool = plan_get(result, "pool");
+
+	printf("host %s rebooting%s%s\n", plan_str(result, "host"),
+	    pool ? ", pool " : ", standalone", pool ? cmd_value_text(pool) :
+	    "");
+	if (json_object_get_boolean(plan_get(result, "vendor_changed")))
+		printf("its CPU vendor changes\n");
+	plan_table((const char *const[]){ "HOST SET", "LOST", "GAINED" }, 3,
+	    plan_get(result, "sets"), level_row);
+	if (pool) {
+		plan_print_levels(result, "POOL LEVEL");
+		plan_print_stranded(result, "no VM would be kept off the "
+		    "host", "elsewhere in the pool could no longer migrate "
+		    "to the host", 2);
+	}
+}
+
+static void
+blocker_row(struct json_object *e, const char *key,
+    char cells[PLAN_COLS][CELL_MAX])
+{
+	plan_cell(cells[0], key);
+	plan_join_cell(cells[1], e, " ");
+}
+
+void
+cmd_print_evacuation_blockers(struct json_object *result)
+{
+	static const char *const head[] = { "VM", "ERROR" };
+
+	if (plan_keys(result) == 0) {
+		printf("no VM prevents the evacuation\n");
+		return;
+	}
+	plan_table(head, 2, result, blocker_row);
+}
+
+enum outcome_kind
+cmd_verdict_evacuation_blockers(struct json_object *result)
+{
+	return plan_keys(result) == 0 ? OC_YES : OC_NO;
+}
+
+static void
+evacuation_row(struct json_object *e, const char *key,
+    char cells[PLAN_COLS][CELL_MAX])
+{
+	struct json_object *d = plan_get(e, "destinations");
+
+	(void)key;
+	plan_cell(cells[0], plan_str(e, "vm"));
+	if (d && json_object_array_length(d) > 0) {
+		snprintf(cells[1], CELL_MAX, "%zu", json_object_array_length(d));
+		plan_join_cell(cells[2], d, ",");
+		return;
+	}
+	plan_cell(cells[1], "0");
+	plan_join_cell(cells[3], plan_get(e, "missing_features"), " ");
+	snprintf(cells[2], CELL_MAX, "none; on %s it lacks: %s",
+	    plan_str(e, "nearest"), cells[3]);
+}
+
+void
+cmd_print_plan_evacuation(struct json_object *result)
+{
+	static const char *const head[] = { "VM", "N", "DESTINATIONS" };
+
+	printf("host %s: %d resident VM%s, %d with nowhere to go\n",
+	    plan_str(result, "host"), plan_int(result, "vm_count"),
+	    plan_int(result, "vm_count") == 1 ? "" : "s",
+	    plan_int(result, "blocked_count"));
+	if (plan_int(result, "vm_count") > 0)
+		plan_table(head, 3, plan_get(result, "vms"), evacuation_row);
+}
+
+enum outcome_kind
+cmd_verdict_plan_evacuation(struct json_object *result)
+{
+	return plan_int(result, "blocked_count") == 0 ? OC_YES : OC_NO;
+}
+
+static void
+restart_row(struct json_object *e, const char *key,
+    char cells[PLAN_COLS][CELL_MAX])
+{
+	(void)key;
+	plan_cell(cells[0], plan_str(e, "vm"));
+	plan_cell(cells[1], plan_str(e, "power_state"));
+	plan_cell(cells[2], plan_str(e, "domain_type"));
+	plan_join_cell(cells[3], plan_get(e, "gained"), " ");
+	plan_join_cell(cells[4], plan_get(e, "lost"), " ");
+	plan_join_cell(cells[5], plan_get(e, "blocked_hosts"), ",");
+}
+
+void
+cmd_print_needs_restart(struct json_object *result)
+{
+	static const char *const head[] = { "VM", "POWER", "TYPE", "GAINED",
+	    "LOST", "BLOCKED FROM" };
+	int n = plan_int(result, "count");
+
+	if (n == 0) {
+		printf("every VM of pool %s has its level\n",
+		    plan_str(result, "pool"));
+		return;
+	}
+	plan_table(head, 6, plan_get(result, "vms"), restart_row);
+}
+
+void
+cmd_print_check_restart(struct json_object *result)
+{
+	char buf[CELL_MAX];
+
+	if (!json_object_get_boolean(plan_get(result, "ok"))) {
+		printf("%s cannot start on %s: %s\n", plan_str(result, "vm"),
+		    plan_str(result, "host"), plan_join(plan_get(result,
+		    "error"), " ", buf, sizeof(buf)));
+		return;
+	}
+	printf("%s can start on %s (%s%s)\n", plan_str(result, "vm"),
+	    plan_str(result, "host"), plan_get(result, "pool") ?
+	    "the level of pool " : "its own set, standalone",
+	    plan_get(result, "pool") ? plan_str(result, "pool") : "");
+	printf("lost:   %s\n", plan_join(plan_get(result, "lost"), " ", buf,
+	    sizeof(buf)));
+	printf("gained: %s\n", plan_join(plan_get(result, "gained"), " ",
+	    buf, sizeof(buf)));
+}
+
+enum outcome_kind
+cmd_verdict_check_restart(struct json_object *result)
+{
+	return json_object_get_boolean(plan_get(result, "ok")) ? OC_YES :
+	    OC_NO;
+}

@@ -1,0 +1,175 @@
+#!/bin/sh
+# The answers before acting from the command line, against a real
+# featured: each command's table names the VMs and features it should,
+# its exit status is 0 for a "yes" and 1 for a "no" (a VM stranded, an
+# action refused, a cold move impossible), 3 for an unknown object, with
+# and without --json; needs-restart is a list and exits 0.  And past the
+# bound of a list (2000 VMs) the answer counts them all and says it is
+# truncated.
+set -u
+CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
+FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
+T=$(mktemp -d)
+F="ipc://$T/run/f.sock"
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+n=0
+failed=0
+
+ok() {	# ok STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		sed 's/^/#   /' "$T/out" "$T/err"
+		failed=$((failed + 1))
+	fi
+}
+
+# c RC ARGS...: cpulevel ARGS --connect F exits RC, output in $T/out
+c() {
+	want=$1
+	shift
+	"$CLI" "$@" --connect "$F" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" -eq "$want" ]
+	ok $? "cpulevel $* -> $want (got $rc)"
+}
+
+# has PATTERN DESCRIPTION: a line of the output matches (squeezed)
+has() {
+	tr -s ' ' <"$T/out" | grep -q -- "$1"
+	ok $? "$2"
+}
+
+# json PYTHON-CONDITION DESCRIPTION: it holds of d, the parsed output
+json() {
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert ($1), d" \
+	    "$T/out" >>"$T/err" 2>&1
+	ok $? "$2"
+}
+
+"$FEATURED" --db "$T/db" --rpc "$F" --events "ipc://$T/run/e.sock" \
+    --probe none 2>>"$T/daemon.log" &
+pid=$!
+i=0
+until "$CLI" version --connect "$F" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { echo "Bail out! featured: $(cat "$T/daemon.log")"; exit 1; }
+	sleep 0.1
+done
+
+# big has sse3 (word 1, bit 0); small lacks it; amd is another vendor.
+cpuinfo() {	# cpuinfo FILE VENDOR SET
+	cat >"$1" <<JSON
+{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
+  "features_pv": "$3", "features_hvm": "$3",
+  "features_pv_host": "$3", "features_hvm_host": "$3" }
+JSON
+}
+cpuinfo "$T/big.json" GenuineIntel ffffffff-00000001
+cpuinfo "$T/small.json" GenuineIntel ffffffff-00000000
+cpuinfo "$T/amd.json" AuthenticAMD ffffffff-00000001
+
+c 0 host boot b1 --probe "file:$T/big.json"
+c 0 host boot b2 --probe "file:$T/big.json"
+c 0 host boot s1 --probe "file:$T/small.json"
+c 0 host boot a1 --probe "file:$T/amd.json"
+c 0 pool join p b1
+c 0 pool join p b2
+c 0 vm start v1 b1 hvm
+
+c 1 pool preview-join p s1
+has '^the join would be done' "preview-join s1: the join would be done"
+has '^hvm sse3 -$' "preview-join s1: the hvm level loses sse3"
+has '^v1 sse3$' "preview-join s1: v1 stranded, lacking sse3"
+c 1 pool preview-join p s1 --json
+json 'd["stranded_count"] == 1 and d["refused"] is None and
+    d["hvm"]["lost"] == ["sse3"]' "preview-join --json parses, exit 1 too"
+c 1 pool preview-join p a1
+has 'refused: HOSTS_NOT_HOMOGENEOUS CPUs differ' \
+    "preview-join a1: refused for its vendor"
+c 3 pool preview-join p nosuch
+c 0 pool preview-join q s1
+has '^no VM would be kept off' "preview-join of a new pool: nothing stranded"
+
+c 0 pool preview-eject p b2
+has '^the eject would be done' "preview-eject b2: would be done"
+c 1 pool preview-eject p b1
+has 'refused: HOST_HAS_RESIDENT_VMS b1' "preview-eject b1: it runs v1"
+c 1 pool preview-eject p s1
+
+c 0 host plan-evacuation b1
+has '^v1 1 b2$' "plan-evacuation b1: v1 may go to b2"
+c 0 host evacuation-blockers b1
+has '^no VM prevents' "evacuation-blockers b1: none"
+
+c 1 host preview-boot b2 --probe "file:$T/small.json"
+has '^features_hvm_host sse3 -$' "preview-boot b2: its hvm set loses sse3"
+has '^v1 sse3$' "preview-boot b2: v1 could no longer come"
+c 0 host preview-boot b2 --probe "file:$T/big.json"
+
+# Now b2 does reboot with the smaller CPU: v1 has nowhere to go.
+c 0 host boot b2 --probe "file:$T/small.json"
+c 1 host evacuation-blockers b1
+has "^v1 VM_INCOMPATIBLE_WITH_THIS_HOST v1 b2 VM last booted on a CPU" \
+    "evacuation-blockers b1: v1, with xapi's error"
+c 1 host evacuation-blockers b1 --json
+json 'd["v1"][:3] == ["VM_INCOMPATIBLE_WITH_THIS_HOST", "v1", "b2"]' \
+    "evacuation-blockers --json: xapi's shape"
+c 1 host plan-evacuation b1
+has '^v1 0 none; on b2 it lacks: sse3$' "plan-evacuation b1: v1 lacks sse3"
+c 1 pool preview-eject p b1
+has '^1 VM on the host could go to no other member' \
+    "preview-eject b1: v1 has nowhere to go"
+has '^v1 sse3 b2 VM_INCOMPATIBLE_WITH_THIS_HOST v1 b2 ' \
+    "preview-eject b1: v1 lacks sse3 on b2, the nearest"
+c 3 host plan-evacuation nosuch
+
+c 0 pool needs-restart p
+has '^v1 running hvm - sse3 b2$' \
+    "needs-restart: v1 would lose sse3, is kept off b2"
+c 0 pool needs-restart p --json
+json 'd["count"] == 1 and d["vms"][0]["blocked_hosts"] == ["b2"]' \
+    "needs-restart --json parses"
+
+c 0 vm check-restart v1 a1
+has '^v1 can start on a1 (its own set, standalone)' \
+    "check-restart v1 a1: another vendor, cold"
+c 0 vm check-restart v1 b2
+has '^lost: sse3$' "check-restart v1 b2: it loses sse3"
+c 0 host boot n1 --probe "file:$T/small.json" --no-hvm
+c 1 vm check-restart v1 n1
+has 'cannot start on n1: VM_HVM_REQUIRED v1' \
+    "check-restart on a host without HVM: no"
+c 1 vm check-restart v1 n1 --json
+json 'd["ok"] is False' "check-restart --json: ok false, exit 1"
+c 3 vm check-restart nosuch b1
+
+# Past the bound: 2001 running VMs with b1's set written behind
+# featured's back, all on b1.  A list stops at 2000 entries or at the
+# answer's byte budget, whichever comes first; the counts stay whole.
+python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1])
+db.executemany("INSERT INTO vm (id, host_id, domain_type, power_state, "
+    "vendor, features) VALUES (?, ?, ?, ?, ?, ?)",
+    [("z%04d" % i, "b1", "hvm", "running", "GenuineIntel",
+    "ffffffff-00000001") for i in range(2001)]); db.commit()' "$T/db"
+ok $? "2001 more VMs on b1"
+c 1 pool preview-join p s1 --json
+json 'd["stranded_count"] == 2002 and 0 < len(d["stranded"]) <= 2000 and
+    d["truncated"] is True and [e["vm"] for e in d["stranded"]] ==
+    sorted(e["vm"] for e in d["stranded"])' \
+    "preview-join past the bound: all counted, some listed in id order"
+c 1 host plan-evacuation b1 --json
+json 'd["vm_count"] == 2002 and d["blocked_count"] == 2002 and
+    0 < len(d["vms"]) <= 2000 and d["truncated"] is True' \
+    "plan-evacuation past the bound: all counted, some listed"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
