@@ -7,6 +7,7 @@
 #ifndef CPULEVEL_CLI_H
 #define CPULEVEL_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "featureset.h"
@@ -102,6 +103,9 @@ struct command {
  */
 enum outcome_kind cli_reach(const char *daemon, const char *url);
 
+/* The command table (cpulevel.c), for completion. */
+const struct command *cli_commands(size_t *n);
+
 /* Print "cpulevel: <message>" on stderr; returns EXIT_USAGE. */
 int	cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	cli_command_help(const struct command *cmd);
@@ -121,6 +125,27 @@ int	cmd_fs_is_subset(const struct command *, int, char **);
 
 /* Daemon commands: call cmd->rpc's method on featured. */
 int	cmd_rpc(const struct command *, int, char **);
+/* The options every daemon command takes (--connect, --json, ...). */
+extern const struct option cmd_common_options[];
+
+struct rpc_error;
+/* A daemon's default socket (config.h's, through cmd_rpc.c's table). */
+const char *cmd_daemon_url(enum cli_daemon d);
+/*
+ * One call of method on daemon d at url, waiting timeout_ms (0: the
+ * default): 0 with *result; 1 with *e, an error reply left unprinted
+ * for the caller to judge (rpc_error_clear it); else, after one line on
+ * stderr, the exit status (no daemon, a bad reply).
+ */
+int	cmd_call(enum cli_daemon d, const char *url, int timeout_ms,
+	    const char *method, struct json_object *params,
+	    struct json_object **result, struct rpc_error *e);
+/* An error reply as one line on stderr; its exit status. */
+int	cmd_print_error(const struct rpc_error *e);
+
+/* host check-vm (cmd_check.c); the hidden __complete (complete.c). */
+int	cmd_check_vm(const struct command *, int, char **);
+int	cmd_complete(const struct command *, int, char **);
 /* A JSON value as a word: strings as they are, the rest as JSON. */
 const char *cmd_value_text(struct json_object *v);
 /* Objects as 'key value' lines, like host-cpu-info; arrays a line each. */

@@ -52,6 +52,15 @@ static const struct {
 	[DAEMON_MIGCHECK] = { "cpulevel-migcheck", CPULEVEL_MIGCHECK_RPC_URL },
 };
 
+/* Every daemon command's; completion offers them too (complete.c). */
+const struct option cmd_common_options[NCOMMON + 1] = {
+	{ "connect",	required_argument,	NULL, OPT_CONNECT },
+	{ "dbg",	required_argument,	NULL, OPT_DBG },
+	{ "help",	no_argument,		NULL, OPT_HELP },
+	{ "json",	no_argument,		NULL, OPT_JSON },
+	{ NULL,		0,			NULL, 0 }
+};
+
 static void
 cmd_help(const struct command *cmd)
 {
@@ -182,15 +191,12 @@ check_operands(const struct command *cmd, const struct call *c)
 static int
 parse_args(const struct command *cmd, int argc, char **argv, struct call *c)
 {
-	struct option longopts[NCOMMON + RPC_CMD_OPTS + 1] = {
-		{ "connect",	required_argument,	NULL, OPT_CONNECT },
-		{ "dbg",	required_argument,	NULL, OPT_DBG },
-		{ "help",	no_argument,		NULL, OPT_HELP },
-		{ "json",	no_argument,		NULL, OPT_JSON },
-	};
+	struct option longopts[NCOMMON + RPC_CMD_OPTS + 1];
 	const struct rpc_opt *own = cmd->rpc->opts;
 	int i, ch, prev;
 
+	memset(longopts, 0, sizeof(longopts));
+	memcpy(longopts, cmd_common_options, sizeof(cmd_common_options));
 	for (i = 0; i < RPC_CMD_OPTS && own[i].flag != NULL; i++) {
 		longopts[NCOMMON + i].name = own[i].flag;
 		longopts[NCOMMON + i].has_arg = own[i].type == RO_TRUE ||
@@ -296,27 +302,31 @@ daemon_failed(enum outcome_kind kind, const char *what, const char *daemon,
 	return cli_exit(kind);
 }
 
-/*
- * Send the request to the row's daemon at url and read the reply: 0 with
- * *result, or the exit status.
- */
-static int
-call(const struct rpc_cmd *rc, const char *url, struct json_object *params,
-    struct json_object **result)
+const char *
+cmd_daemon_url(enum cli_daemon d)
 {
-	const char *daemon = daemons[rc->daemon].name;
+	return daemons[d].url;
+}
+
+int
+cmd_call(enum cli_daemon d, const char *url, int timeout_ms,
+    const char *method, struct json_object *params,
+    struct json_object **result, struct rpc_error *e)
+{
+	const char *daemon = daemons[d].name;
 	enum outcome_kind reach;
-	struct rpc_error e;
 	char err[512], *req, *reply;
 	size_t len;
 	int s, st;
 
 	*result = NULL;
+	memset(e, 0, sizeof(*e));
 	if ((reach = cli_reach(daemon, url)) != OC_YES)
 		return cli_exit(reach);
-	if ((s = bus_connect_req(url, CALL_TIMEOUT_MS, err, sizeof(err))) == -1)
+	if ((s = bus_connect_req(url, timeout_ms ? timeout_ms :
+	    CALL_TIMEOUT_MS, err, sizeof(err))) == -1)
 		return cli_error("%s", err);
-	if ((req = rpc_request_new(REQUEST_ID, rc->method, params)) == NULL) {
+	if ((req = rpc_request_new(REQUEST_ID, method, params)) == NULL) {
 		bus_close(s);
 		return cli_error("out of memory");
 	}
@@ -326,15 +336,39 @@ call(const struct rpc_cmd *rc, const char *url, struct json_object *params,
 	if (st == -1)
 		return daemon_failed(OC_UNREACHABLE, "cannot reach",
 		    daemon, url, err);
-	st = rpc_reply_parse(reply, len, REQUEST_ID, result, &e);
+	st = rpc_reply_parse(reply, len, REQUEST_ID, result, e);
 	free(reply);
-	if (st == 1)
-		st = print_error(&e);
-	else if (st == -1)
+	if (st == -1) {
 		st = daemon_failed(OC_BAD_REPLY, "bad reply from",
-		    daemon, url, e.data ? json_object_get_string(e.data) :
-		    e.message);
-	rpc_error_clear(&e);
+		    daemon, url, e->data ? json_object_get_string(e->data) :
+		    e->message);
+		rpc_error_clear(e);
+	}
+	return st;
+}
+
+int
+cmd_print_error(const struct rpc_error *e)
+{
+	return print_error(e);
+}
+
+/*
+ * Send the request to the row's daemon at url and read the reply: 0 with
+ * *result, or the exit status.
+ */
+static int
+call(const struct rpc_cmd *rc, const char *url, struct json_object *params,
+    struct json_object **result)
+{
+	struct rpc_error e;
+	int st;
+
+	st = cmd_call(rc->daemon, url, 0, rc->method, params, result, &e);
+	if (st == 1) {
+		st = print_error(&e);
+		rpc_error_clear(&e);
+	}
 	return st;
 }
 
