@@ -136,16 +136,23 @@ command_syntax(const struct command *cmd, struct syntax *sx)
 	add_opt(sx, "help", 4, NULL, 0);
 }
 
-/* The value the line gives option flag, or NULL. */
+/* The value the line gives option flag ("--flag V", "--flag=V"), or NULL. */
 static const char *
 line_option(const struct line *l, const char *flag)
 {
+	size_t len = strlen(flag);
+	const char *w;
 	int i;
 
-	for (i = 0; i + 1 < l->nwords; i++)
-		if (strncmp(l->words[i], "--", 2) == 0 &&
-		    strcmp(l->words[i] + 2, flag) == 0)
+	for (i = 0; i < l->nwords; i++) {
+		w = l->words[i];
+		if (strncmp(w, "--", 2) != 0 || strncmp(w + 2, flag, len) != 0)
+			continue;
+		if (w[2 + len] == '=')
+			return w + 3 + len;
+		if (w[2 + len] == '\0' && i + 1 < l->nwords)
 			return l->words[i + 1];
+	}
 	return NULL;
 }
 
@@ -182,12 +189,24 @@ offer_ids(const struct line *l, const char *method)
 	json_object_put(params);
 }
 
-/* "auto|xen|cpuid|file:PATH": the choices, a placeholder's cut off. */
+/*
+ * "auto|xen|cpuid|file:PATH": the choices, a placeholder's cut off, or
+ * file names once the word has "file:".
+ */
 static void
 offer_choices(const char *value, const char *cur)
 {
 	char buf[WORD_MAX], *p, *c, *colon;
 
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (p = buf; (c = strsep(&p, "|")) != NULL;)
+		if ((colon = strchr(c, ':')) != NULL &&
+		    (strcmp(colon + 1, "PATH") == 0 ||
+		    strcmp(colon + 1, "FILE") == 0) &&
+		    strncmp(cur, c, (size_t)(colon + 1 - c)) == 0) {
+			printf("@files\n");
+			return;
+		}
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (p = buf; (c = strsep(&p, "|")) != NULL;) {
 		if ((colon = strchr(c, ':')) != NULL)
