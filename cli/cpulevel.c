@@ -73,7 +73,8 @@ static const struct command commands[] = {
 	    .print = cmd_print_hosts } },
 	{ "pool list", "",
 	  "list the pools featured holds and their members",
-	  NULL, cmd_rpc, &(const struct rpc_cmd){
+	  "Members past 4096 characters end in '... (N more)'; --json has\n"
+	  "them all.\n", cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Pool.get_all_records", .print = cmd_print_pools } },
 	{ "vm list", "[--pool POOL] [--host HOST]",
 	  "list the VMs featured holds: host, power state, type",
