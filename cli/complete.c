@@ -215,6 +215,25 @@ offer_choices(const char *value, const char *cur)
 	}
 }
 
+/* A probe SPEC: probe.h's forms ("auto, xen, cpuid or file:PATH"). */
+static void
+offer_probe_forms(const char *cur)
+{
+	const char *p;
+	char buf[WORD_MAX];
+	size_t len = 0;
+
+	for (p = PROBE_FORMS; *p != '\0' && len + 1 < sizeof(buf); p++) {
+		if (strncmp(p, ", ", 2) == 0 || strncmp(p, " or ", 4) == 0) {
+			buf[len++] = '|';
+			p += *p == ',' ? 1 : 3;
+		} else
+			buf[len++] = *p;
+	}
+	buf[len] = '\0';
+	offer_choices(buf, cur);
+}
+
 /* An operand or option value, by what the synopsis calls it. */
 static void
 offer_value(const struct line *l, const char *what)
@@ -239,7 +258,7 @@ offer_value(const struct line *l, const char *what)
 		for (i = POWER_HALTED; i <= POWER_SUSPENDED; i++)
 			offer(power_state_name(i), l->cur);
 	else if (strcmp(what, "SPEC") == 0)
-		offer_choices("auto|xen|cpuid|file:PATH", l->cur);
+		offer_probe_forms(l->cur);
 }
 
 /* The option named by word ("--flag"), or -1. */
