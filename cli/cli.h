@@ -7,6 +7,7 @@
 #ifndef CPULEVEL_CLI_H
 #define CPULEVEL_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "featureset.h"
@@ -129,6 +130,8 @@ void	explain_missing(const struct api_error *ae, struct json_object *facts);
  * NULL (nothing printed). */
 struct json_object *cli_ask(const char *url, const char *method,
 	    const char *param, const char *value);
+/* The command table (cpulevel.c), for completion. */
+const struct command *cli_commands(size_t *n);
 
 /* Print "cpulevel: <message>" on stderr; returns EXIT_USAGE. */
 int	cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -150,6 +153,29 @@ int	cmd_fs_level(const struct command *, int, char **);
 
 /* Daemon commands: call cmd->rpc's method on featured. */
 int	cmd_rpc(const struct command *, int, char **);
+/* The options every daemon command takes (--connect, --json, ...). */
+extern const struct option cmd_common_options[];
+
+struct rpc_error;
+/* A daemon's default socket (config.h's, through cmd_rpc.c's table). */
+const char *cmd_daemon_url(enum cli_daemon d);
+/*
+ * One call of method on daemon d at url, waiting timeout_ms (0: the
+ * default): 0 with *result; 1 with *e, an error reply left unprinted
+ * for the caller to judge (rpc_error_clear it); else, after one line on
+ * stderr, the exit status (no daemon, a bad reply).
+ */
+int	cmd_call(enum cli_daemon d, const char *url, int timeout_ms,
+	    const char *method, struct json_object *params,
+	    struct json_object **result, struct rpc_error *e);
+/* An error reply to params sent to url as one line on stderr (its plain
+ * form with json); its exit status. */
+int	cmd_print_error(const struct rpc_error *e, const char *url,
+	    struct json_object *params, int json);
+
+/* host check-vm (cmd_check.c); the hidden __complete (complete.c). */
+int	cmd_check_vm(const struct command *, int, char **);
+int	cmd_complete(const struct command *, int, char **);
 /* A JSON value as a word: strings as they are, none as "-", the rest
  * as JSON. */
 const char *cmd_value_text(struct json_object *v);
@@ -167,6 +193,8 @@ void	cmd_print_pools(struct json_object *result);
 void	cmd_print_vms(struct json_object *result);
 /* A field of rec as a word: a list joined by commas, none as "-". */
 const char *cmd_cell(struct json_object *rec, const char *field);
+/* A list as one cell: commas, past 4096 characters "... (N more)". */
+const char *cmd_list_cell(struct json_object *list);
 
 /* --raw: featuresets as xapi's hex words, not names (fsnames.c). */
 extern int	cli_raw;

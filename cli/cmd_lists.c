@@ -11,26 +11,62 @@
 #include "jsonutil.h"
 
 #define LIST_COLS	6
+/*
+ * The longest cell: a pool's members past it end in "... (N more)".
+ * 2,000 members of 36-character uuids would make a line of 74,000
+ * characters; --json has them all.
+ */
+#define CELL_MAX	4096
+
+/*
+ * A list's items joined by commas into buf (CELL_MAX + 1 bytes), as many
+ * whole ones as fit with room for the tail that counts the rest.
+ */
+static const char *
+join_cell(struct json_object *v, char *buf)
+{
+	char tail[64];
+	const char *item;
+	size_t i, n, len = 0, need;
+
+	buf[0] = '\0';
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++) {
+		item = cmd_value_text(json_object_array_get_idx(v, i));
+		need = (i ? 1 : 0) + strlen(item);
+		/* Unless it is the last, leave room for the tail. */
+		if (len + need + (i + 1 < n ? sizeof(tail) : 0) > CELL_MAX) {
+			snprintf(tail, sizeof(tail), "%s... (%zu more)",
+			    i ? "," : "", n - i);
+			memcpy(buf + len, tail, strlen(tail) + 1);
+			break;
+		}
+		len += (size_t)snprintf(buf + len, CELL_MAX + 1 - len, "%s%s",
+		    i ? "," : "", item);
+	}
+	return n ? buf : "-";
+}
+
+/* A list as one cell: its items joined by commas, cut as join_cell cuts. */
+const char *
+cmd_list_cell(struct json_object *list)
+{
+	static char buf[CELL_MAX + 1];
+
+	return join_cell(list, buf);
+}
 
 /* A field as a cell: a list joined by commas, none as "-". */
 const char *
 cmd_cell(struct json_object *rec, const char *field)
 {
-	static char buf[4096];
 	struct json_object *v;
-	size_t i, n, len = 0;
 
 	if (!json_object_object_get_ex(rec, field, &v) || v == NULL)
 		return "-";
 	if (!json_object_is_type(v, json_type_array))
 		return cmd_value_text(v);
-	buf[0] = '\0';
-	n = json_object_array_length(v);
-	for (i = 0; i < n && len < sizeof(buf); i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
-		    i ? "," : "",
-		    cmd_value_text(json_object_array_get_idx(v, i)));
-	return n ? buf : "-";
+	return cmd_list_cell(v);
 }
 
 /* Print cols[0] (the key, headed head[0]) and the fields cols[1..]. */

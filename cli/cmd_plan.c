@@ -1,7 +1,7 @@
 /*
  * The printers and verdicts of the answers before acting (issue 14):
  * pool preview-join, pool preview-eject, host preview-boot,
- * host evacuation-blockers, host plan-evacuation, pool needs-restart and
+ * host blocking-vms, host plan-evacuation, pool needs-restart and
  * vm check-restart.  Each is one featured call (cmd_rpc.c); these print
  * its result as tables whose columns are as wide as their longest cell,
  * and say which answers are a "no" (exit 1, with or without --json):

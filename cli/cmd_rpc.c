@@ -27,6 +27,16 @@ enum { OPT_CONNECT = 'c', OPT_DBG = 'd', OPT_HELP = 'h', OPT_JSON = 'j',
 	OPT_RAW = 'r', OPT_OWN = 256 };
 #define NCOMMON		5
 
+/* Every daemon command's; completion offers them too (complete.c). */
+const struct option cmd_common_options[NCOMMON + 1] = {
+	{ "connect",	required_argument,	NULL, OPT_CONNECT },
+	{ "dbg",	required_argument,	NULL, OPT_DBG },
+	{ "help",	no_argument,		NULL, OPT_HELP },
+	{ "json",	no_argument,		NULL, OPT_JSON },
+	{ "raw",	no_argument,		NULL, OPT_RAW },
+	{ NULL,		0,			NULL, 0 }
+};
+
 struct call {
 	const char		*url;
 	const char		*dbg;
@@ -187,16 +197,12 @@ check_operands(const struct command *cmd, const struct call *c)
 static int
 parse_args(const struct command *cmd, int argc, char **argv, struct call *c)
 {
-	struct option longopts[NCOMMON + RPC_CMD_OPTS + 1] = {
-		{ "connect",	required_argument,	NULL, OPT_CONNECT },
-		{ "dbg",	required_argument,	NULL, OPT_DBG },
-		{ "help",	no_argument,		NULL, OPT_HELP },
-		{ "json",	no_argument,		NULL, OPT_JSON },
-		{ "raw",	no_argument,		NULL, OPT_RAW },
-	};
+	struct option longopts[NCOMMON + RPC_CMD_OPTS + 1];
 	const struct rpc_opt *own = cmd->rpc->opts;
 	int i, ch, prev;
 
+	memset(longopts, 0, sizeof(longopts));
+	memcpy(longopts, cmd_common_options, sizeof(cmd_common_options));
 	for (i = 0; i < RPC_CMD_OPTS && own[i].flag != NULL; i++) {
 		longopts[NCOMMON + i].name = own[i].flag;
 		longopts[NCOMMON + i].has_arg = own[i].type == RO_TRUE ||
@@ -272,18 +278,20 @@ print_error_data(const struct rpc_error *e)
 }
 
 /*
- * One line on stderr for an error reply; the exit status.  A XenAPI
- * error is phrased by errors.c's table, which may ask the daemon at
- * url about the request's objects; with --json its plain form.
+ * One line on stderr for an error reply to params sent to url; the exit
+ * status.  A XenAPI error is phrased by errors.c's table, which may ask
+ * the daemon at url about the request's objects; with --json its plain
+ * form.
  */
-static int
-print_error(const struct rpc_error *e, const struct call *c)
+int
+cmd_print_error(const struct rpc_error *e, const char *url,
+    struct json_object *params, int json)
 {
 	struct outcome o = { OC_JSONRPC, NULL, e->code };
-	struct api_error ae = { e->message, e->data, c->params, c->url };
+	struct api_error ae = { e->message, e->data, params, url };
 
 	if (e->code == RPC_API_ERROR) {
-		cli_print_api_error(&ae, c->json);
+		cli_print_api_error(&ae, json);
 		o.kind = OC_XENAPI;
 		o.xenapi = e->message;
 		return cli_exit_status(&o);
@@ -309,9 +317,9 @@ daemon_failed(enum outcome_kind kind, const char *what, const char *daemon,
  * cleared), -2 for a reply that is none to us (in *e).
  */
 static int
-exchange(const char *url, const char *method, struct json_object *params,
-    struct json_object **result, struct rpc_error *e, char *err,
-    size_t errlen)
+exchange(const char *url, int timeout_ms, const char *method,
+    struct json_object *params, struct json_object **result,
+    struct rpc_error *e, char *err, size_t errlen)
 {
 	char *req, *reply;
 	size_t len;
@@ -319,7 +327,7 @@ exchange(const char *url, const char *method, struct json_object *params,
 
 	*result = NULL;
 	memset(e, 0, sizeof(*e));
-	if ((s = bus_connect_req(url, CALL_TIMEOUT_MS, err, errlen)) == -1)
+	if ((s = bus_connect_req(url, timeout_ms, err, errlen)) == -1)
 		return -1;
 	if ((req = rpc_request_new(REQUEST_ID, method, params)) == NULL) {
 		bus_close(s);
@@ -336,6 +344,40 @@ exchange(const char *url, const char *method, struct json_object *params,
 	return st == -1 ? -2 : st;
 }
 
+const char *
+cmd_daemon_url(enum cli_daemon d)
+{
+	return daemons[d].url;
+}
+
+int
+cmd_call(enum cli_daemon d, const char *url, int timeout_ms,
+    const char *method, struct json_object *params,
+    struct json_object **result, struct rpc_error *e)
+{
+	const char *daemon = daemons[d].name;
+	enum outcome_kind reach;
+	char err[512];
+	int st;
+
+	*result = NULL;
+	memset(e, 0, sizeof(*e));
+	if ((reach = cli_reach(daemon, url)) != OC_YES)
+		return cli_exit(reach);
+	st = exchange(url, timeout_ms ? timeout_ms : CALL_TIMEOUT_MS, method,
+	    params, result, e, err, sizeof(err));
+	if (st == -1)
+		return daemon_failed(OC_UNREACHABLE, "cannot reach",
+		    daemon, url, err);
+	if (st == -2) {
+		st = daemon_failed(OC_BAD_REPLY, "bad reply from",
+		    daemon, url, e->data ? json_object_get_string(e->data) :
+		    e->message);
+		rpc_error_clear(e);
+	}
+	return st;
+}
+
 /*
  * Send the request of the command to its daemon at c->url and read the
  * reply: 0 with *result, or the exit status after a line on stderr.
@@ -344,27 +386,15 @@ static int
 call(const struct rpc_cmd *rc, const struct call *c,
     struct json_object **result)
 {
-	const char *daemon = daemons[rc->daemon].name;
-	enum outcome_kind reach;
 	struct rpc_error e;
-	char err[512];
 	int st;
 
-	*result = NULL;
-	if ((reach = cli_reach(daemon, c->url)) != OC_YES)
-		return cli_exit(reach);
-	st = exchange(c->url, rc->method, c->params, result, &e, err,
-	    sizeof(err));
-	if (st == -1)
-		return daemon_failed(OC_UNREACHABLE, "cannot reach",
-		    daemon, c->url, err);
-	if (st == 1)
-		st = print_error(&e, c);
-	else if (st == -2)
-		st = daemon_failed(OC_BAD_REPLY, "bad reply from",
-		    daemon, c->url, e.data ? json_object_get_string(e.data) :
-		    e.message);
-	rpc_error_clear(&e);
+	st = cmd_call(rc->daemon, c->url, 0, rc->method, c->params, result,
+	    &e);
+	if (st == 1) {
+		st = cmd_print_error(&e, c->url, c->params, c->json);
+		rpc_error_clear(&e);
+	}
 	return st;
 }
 
@@ -380,7 +410,8 @@ cli_ask(const char *url, const char *method, const char *param,
 	if ((params = json_object_new_object()) == NULL)
 		return NULL;
 	json_object_object_add(params, param, json_object_new_string(value));
-	st = exchange(url, method, params, &result, &e, err, sizeof(err));
+	st = exchange(url, CALL_TIMEOUT_MS, method, params, &result, &e, err,
+	    sizeof(err));
 	json_object_put(params);
 	rpc_error_clear(&e);
 	if (st == 0)

@@ -94,7 +94,9 @@ static const struct command commands[] = {
 	{ "pool list", "",
 	  "list the pools featured holds and their members",
 	  "Prints a row per pool, by id: POOL, VENDOR, CPUS, SOCKETS and\n"
-	  "MEMBERS (host ids, by commas).\n", cmd_rpc, &(const struct rpc_cmd){
+	  "MEMBERS (host ids, by commas; past 4096 characters they end in\n"
+	  "'... (N more)'; --json has them all).\n", cmd_rpc,
+	  &(const struct rpc_cmd){
 	    .method = "Pool.get_all_records", .print = cmd_print_pools } },
 	{ "vm list", "[--pool POOL] [--host HOST]",
 	  "list the VMs featured holds: host, power state, type",
@@ -176,7 +178,7 @@ static const struct command commands[] = {
 		{ "no-hvm", "hvm_capable", RO_FALSE } },
 	    .hook = cmd_boot_cpu_info, .print = cmd_print_preview_boot,
 	    .verdict = cmd_verdict_preview } },
-	{ "host evacuation-blockers", "HOST",
+	{ "host blocking-vms", "HOST",
 	  "the VMs on HOST no other member's CPU can take",
 	  "Each with xapi's error, as Host.get_vms_which_prevent_evacuation\n"
 	  "gives it; exit 1 if there is any.\n",
@@ -284,12 +286,45 @@ static const struct command commands[] = {
 	    .method = "VM.get_possible_hosts", .operands = { "vm" },
 	    .print = cmd_print_possible_hosts,
 	    .daemon = DAEMON_MIGCHECK } },
+	{ "host check-vm", "{VM | --flags FILE} --cpu-info FILE "
+	  "[--domain-type TYPE] [--featured URL] [--connect URL] [--json] "
+	  "[--dbg STRING]",
+	  "may VM run on another pool's host? exit 0 yes, 1 no",
+	  "The host is known by its cpu_info alone, the VM by its CPU flags:\n"
+	  "those cpulevel-featured holds for VM, or those of --flags FILE, a\n"
+	  "JSON object with \"vendor\" and \"features\" (a VM's\n"
+	  "last_boot_CPU_flags, or 'cpulevel vm show VM --json' of another\n"
+	  "pool, whose domain_type and power_state count too).\n\n"
+	  "Prints 'compatible', or 'incompatible: REASON' and a line\n"
+	  "'missing: ' naming the features the host lacks.  With --json, the\n"
+	  "verdict as JSON (compatible, reason, missing_features,\n"
+	  "vendor_mismatch); the exit status is the same.\n\n"
+	  "  --cpu-info FILE     the host's cpu_info, a JSON object of strings\n"
+	  "                      ('cpulevel host-cpu-info --json' on it, or\n"
+	  "                      'cpulevel host show HOST --json' in its pool)\n"
+	  "  --flags FILE        the VM's CPU flags, instead of VM\n"
+	  "  --domain-type TYPE  with --flags: pv, hvm (the default), pvh or\n"
+	  "                      pv_in_pvh\n"
+	  "  --featured URL      cpulevel-featured's request socket, for VM\n"
+	  "                      (default " CPULEVEL_FEATURED_RPC_URL ")\n"
+	  "  --connect URL       cpulevel-migcheck's request socket\n"
+	  "                      (default " CPULEVEL_MIGCHECK_RPC_URL ")\n"
+	  "  --json              print the verdict as JSON\n"
+	  "  --dbg STRING        a tag for the daemons' logs (the dbg param)\n",
+	  cmd_check_vm, NULL },
 	{ "version", "[--connect URL]",
 	  "print the daemon's protocol version and build",
 	  NULL, cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Service.version" } },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+const struct command *
+cli_commands(size_t *n)
+{
+	*n = NCOMMANDS;
+	return commands;
+}
 
 int
 cli_error(const char *fmt, ...)
@@ -366,7 +401,8 @@ usage(FILE *f, const char *group)
 		if (group && strncmp(commands[i].name, group,
 		    strlen(group)) != 0)
 			continue;
-		fprintf(f, "  %-22s %s\n", commands[i].name,
+		/* Two spaces at least: completion and readers split there. */
+		fprintf(f, "  %-21s  %s\n", commands[i].name,
 		    commands[i].summary);
 	}
 	fprintf(f, "\nThe commands that call a daemon also take --connect URL, "
@@ -422,6 +458,9 @@ main(int argc, char **argv)
 		printf("cpulevel %s\n", CPULEVEL_VERSION);
 		return 0;
 	}
+	/* Bash completion's helper (cpulevel.bash), in no --help. */
+	if (strcmp(argv[1], "__complete") == 0)
+		return cmd_complete(NULL, argc - 2, argv + 2);
 	for (i = 0; i < NCOMMANDS; i++) {
 		used = command_matches(&commands[i], argc - 1, argv + 1);
 		if (used > 0)

@@ -36,9 +36,9 @@ struct wrap {
 /* word, after sep if it is not the first; on a new line if it would
  * pass the 80th column (sep's trailing blank then dropped). */
 static void
-wrap_word(struct wrap *w, const char *sep, const char *word)
+wrap_word_n(struct wrap *w, const char *sep, const char *word, int len)
 {
-	int len = (int)strlen(word), slen = (int)strlen(sep);
+	int slen = (int)strlen(sep);
 
 	if (w->col > w->indent && w->col + slen + len > WRAP_COLS) {
 		fprintf(w->f, "%.*s\n%*s", sep[slen - 1] == ' ' ? slen - 1 :
@@ -48,8 +48,14 @@ wrap_word(struct wrap *w, const char *sep, const char *word)
 		fputs(sep, w->f);
 		w->col += slen;
 	}
-	fputs(word, w->f);
+	fprintf(w->f, "%.*s", len, word);
 	w->col += len;
+}
+
+static void
+wrap_word(struct wrap *w, const char *sep, const char *word)
+{
+	wrap_word_n(w, sep, word, (int)strlen(word));
 }
 
 static int
@@ -60,17 +66,24 @@ wrap_name(unsigned int index, const char *name, void *arg)
 	return 0;
 }
 
-/* A list's items joined by commas from column col, wrapped likewise. */
+/*
+ * A list's items joined by commas from column col, wrapped likewise, and
+ * cut as the list tables cut a cell (cmd_list_cell): a pool of 2,000
+ * members is not 1,000 lines of uuids.
+ */
 static void
 print_list(int col, struct json_object *a)
 {
 	struct wrap w = { stdout, col, col };
-	size_t i, n = json_object_array_length(a);
+	const char *p = cmd_list_cell(a);
+	size_t len;
 
-	for (i = 0; i < n; i++)
-		wrap_word(&w, ",", cmd_value_text(json_object_array_get_idx(a,
-		    i)));
-	fputs(n ? "\n" : "-\n", stdout);
+	while (*p != '\0') {
+		len = strcspn(p, ",");
+		wrap_word_n(&w, ",", p, (int)len);
+		p += len + (p[len] == ',');
+	}
+	fputc('\n', stdout);
 }
 
 /* One 'key value' line, or more for a list too long for one. */

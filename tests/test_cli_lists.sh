@@ -155,6 +155,49 @@ assert d == {sys.argv[2]: {"host": sys.argv[3], "power_state": "running",
     "domain_type": "pv", "legacy": False}}, d' "$T/out" $V2 $H2
 ok $? "vm list --json parses"
 
+# A pool of 200 uuid-named members (written behind featured's back, as
+# below): its members cell stops within 4096 characters, after whole ids
+# (the first ones, in order), and counts the rest; --json has them all.
+python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO pool (id, vendor) VALUES (?, ?)", ("big", "GenuineIntel"))
+db.executemany("INSERT INTO host (id, pool_id, vendor, cpu_info, booted_at)"
+    " VALUES (?, ?, ?, ?, ?)", [("00000000-0000-4000-8000-%012d" % i, "big",
+    "GenuineIntel", "{\"vendor\": \"GenuineIntel\"}", "2026-01-01T00:00:00Z")
+    for i in range(200)]); db.commit()' "$T/db"
+ok $? "a pool of 200 members in the database"
+c 0 pool list
+python3 -c 'import sys
+lines = open(sys.argv[1]).read().splitlines()
+row = [l for l in lines if l.startswith("big ")]
+assert len(row) == 1, lines
+cell = row[0].split()[4:]
+cell = " ".join(cell)
+assert len(cell) <= 4096, len(cell)
+shown, tail = cell.rsplit(",", 1)
+ids = ["00000000-0000-4000-8000-%012d" % i for i in range(200)]
+shown = shown.split(",")
+assert shown == ids[:len(shown)], shown[-3:]
+assert tail == "... (%d more)" % (200 - len(shown)), tail
+assert len(cell) > 4096 - 64, len(cell)
+assert [l for l in lines if l.startswith(sys.argv[2])], lines' \
+    "$T/out" "$P"
+ok $? "pool list: 200 members cut within 4096 characters, after whole ids, the rest counted"
+c 0 pool list --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert len(d["big"]["members"]) == 200, len(d["big"]["members"])' "$T/out"
+ok $? "pool list --json: all 200 members"
+c 0 pool show big
+# The members, wrapped under their label: the lines from 'members' on
+# that start with blanks, joined again: fewer lines than the 200 members.
+awk '/^members / { on = 1; sub(/^members +/, ""); printf "%s", $0; next }
+    on && /^ / { sub(/^ +/, ""); printf "%s", $0; next } { on = 0 }' \
+    "$T/out" >"$T/members"
+grep -q ',\.\.\. ([0-9]* more)$' "$T/members" &&
+    [ "$(wc -c <"$T/members")" -le 4096 ] &&
+    [ "$(grep -c "^ " "$T/out")" -lt 120 ] &&
+    awk 'length > 80 { bad = 1 } END { exit bad }' "$T/out"
+ok $? "pool show: its members cut alike, wrapped within 80 columns"
+
 # Past the bound: 2001 halted VMs written behind featured's back (it
 # reads them as any of its own), and the list is refused, naming it.
 python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1])

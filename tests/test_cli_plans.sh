@@ -107,8 +107,8 @@ c 1 pool preview-eject p s1
 
 c 0 host plan-evacuation b1
 has '^v1 1 b2$' "plan-evacuation b1: v1 may go to b2"
-c 0 host evacuation-blockers b1
-has '^no VM prevents' "evacuation-blockers b1: none"
+c 0 host blocking-vms b1
+has '^no VM prevents' "blocking-vms b1: none"
 
 c 1 host preview-boot b2 --probe "file:$T/small.json"
 has '^features_hvm_host sse3 -$' "preview-boot b2: its hvm set loses sse3"
@@ -117,12 +117,12 @@ c 0 host preview-boot b2 --probe "file:$T/big.json"
 
 # Now b2 does reboot with the smaller CPU: v1 has nowhere to go.
 c 0 host boot b2 --probe "file:$T/small.json"
-c 1 host evacuation-blockers b1
+c 1 host blocking-vms b1
 has "^v1 VM_INCOMPATIBLE_WITH_THIS_HOST v1 b2 VM last booted on a CPU" \
-    "evacuation-blockers b1: v1, with xapi's error"
-c 1 host evacuation-blockers b1 --json
+    "blocking-vms b1: v1, with xapi's error"
+c 1 host blocking-vms b1 --json
 json 'd["v1"][:3] == ["VM_INCOMPATIBLE_WITH_THIS_HOST", "v1", "b2"]' \
-    "evacuation-blockers --json: xapi's shape"
+    "blocking-vms --json: xapi's shape"
 c 1 host plan-evacuation b1
 has '^v1 0 none; on b2 it lacks: sse3$' "plan-evacuation b1: v1 lacks sse3"
 c 1 pool preview-eject p b1

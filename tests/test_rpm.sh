@@ -174,13 +174,14 @@ same_files() {	# same_files RPM DESCRIPTION (expected list on stdin)
 	diag <"$T/diff"
 }
 
-same_files "$main" "cpulevel holds the CLI, the boot report and the config" <<EOF
+same_files "$main" "cpulevel holds the CLI, its bash completion, the boot report and the config" <<EOF
 /etc/cpulevel
 /etc/cpulevel/cpulevel.conf
 /usr/bin/cpulevel
 /usr/lib/systemd/system/cpulevel-host-boot.service
 /usr/libexec/cpulevel
 /usr/libexec/cpulevel/cpulevel-host-boot
+/usr/share/bash-completion/completions/cpulevel
 /usr/share/doc/cpulevel
 /usr/share/doc/cpulevel/README.md
 /usr/share/man/man1/cpulevel.1.gz
@@ -465,6 +466,13 @@ wait_for "$CPULEVEL_MIGCHECK_RPC"
 rc=$?
 ok $rc "cpulevel-migcheck starts from its unit's ExecStart= and answers"
 [ $rc -eq 0 ] || diag <"$T/daemons.log"
+
+# The packaged bash completion, with the packaged cpulevel in PATH.
+[ "$(PATH=$root/usr/bin:$PATH bash -c '
+. "$1" && COMP_WORDS=(cpulevel pool j) COMP_CWORD=2 && _cpulevel &&
+echo "${COMPREPLY[*]}"' - \
+    "$root/usr/share/bash-completion/completions/cpulevel" 2>&1)" = join ]
+ok $? "the packaged bash completion completes 'cpulevel pool j' to join"
 
 # The boot report, as its unit runs it, with a XenServer inventory.
 uuid=0d7c3f9e-6b1a-4c55-9a8e-3f1b2c4d5e6f
