@@ -606,6 +606,7 @@ db_close(sqlite3 *db)
 		(void)sqlite3_file_control(db, "main",
 		    SQLITE_FCNTL_PERSIST_WAL, &persist);
 	forget_file(db);
+	db_stmt_close(db);
 	/* This fails only with statements left unfinalized: a bug. */
 	sqlite3_close(db);
 }

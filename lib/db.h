@@ -94,6 +94,24 @@ int	db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 	    char *err, size_t errlen);
 
 /*
+ * A statement prepared once per connection and kept (lib/db_stmt.c):
+ * sql must be a string of fixed address, a literal, which is its key.
+ * Returns 0 with *st reset and unbound, ready to bind, or -1 with the
+ * reason in err: sqlite's, more than DB_STMT_MAX statements, or the
+ * statement still being stepped by another caller.  The caller never
+ * finalizes it: db_stmt_done() when done with it, db_close() finalizes.
+ */
+#define DB_STMT_MAX	64
+int	db_stmt(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err,
+	    size_t errlen);
+/* Reset st (NULL allowed): its read ends, its bindings stay till reuse. */
+void	db_stmt_done(sqlite3_stmt *st);
+/* How many statements db_stmt() has compiled on db: for tests. */
+unsigned long db_stmt_prepares(sqlite3 *db);
+/* Finalize the statements kept for db; db_close() does. */
+void	db_stmt_close(sqlite3 *db);
+
+/*
  * Write transactions.  db_begin takes the write lock at once (BEGIN
  * IMMEDIATE), waiting up to the busy timeout, so a transaction never
  * fails half way for want of it.  db_commit rolls back when it fails:
