@@ -669,6 +669,42 @@ db_rollback(sqlite3 *db)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+db_savepoint(sqlite3 *db, char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, "SAVEPOINT part", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	seterr(err, errlen, "cannot make a savepoint: %s", sqlite3_errmsg(db));
+	return -1;
+}
+
+int
+db_release(sqlite3 *db, char *err, size_t errlen)
+{
+	/* Outside a transaction, RELEASE would commit what ran since. */
+	if (sqlite3_get_autocommit(db)) {
+		seterr(err, errlen, "the transaction was rolled back under "
+		    "the request");
+		return -1;
+	}
+	if (sqlite3_exec(db, "RELEASE part", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	seterr(err, errlen, "cannot release a savepoint: %s",
+	    sqlite3_errmsg(db));
+	return -1;
+}
+
+int
+db_undo(sqlite3 *db)
+{
+	if (sqlite3_get_autocommit(db) ||
+	    sqlite3_exec(db, "ROLLBACK TO part", NULL, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_exec(db, "RELEASE part", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
 void
 db_column_text(sqlite3_stmt *st, int col, char *buf, size_t len)
 {

@@ -121,6 +121,18 @@ void	db_stmt_close(sqlite3 *db);
 int	db_begin(sqlite3 *db, char *err, size_t errlen);
 int	db_commit(sqlite3 *db, char *err, size_t errlen);
 void	db_rollback(sqlite3 *db);
+/*
+ * One savepoint inside the transaction, for a part that may have to be
+ * taken back alone (a request of a group commit).  db_savepoint and
+ * db_release return 0, or -1 with sqlite's reason in err; db_release
+ * fails too when the transaction itself is gone (sqlite rolls it all
+ * back after some errors).  db_undo takes the part back and ends the
+ * savepoint: 0, or -1 when the transaction is gone or could not be
+ * taken back, and must then be rolled back whole.
+ */
+int	db_savepoint(sqlite3 *db, char *err, size_t errlen);
+int	db_release(sqlite3 *db, char *err, size_t errlen);
+int	db_undo(sqlite3 *db);
 
 /* A text column into buf ("" for NULL), truncated to fit. */
 void	db_column_text(sqlite3_stmt *st, int col, char *buf, size_t len);
