@@ -100,6 +100,8 @@ int	store_history_list(struct featured *f, const char *pool, int limit,
 	    struct json_object *out);
 int	store_vm_get(struct featured *f, const char *id, struct vm_rec *vm);
 int	store_vm_put(struct featured *f, const struct vm_rec *vm);
+/* A VM known to have no row yet: one INSERT, not an UPDATE first. */
+int	store_vm_add(struct featured *f, const struct vm_rec *vm);
 int	store_vm_delete(struct featured *f, const char *id);
 /* The VMs whose host was host keep none (a forgotten host's). */
 int	store_host_clear_vms(struct featured *f, const char *host);

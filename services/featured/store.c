@@ -392,6 +392,15 @@ store_vm_put(struct featured *f, const struct vm_rec *vm)
 		return -1;
 	if (sqlite3_changes(f->db) > 0)
 		return 0;
+	return store_vm_add(f, vm);
+}
+
+int
+store_vm_add(struct featured *f, const struct vm_rec *vm)
+{
+	const char *host = vm->host[0] ? vm->host : NULL;
+	const char *vendor = vm->has_vendor ? vm->vendor : NULL;
+
 	return store_exec(f, store_stmt(f, "INSERT INTO vm (id, host_id, "
 	    "domain_type, power_state, vendor, features, legacy) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?)", "sssssfi", vm->id, host,
