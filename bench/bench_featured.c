@@ -24,6 +24,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -60,6 +61,25 @@ die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(2);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The databases, logs and traces of the run (BENCH_FEATURED_KEEP: kept). */
+static pid_t owner;		/* the parent: a child's exit removes nothing */
+
+static void
+cleanup(void)
+{
+	if (getpid() == owner && getenv("BENCH_FEATURED_KEEP") == NULL)
+		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static double
@@ -468,6 +488,8 @@ main(int argc, char **argv)
 	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL)
 		die("mkdtemp: %s", strerror(errno));
+	owner = getpid();
+	atexit(cleanup);
 	if (inproc > 0) {
 		in_process(inproc);
 		return 0;
