@@ -94,6 +94,24 @@ int	db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 	    char *err, size_t errlen);
 
 /*
+ * A statement prepared once per connection and kept (lib/db_stmt.c):
+ * sql must be a string of fixed address, a literal, which is its key.
+ * Returns 0 with *st reset and unbound, ready to bind, or -1 with the
+ * reason in err: sqlite's, more than DB_STMT_MAX statements, or the
+ * statement still being stepped by another caller.  The caller never
+ * finalizes it: db_stmt_done() when done with it, db_close() finalizes.
+ */
+#define DB_STMT_MAX	64
+int	db_stmt(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err,
+	    size_t errlen);
+/* Reset st (NULL allowed): its read ends, its bindings stay till reuse. */
+void	db_stmt_done(sqlite3_stmt *st);
+/* How many statements db_stmt() has compiled on db: for tests. */
+unsigned long db_stmt_prepares(sqlite3 *db);
+/* Finalize the statements kept for db; db_close() does. */
+void	db_stmt_close(sqlite3 *db);
+
+/*
  * Write transactions.  db_begin takes the write lock at once (BEGIN
  * IMMEDIATE), waiting up to the busy timeout, so a transaction never
  * fails half way for want of it.  db_commit rolls back when it fails:
@@ -103,6 +121,18 @@ int	db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 int	db_begin(sqlite3 *db, char *err, size_t errlen);
 int	db_commit(sqlite3 *db, char *err, size_t errlen);
 void	db_rollback(sqlite3 *db);
+/*
+ * One savepoint inside the transaction, for a part that may have to be
+ * taken back alone (a request of a group commit).  db_savepoint and
+ * db_release return 0, or -1 with sqlite's reason in err; db_release
+ * fails too when the transaction itself is gone (sqlite rolls it all
+ * back after some errors).  db_undo takes the part back and ends the
+ * savepoint: 0, or -1 when the transaction is gone or could not be
+ * taken back, and must then be rolled back whole.
+ */
+int	db_savepoint(sqlite3 *db, char *err, size_t errlen);
+int	db_release(sqlite3 *db, char *err, size_t errlen);
+int	db_undo(sqlite3 *db);
 
 /* A text column into buf ("" for NULL), truncated to fit. */
 void	db_column_text(sqlite3_stmt *st, int col, char *buf, size_t len);

@@ -118,15 +118,25 @@ fail:
 	return -1;
 }
 
+/*
+ * By hand rather than sprintf("%08x"): featured formats a set for every
+ * one it stores, and sprintf was an eighth of what a VM.start cost.
+ */
 void
 fs_format(const struct featureset *fs, char buf[FS_STRING_MAX])
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t i;
 	char *p = buf;
+	int shift;
 
+	for (i = 0; i < fs->len; i++) {
+		if (i)
+			*p++ = '-';
+		for (shift = 28; shift >= 0; shift -= 4)
+			*p++ = hex[(fs->w[i] >> shift) & 0xf];
+	}
 	*p = '\0';
-	for (i = 0; i < fs->len; i++)
-		p += sprintf(p, i ? "-%08x" : "%08x", (unsigned int)fs->w[i]);
 }
 
 void

@@ -204,34 +204,41 @@ outcome_copy(struct json_object *obj, const char *name, int clean,
 		log_esc(s, buf, len);
 }
 
-/*
- * Run meth's handler, a writer inside txn: its result, or NULL with err
- * filled.  A failure the handler did not explain is an internal error,
- * so that no reply is ever a silent success.
- */
-static struct json_object *
-dispatch_call(const struct rpc_method *meth, const struct rpc_txn *txn,
-    void *ctx, struct json_object *params, struct rpc_error *err)
+void
+rpc_call_run(const struct rpc_method *meth, const struct rpc_txn *txn,
+    void *ctx, struct rpc_call *c)
 {
-	struct json_object *result = NULL;
-	int writes = meth->access == RPC_WRITES, failed;
+	int writes = meth->access == RPC_WRITES;
 	char why[128];
 
 	if (writes && txn == NULL) {
 		snprintf(why, sizeof(why), "%s writes, but no transaction was "
 		    "given", meth->name);
-		rpc_error_internal(err, why);
-		return NULL;
+		rpc_error_internal(&c->err, why);
+		return;
 	}
-	if (writes && txn->begin(ctx, err) == -1)
-		return NULL;
-	failed = meth->handler(ctx, params, &result, err) == -1 ||
-	    err->code != 0;
-	if (writes && !failed)
-		failed = txn->commit(ctx, err) == -1;
-	if (writes && failed)
+	if (writes && txn->begin(ctx, &c->err) == -1)
+		return;
+	c->result = rpc_call_handler(meth, ctx, c->params, &c->err);
+	if (writes && c->err.code == 0 && txn->commit(ctx, &c->err) == 0)
+		return;
+	if (writes)
 		txn->abort(ctx);
-	if (!failed)
+	if (c->err.code != 0) {
+		json_object_put(c->result);
+		c->result = NULL;
+	}
+}
+
+/* A failure the handler did not explain is an internal error, so that
+ * no reply is ever a silent success. */
+struct json_object *
+rpc_call_handler(const struct rpc_method *meth, void *ctx,
+    struct json_object *params, struct rpc_error *err)
+{
+	struct json_object *result = NULL;
+
+	if (meth->handler(ctx, params, &result, err) == 0 && err->code == 0)
 		return result;
 	json_object_put(result);
 	if (err->code == 0)
@@ -239,43 +246,76 @@ dispatch_call(const struct rpc_method *meth, const struct rpc_txn *txn,
 	return NULL;
 }
 
+const struct rpc_method *
+rpc_call_open(const struct rpc_method *methods, const char *msg, size_t len,
+    struct rpc_call *c, struct rpc_outcome *out)
+{
+	const struct rpc_method *meth;
+	char why[128];
+
+	memset(&c->err, 0, sizeof(c->err));
+	c->req = c->id = c->params = c->result = NULL;
+	c->out = out;
+	/* Field by field: dbg's buffer is a kilobyte, and migcheck answers
+	 * thousands of requests a second. */
+	strlcpy(c->out->method, "?", sizeof(c->out->method));
+	c->out->dbg[0] = '\0';
+	if (json_parse_value(msg, len, &c->req, why, sizeof(why)) == -1) {
+		rpc_error_set(&c->err, RPC_PARSE_ERROR, "Parse error",
+		    json_object_new_string(why));
+		return NULL;
+	}
+	if ((meth = check_request(methods, c->req, &c->id, &c->params,
+	    &c->err)) == NULL) {
+		c->params = NULL;	/* borrowed from req, if set */
+		if (c->err.code == RPC_METHOD_NOT_FOUND)
+			outcome_copy(c->req, "method", 1, c->out->method,
+			    sizeof(c->out->method));
+		return NULL;
+	}
+	strlcpy(c->out->method, meth->name, sizeof(c->out->method));
+	if (c->params == NULL)
+		c->params = json_object_new_object();
+	else
+		json_object_get(c->params);
+	outcome_copy(c->params, "dbg", 0, c->out->dbg, sizeof(c->out->dbg));
+	if (rpc_check_params(meth->params, c->params, &c->err) == -1)
+		return NULL;
+	return meth;
+}
+
+char *
+rpc_call_reply(struct rpc_call *c, const struct rpc_error *failed)
+{
+	char *reply;
+
+	if (failed != NULL) {
+		json_object_put(c->result);
+		c->result = NULL;
+		json_object_put(c->err.data);
+		c->err = *failed;
+		json_object_get(c->err.data);
+	}
+	c->out->code = c->err.code;
+	strlcpy(c->out->message, c->err.message, sizeof(c->out->message));
+	reply = reply_text(c->id, c->result, &c->err);
+	c->result = NULL;
+	json_object_put(c->params);
+	json_object_put(c->req);
+	c->req = c->id = c->params = NULL;
+	return reply;
+}
+
 char *
 rpc_dispatch(const struct rpc_method *methods, const struct rpc_txn *txn,
     void *ctx, const char *msg, size_t len, struct rpc_outcome *out)
 {
-	struct json_object *req = NULL, *id = NULL, *params = NULL;
-	struct json_object *result = NULL;
-	const struct rpc_method *meth = NULL;
-	struct rpc_error err;
-	char why[128];
-	char *reply;
+	const struct rpc_method *meth;
+	struct rpc_call c;
 
-	memset(&err, 0, sizeof(err));
-	/* Field by field: dbg's buffer is a kilobyte, and migcheck answers
-	 * thousands of requests a second. */
-	strlcpy(out->method, "?", sizeof(out->method));
-	out->dbg[0] = '\0';
-	if (json_parse_value(msg, len, &req, why, sizeof(why)) == -1)
-		rpc_error_set(&err, RPC_PARSE_ERROR, "Parse error",
-		    json_object_new_string(why));
-	else if ((meth = check_request(methods, req, &id, &params, &err))) {
-		strlcpy(out->method, meth->name, sizeof(out->method));
-		if (params == NULL)
-			params = json_object_new_object();
-		else
-			json_object_get(params);
-		outcome_copy(params, "dbg", 0, out->dbg, sizeof(out->dbg));
-		if (rpc_check_params(meth->params, params, &err) == 0)
-			result = dispatch_call(meth, txn, ctx, params, &err);
-		json_object_put(params);
-	} else if (err.code == RPC_METHOD_NOT_FOUND)
-		outcome_copy(req, "method", 1, out->method,
-		    sizeof(out->method));
-	out->code = err.code;
-	strlcpy(out->message, err.message, sizeof(out->message));
-	reply = reply_text(id, result, &err);
-	json_object_put(req);
-	return reply;
+	if ((meth = rpc_call_open(methods, msg, len, &c, out)) != NULL)
+		rpc_call_run(meth, txn, ctx, &c);
+	return rpc_call_reply(&c, NULL);
 }
 
 const struct rpc_param rpc_no_params[] = { { NULL, 0, 0 } };

@@ -92,11 +92,24 @@ struct rpc_method {
  * told is already durable; abort instead, when the handler or the commit
  * failed, and the handler's result is dropped.  begin and commit return
  * 0, or -1 with err filled; a begin that failed leaves nothing to abort.
+ *
+ * A table whose txn also has enter, leave and undo can commit writers in
+ * groups (lib/rpc_group.c): one begin, then each writer's handler
+ * between enter and leave (a savepoint), or enter and undo when it
+ * failed, which takes back its changes alone; then one commit for all,
+ * or one abort.  enter and leave return 0, or -1 with err filled (the
+ * writer then fails, and is undone); undo returns 0, or -1 when the
+ * whole transaction is lost (every writer of the group then fails).
+ * At most RPC_GROUP_MAX writers share one transaction.
  */
+#define RPC_GROUP_MAX	16
 struct rpc_txn {
 	int	(*begin)(void *ctx, struct rpc_error *err);
 	int	(*commit)(void *ctx, struct rpc_error *err);
 	void	(*abort)(void *ctx);
+	int	(*enter)(void *ctx, struct rpc_error *err);
+	int	(*leave)(void *ctx, struct rpc_error *err);
+	int	(*undo)(void *ctx);
 };
 
 /*
@@ -122,6 +135,73 @@ struct rpc_outcome {
 char	*rpc_dispatch(const struct rpc_method *methods,
 	    const struct rpc_txn *txn, void *ctx, const char *msg, size_t len,
 	    struct rpc_outcome *out);
+
+/*
+ * One request taken apart, for a caller that runs the handler and
+ * answers at different times (rpc_group.c); rpc_dispatch() is these
+ * three in a row.  rpc_call_open() parses and checks msg, filling *out's
+ * method and dbg: the method, its params in c->params, or NULL with the
+ * error in c->err.  rpc_call_handler() runs a handler (no transaction):
+ * its result, or NULL with err filled (an unexplained failure is an
+ * internal error).  rpc_call_reply() gives the reply text (NULL: out of
+ * memory), fills out's code and message, and frees what c holds; failed,
+ * if not NULL, is the error every request of a failed group is answered
+ * with, in place of its own result or error.
+ */
+struct rpc_call {
+	struct json_object	*req, *id, *params, *result;	/* owned */
+	struct rpc_error	 err;
+	struct rpc_outcome	*out;
+};
+const struct rpc_method *rpc_call_open(const struct rpc_method *methods,
+	    const char *msg, size_t len, struct rpc_call *c,
+	    struct rpc_outcome *out);
+struct json_object *rpc_call_handler(const struct rpc_method *meth,
+	    void *ctx, struct json_object *params, struct rpc_error *err);
+/* The handler as rpc_dispatch() runs it (a writer in its own
+ * transaction): c->result, or the error in c->err. */
+void	 rpc_call_run(const struct rpc_method *meth, const struct rpc_txn *txn,
+	    void *ctx, struct rpc_call *c);
+char	*rpc_call_reply(struct rpc_call *c, const struct rpc_error *failed);
+
+/*
+ * Writers committed in groups: the requests of one wake-up of the loop
+ * are given to rpc_group_take() in turn, then rpc_group_commit() ends
+ * the batch.  A writer runs at once inside the group's transaction, in
+ * a savepoint of its own, and is answered after the group commits, with
+ * its own result or error; if the commit fails, every request of the
+ * group is answered with that error.  A reader commits the group before
+ * it first, and runs outside any transaction.  A request that fails
+ * before its handler is answered at once.  answer is called once for
+ * each request, with tag, the reply (answer frees it; NULL: out of
+ * memory) and the outcome for the log.  With a txn lacking enter, each
+ * writer is a group of its own, as rpc_dispatch() runs it.
+ */
+struct rpc_group_call {
+	struct rpc_call		 c;
+	struct rpc_outcome	 out;
+	void			*tag;
+};
+struct rpc_group {
+	const struct rpc_method	*methods;
+	const struct rpc_txn	*txn;
+	void			*ctx;
+	void			(*answer)(void *arg, void *tag, char *reply,
+				    const struct rpc_outcome *out);
+	void			*arg;
+	int			 open;		/* begin succeeded */
+	int			 lost;		/* undo failed: all must fail */
+	size_t			 n;
+	struct rpc_group_call	 call[RPC_GROUP_MAX];
+};
+void	rpc_group_init(struct rpc_group *g, const struct rpc_method *methods,
+	    const struct rpc_txn *txn, void *ctx,
+	    void (*answer)(void *, void *, char *, const struct rpc_outcome *),
+	    void *arg);
+void	rpc_group_take(struct rpc_group *g, const char *msg, size_t len,
+	    void *tag);
+/* How many writers the group held (0: none was open). */
+size_t	rpc_group_commit(struct rpc_group *g);
 
 /* Service.version, the same in every daemon: {api, build}. */
 int	 rpc_service_version(void *ctx, struct json_object *params,

@@ -59,9 +59,6 @@ struct guard {
 
 struct server {
 	int			 sock;
-	const struct rpc_method	*methods;
-	const struct rpc_txn	*txn;
-	void			*ctx;
 	enum server_log		 log;
 	struct event		*ev;
 	struct event		*retry;		/* receive back-off */
@@ -69,6 +66,10 @@ struct server {
 	int			 retry_ms;
 	struct event		*tick;		/* the accept guard */
 	struct guard		 guard;
+	/* A wake-up's requests, held until answered: a writer's until its
+	 * group commits (lib/rpc_group.c). */
+	struct bus_msg		 msg[SERVER_BATCH];
+	struct rpc_group	 group;
 };
 
 static long long
@@ -114,23 +115,22 @@ log_outcome(const struct server *srv, const struct rpc_outcome *o)
 		    o->code, o->message);
 }
 
+/* rpc_group's answer: the log line, then the reply to m's sender. */
 static void
-server_handle(struct server *srv, struct bus_msg *m)
+server_answer(void *arg, void *tag, char *reply, const struct rpc_outcome *o)
 {
-	struct rpc_outcome o;
-	char *reply;
+	struct server *srv = arg;
+	struct bus_msg *m = tag;
 
-	reply = rpc_dispatch(srv->methods, srv->txn, srv->ctx, m->body, m->len,
-	    &o);
-	log_outcome(srv, &o);
+	log_outcome(srv, o);
 	if (reply == NULL) {
-		log_warnx("%s: out of memory for the reply", o.method);
+		log_warnx("%s: out of memory for the reply", o->method);
 		bus_msg_free(m);
 		return;
 	}
 	/* The client may have gone; its request was still handled. */
 	if (bus_send_reply(srv->sock, m, reply, strlen(reply)) == -1)
-		log_info("%s dbg=%s: reply not sent: %s", o.method, o.dbg,
+		log_info("%s dbg=%s: reply not sent: %s", o->method, o->dbg,
 		    strerror(errno));
 	free(reply);
 }
@@ -162,13 +162,15 @@ static void
 server_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct bus_msg m;
+	struct bus_msg *m;
 	int i, rc;
 
 	(void)fd;
 	(void)what;
 	for (i = 0; i < SERVER_BATCH; i++) {
-		if ((rc = bus_recv_request(srv->sock, &m)) == -1) {
+		m = &srv->msg[i];
+		if ((rc = bus_recv_request(srv->sock, m)) == -1) {
+			rpc_group_commit(&srv->group);
 			recv_failed(srv, errno);
 			return;
 		}
@@ -178,9 +180,11 @@ server_readable(evutil_socket_t fd, short what, void *arg)
 			srv->recv_failing = 0;
 		}
 		if (rc == 0)
-			return;
-		server_handle(srv, &m);
+			break;
+		rpc_group_take(&srv->group, m->body, m->len, m);
 	}
+	/* The writers of this wake-up: one commit, then their replies. */
+	rpc_group_commit(&srv->group);
 }
 
 static void
@@ -309,9 +313,7 @@ server_new(struct event_base *base, int sock, const struct rpc_method *methods,
 		return NULL;
 	}
 	srv->sock = sock;
-	srv->methods = methods;
-	srv->txn = txn;
-	srv->ctx = ctx;
+	rpc_group_init(&srv->group, methods, txn, ctx, server_answer, srv);
 	srv->guard.nsocks = bus_listening(srv->guard.socks, GUARD_MAX);
 	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, server_readable,
 	    srv);

@@ -1,7 +1,8 @@
 /*
  * A JSON-RPC server on a raw REP socket inside a libevent loop: the loop
- * only tells us the socket is readable; we drain it and answer each
- * request in turn.
+ * only tells us the socket is readable; we drain a batch and answer each
+ * request, the writers of the batch after their one commit
+ * (lib/rpc_group.c).
  */
 #ifndef CPULEVEL_SERVER_H
 #define CPULEVEL_SERVER_H

@@ -1797,8 +1797,8 @@ test_stored(void)
  * R a reader.
  */
 struct txn_ctx {
-	char	seq[16];
-	int	fail_begin, fail_commit;
+	char	seq[128];
+	int	fail_begin, fail_commit, fail_undo;
 };
 
 static void
@@ -1842,7 +1842,37 @@ t_abort(void *c)
 	seq_add(c, 'A');
 }
 
-static const struct rpc_txn hooks = { t_begin, t_commit, t_abort };
+static const struct rpc_txn hooks = { t_begin, t_commit, t_abort, NULL,
+	NULL, NULL };
+
+/* The savepoint of one writer of a group: E enter, L leave, U undo. */
+static int
+t_enter(void *c, struct rpc_error *err)
+{
+	(void)err;
+	seq_add(c, 'E');
+	return 0;
+}
+
+static int
+t_leave(void *c, struct rpc_error *err)
+{
+	(void)err;
+	seq_add(c, 'L');
+	return 0;
+}
+
+static int
+t_undo(void *c)
+{
+	struct txn_ctx *t = c;
+
+	seq_add(t, 'U');
+	return t->fail_undo ? -1 : 0;
+}
+
+static const struct rpc_txn group_hooks = { t_begin, t_commit, t_abort,
+	t_enter, t_leave, t_undo };
 
 /*
  * Fills a result, then succeeds, or fails as "how" says: "refuse" with a
@@ -1962,6 +1992,157 @@ test_txn(void)
 	    "'id':8,'method':'Test.read'}", "R", 0, "read");
 }
 
+/*
+ * Group commit (lib/rpc_group.c) with the hooks above: what ran, in
+ * order, and each request's answer, in the order they were given.
+ */
+struct answers {
+	int	 n;
+	int	 tag[40];
+	char	*reply[40];
+};
+
+static void
+g_answer(void *arg, void *tag, char *reply, const struct rpc_outcome *o)
+{
+	struct answers *a = arg;
+
+	(void)o;
+	if (a->n < 40) {
+		a->tag[a->n] = (int)(intptr_t)tag;
+		a->reply[a->n++] = reply;
+	} else
+		free(reply);
+}
+
+/* Give reqs (a string each; "W" a write, "X" a refused write, "R" a
+ * read, "?" not JSON) to a group, then end the batch. */
+static void
+g_batch(struct rpc_group *g, const char *reqs)
+{
+	static const char w[] = "{\"jsonrpc\":\"2.0\",\"id\":%d,"
+	    "\"method\":\"Test.write\"}";
+	static const char x[] = "{\"jsonrpc\":\"2.0\",\"id\":%d,"
+	    "\"method\":\"Test.write\",\"params\":{\"how\":\"refuse\"}}";
+	static const char r[] = "{\"jsonrpc\":\"2.0\",\"id\":%d,"
+	    "\"method\":\"Test.read\"}";
+	char msg[256];
+	int i;
+
+	for (i = 0; reqs[i]; i++) {
+		snprintf(msg, sizeof(msg), reqs[i] == 'W' ? w : reqs[i] == 'X' ?
+		    x : reqs[i] == 'R' ? r : "{%d", i);
+		rpc_group_take(g, msg, strlen(msg), (void *)(intptr_t)i);
+	}
+	rpc_group_commit(g);
+}
+
+/* Answer i was to tag, and holds text ("" for any). */
+static void
+g_expect(const char *name, struct answers *a, int i, int tag,
+    const char *text)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "%s: answer %d", name, i);
+	if (!ok(i < a->n && a->tag[i] == tag && a->reply[i] != NULL &&
+	    strstr(a->reply[i], text) != NULL, what))
+		printf("#   want tag %d with %s, got tag %d: %s\n", tag, text,
+		    i < a->n ? a->tag[i] : -1, i < a->n && a->reply[i] ?
+		    a->reply[i] : "(none)");
+}
+
+static void
+g_reset(struct answers *a, struct txn_ctx *t)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->reply[i]);
+	a->n = 0;
+	t->seq[0] = '\0';
+}
+
+static void
+test_group(void)
+{
+	struct rpc_group *g = malloc(sizeof(*g));
+	struct answers a;
+	struct txn_ctx t;
+	char many[RPC_GROUP_MAX + 2], want[128];
+	int i;
+
+	memset(&a, 0, sizeof(a));
+	memset(&t, 0, sizeof(t));
+	rpc_group_init(g, txn_methods, &group_hooks, &t, g_answer, &a);
+	g_batch(g, "WXWRW");
+	is_str(t.seq, "BEHLEHUEHLCRBEHLC", "group: one begin, a savepoint "
+	    "each, the refused one undone, a commit before the reader");
+	is_int(a.n, 5, "group: every request answered once");
+	g_expect("group", &a, 0, 0, "\"result\":\"written\"");
+	g_expect("group", &a, 1, 1, "VM_BAD_POWER_STATE");
+	g_expect("group", &a, 2, 2, "\"result\":\"written\"");
+	g_expect("group", &a, 3, 3, "\"result\":\"read\"");
+	g_expect("group", &a, 4, 4, "\"result\":\"written\"");
+
+	g_reset(&a, &t);
+	g_batch(g, "W?W");
+	is_str(t.seq, "BEHLEHLC", "group with a broken request: not in it");
+	g_expect("broken first", &a, 0, 1, "Parse error");
+	g_expect("broken first", &a, 1, 0, "written");
+	g_expect("broken first", &a, 2, 2, "written");
+
+	g_reset(&a, &t);
+	t.fail_commit = 1;
+	g_batch(g, "WXW");
+	t.fail_commit = 0;
+	is_str(t.seq, "BEHLEHUEHLCA", "failed commit: aborted");
+	is_int(a.n, 3, "failed commit: every request answered");
+	for (i = 0; i < 3; i++)
+		g_expect("failed commit, each with its error", &a, i, i,
+		    "commit failed");
+	ok(strstr(a.reply[0], "\"result\"") == NULL &&
+	    strstr(a.reply[2], "\"result\"") == NULL,
+	    "failed commit: no success answered");
+
+	g_reset(&a, &t);
+	t.fail_undo = 1;
+	g_batch(g, "WXW");
+	t.fail_undo = 0;
+	is_str(t.seq, "BEHLEHUABEHLC", "a failed undo ends the group: "
+	    "aborted, the next writer in a new one");
+	g_expect("lost group", &a, 0, 0, "transaction was lost");
+	g_expect("lost group", &a, 1, 1, "transaction was lost");
+	g_expect("lost group", &a, 2, 2, "written");
+
+	g_reset(&a, &t);
+	t.fail_begin = 1;
+	g_batch(g, "W");
+	t.fail_begin = 0;
+	is_str(t.seq, "B", "failed begin: nothing else ran");
+	g_expect("failed begin", &a, 0, 0, "begin refused");
+
+	g_reset(&a, &t);
+	memset(many, 'W', RPC_GROUP_MAX + 1);
+	many[RPC_GROUP_MAX + 1] = '\0';
+	g_batch(g, many);
+	want[0] = 'B';
+	for (i = 0; i < RPC_GROUP_MAX; i++)
+		memcpy(want + 1 + 3 * i, "EHL", 3);
+	memcpy(want + 1 + 3 * i, "CBEHLC", sizeof("CBEHLC"));
+	is_str(t.seq, want, "RPC_GROUP_MAX writers to a group: the next "
+	    "begins another");
+	is_int(a.n, RPC_GROUP_MAX + 1, "every one answered");
+	g_reset(&a, &t);
+
+	rpc_group_init(g, txn_methods, &hooks, &t, g_answer, &a);
+	g_batch(g, "WXW");
+	is_str(t.seq, "BHCBHABHC", "hooks without savepoints: a "
+	    "transaction each, as rpc_dispatch");
+	g_reset(&a, &t);
+	free(g);
+}
+
 int
 main(void)
 {
@@ -1977,5 +2158,6 @@ main(void)
 	test_utf8_cuts();
 	test_strict_json();
 	test_txn();
+	test_group();
 	return done_testing();
 }

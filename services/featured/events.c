@@ -16,7 +16,8 @@ events_queue(struct featured *f, const char *topic, const char *method,
 {
 	struct json_object *n;
 
-	if (f->nevents == FEATURED_MAX_EVENTS) {
+	if (f->nevents - f->event_mark >= FEATURED_MAX_EVENTS ||
+	    f->nevents == FEATURED_TXN_EVENTS) {
 		log_warnx("event %s dropped: too many in one request", topic);
 		json_object_put(params);
 		return;
@@ -32,15 +33,23 @@ events_queue(struct featured *f, const char *topic, const char *method,
 }
 
 void
-events_discard(struct featured *f)
+events_discard_from(struct featured *f, int first)
 {
 	int i;
 
-	for (i = 0; i < f->nevents; i++) {
+	for (i = first; i < f->nevents; i++) {
 		free(f->events[i][0]);
 		free(f->events[i][1]);
 	}
-	f->nevents = 0;
+	if (first < f->nevents)
+		f->nevents = first;
+}
+
+void
+events_discard(struct featured *f)
+{
+	events_discard_from(f, 0);
+	f->event_mark = 0;
 }
 
 void

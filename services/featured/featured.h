@@ -47,14 +47,18 @@
 #include "records.h"
 #include "rpc.h"
 
+/* Events one request may queue; a group's transaction holds as many
+ * for each of its requests. */
 #define FEATURED_MAX_EVENTS	8
+#define FEATURED_TXN_EVENTS	(FEATURED_MAX_EVENTS * RPC_GROUP_MAX)
 
 struct featured {
 	sqlite3		*db;
 	int		 pub;		/* events socket, -1 if none */
 	/* events of the transaction in progress, sent after its commit */
-	char		*events[FEATURED_MAX_EVENTS][2];	/* topic, json */
+	char		*events[FEATURED_TXN_EVENTS][2];	/* topic, json */
 	int		 nevents;
+	int		 event_mark;	/* the current request's first */
 	char		 dberr[512];	/* the last store error */
 	/* set once the database file is found deleted or replaced */
 	char		 db_lost[640];
@@ -83,6 +87,8 @@ void	events_queue(struct featured *f, const char *topic, const char *method,
 	    struct json_object *params);
 void	events_flush(struct featured *f);
 void	events_discard(struct featured *f);
+/* Drop the events queued since the first'th (a request taken back). */
+void	events_discard_from(struct featured *f, int first);
 struct json_object *events_set_change(const struct featureset *old,
 	    const struct featureset *new);
 
@@ -109,6 +115,8 @@ int	store_history_list(struct featured *f, const char *pool, int limit,
 	    struct json_object *out);
 int	store_vm_get(struct featured *f, const char *id, struct vm_rec *vm);
 int	store_vm_put(struct featured *f, const struct vm_rec *vm);
+/* A VM known to have no row yet: one INSERT, not an UPDATE first. */
+int	store_vm_add(struct featured *f, const struct vm_rec *vm);
 int	store_vm_delete(struct featured *f, const char *id);
 /* The VMs whose host was host keep none (a forgotten host's). */
 int	store_host_clear_vms(struct featured *f, const char *host);

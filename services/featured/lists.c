@@ -38,7 +38,7 @@ lists_stmt(struct featured *f, const char *sql, const char *pool,
 {
 	sqlite3_stmt *st;
 
-	if (db_prepare(f->db, sql, &st, f->dberr, sizeof(f->dberr)) == -1)
+	if (db_stmt(f->db, sql, &st, f->dberr, sizeof(f->dberr)) == -1)
 		return NULL;
 	if ((pool ? sqlite3_bind_text(st, 1, pool, -1, SQLITE_TRANSIENT) :
 	    sqlite3_bind_null(st, 1)) != SQLITE_OK ||
@@ -47,7 +47,7 @@ lists_stmt(struct featured *f, const char *sql, const char *pool,
 	    sqlite3_bind_int(st, 3, LISTS_MAX + 1) != SQLITE_OK) {
 		snprintf(f->dberr, sizeof(f->dberr), "bind: %s",
 		    sqlite3_errmsg(f->db));
-		sqlite3_finalize(st);
+		db_stmt_done(st);
 		return NULL;
 	}
 	return st;
@@ -100,12 +100,12 @@ lists_run(struct featured *f, sqlite3_stmt *st, const char *what,
 	if (step != SQLITE_ROW && step != SQLITE_DONE) {
 		snprintf(f->dberr, sizeof(f->dberr), "%s: %s", what,
 		    sqlite3_errmsg(f->db));
-		sqlite3_finalize(st);
+		db_stmt_done(st);
 		json_object_put(*result);
 		*result = NULL;
 		return store_error(f, err);
 	}
-	sqlite3_finalize(st);
+	db_stmt_done(st);
 	if (n > LISTS_MAX) {
 		json_object_put(*result);
 		*result = NULL;

@@ -1,12 +1,16 @@
 /*
  * The write transaction of every method marked RPC_WRITES in methods.c:
- * the hooks lib/rpc.c's dispatcher calls around its handler, one
- * transaction per request.  The reply is built only after the commit
- * succeeded, so whatever a client was told is on disk (the database runs
- * with synchronous=FULL); events queued by the handler go out after the
- * commit, and are dropped with a rollback, so subscribers never hear of
- * a change that did not happen.  A handler that failed, or a commit that
- * did, has its result dropped by the dispatcher: the client is answered
+ * the hooks lib/rpc.c calls around its handlers.  The server commits the
+ * writers of one wake-up in one transaction (lib/rpc_group.c): begin
+ * once, each handler between enter and leave (a savepoint, so that undo
+ * takes back a refused request alone, with its events), then commit
+ * once; rpc_dispatch() (--local-host's Host.boot, the fuzzer) runs one
+ * handler between begin and commit.  Replies are built only after the
+ * commit succeeded, so whatever a client was told is on disk (the
+ * database runs with synchronous=FULL); events queued by the handlers go
+ * out after the commit, and are dropped with a rollback, so subscribers
+ * never hear of a change that did not happen.  A handler that failed,
+ * or a commit that did, has its result dropped: the client is answered
  * the error alone.
  *
  * Before each transaction the database file must still be the one at
@@ -94,4 +98,50 @@ txn_abort(void *arg)
 	events_discard(f);
 }
 
-const struct rpc_txn featured_txn = { txn_begin, txn_commit, txn_abort };
+/* One request of a group: a savepoint, and where its events start. */
+static int
+txn_enter(void *arg, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	char why[256];
+
+	f->event_mark = f->nevents;
+	if (db_savepoint(f->db, why, sizeof(why)) == -1) {
+		log_warnx("savepoint: %s", why);
+		rpc_error_internal(err, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+txn_leave(void *arg, struct rpc_error *err)
+{
+	struct featured *f = arg;
+	char why[256];
+
+	if (db_release(f->db, why, sizeof(why)) == -1) {
+		log_warnx("release: %s", why);
+		rpc_error_internal(err, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The request's changes and events taken back; the group's stay. */
+static int
+txn_undo(void *arg)
+{
+	struct featured *f = arg;
+
+	events_discard_from(f, f->event_mark);
+	if (db_undo(f->db) == 0)
+		return 0;
+	log_warnx("cannot take back a refused request: %s; its whole group "
+	    "is rolled back", sqlite3_errmsg(f->db));
+	return -1;
+}
+
+const struct rpc_txn featured_txn = {
+	txn_begin, txn_commit, txn_abort, txn_enter, txn_leave, txn_undo
+};

@@ -94,10 +94,13 @@ vm_flags_json(const struct vm_rec *vm)
 	return o;
 }
 
-/* Give vm the current level on h, as a start or a reboot does. */
+/*
+ * Give vm the current level on h, as a start or a reboot does; is_new:
+ * it has no row yet (a first start), so the row is added, not updated.
+ */
 static int
 vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
-    const char *override, struct rpc_error *err)
+    const char *override, int is_new, struct rpc_error *err)
 {
 	struct featureset level;
 	char why[8];
@@ -123,6 +126,8 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	 */
 	if (vm_judged(vm, h, compat_judge, err) == -1)
 		return -1;
+	if (is_new)
+		return store_vm_add(f, vm) == -1 ? store_error(f, err) : 0;
 	return vm_store(f, vm, err);
 }
 
@@ -149,7 +154,7 @@ vm_start(void *arg, struct json_object *params, struct json_object **result,
 	vm.domain_type = rpc_param_domain_type(params, "domain_type",
 	    DOMAIN_HVM);
 	if (vm_boot_on(f, &vm, &h, rpc_param_string(params, "featureset"),
-	    err) == -1)
+	    !found, err) == -1)
 		return -1;
 	log_info("VM %s started on %s", vm.id, h.id);
 	*result = vm_flags_json(&vm);
@@ -167,7 +172,7 @@ vm_reboot(void *arg, struct json_object *params, struct json_object **result,
 	if (vm_load(f, rpc_param_string(params, "vm"), &vm, err) == -1 ||
 	    vm_in_state(&vm, POWER_RUNNING, err) == -1 ||
 	    host_load(f, vm.host, &h, err) == -1 ||
-	    vm_boot_on(f, &vm, &h, NULL, err) == -1)
+	    vm_boot_on(f, &vm, &h, NULL, 0, err) == -1)
 		return -1;
 	log_info("VM %s rebooted on %s", vm.id, h.id);
 	*result = vm_flags_json(&vm);
