@@ -219,9 +219,13 @@ t_outside(void)
 	outside("DELETE FROM change_log; UPDATE host SET features_hvm = '"
 	    SMALL "' WHERE id = 'hx'", "vb", "hx", 0,
 	    "the change log emptied, then an UPDATE");
+	is_int(fc_log_count(&M, "the change log was emptied"), 1,
+	    "... which migcheck read whole again, and said why");
 	outside("DROP TRIGGER host_updated; UPDATE host SET features_hvm = '"
 	    BIG "' WHERE id = 'hx'", "vb", "hx", 1,
 	    "the logging trigger dropped, then an UPDATE");
+	is_int(fc_log_count(&M, "its schema changed"), 1,
+	    "... which migcheck read whole again, and said why");
 	raw_exec("DELETE FROM vm WHERE id = 'vb'");
 	r = fc_call(&M, "VM.assert_can_migrate", jobj("vm", js("vb"),
 	    "host", js("hx"), NULL));

@@ -9,25 +9,24 @@
 
 #include "mem.h"
 
-/* FNV-1a, 32 bits. */
+/*
+ * FNV-1a's multiply-and-xor, eight bytes a step rather than one (a
+ * check hashes two ids, a refresh a featureset's text too), folded to 32
+ * bits at the end.
+ */
 uint32_t
 mem_hash(const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint32_t h = 2166136261u;
+	uint64_t h = 14695981039346656037ull, w;
 
-	while (n-- > 0) {
-		h ^= *b++;
-		h *= 16777619u;
+	for (; n >= 8; n -= 8, b += 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 1099511628211ull;
 	}
-	return h;
-}
-
-static uint32_t
-hash_set(const struct featureset *fs)
-{
-	return mem_hash(fs->w, fs->len * sizeof(fs->w[0])) ^
-	    (uint32_t)fs->len;
+	while (n-- > 0)
+		h = (h ^ *b++) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /*
@@ -172,26 +171,49 @@ set_used(const void *t, uint32_t i)
 	return ((const struct mem_sets *)t)->v[i].refs != 0;
 }
 
+/*
+ * Keyed by the stored text, so that a row whose set is already known is
+ * not parsed again: a set has one canonical text, and one written by
+ * hand in another spelling is merely stored twice.
+ */
 uint32_t
-mem_set_get(struct mem_sets *t, const struct featureset *fs)
+mem_set_find(struct mem_sets *t, const char *text)
 {
-	uint32_t h = hash_set(fs), i, b;
+	uint32_t h = mem_hash(text, strlen(text)), i;
 
 	if (t->nheads)
 		for (i = t->heads[h & (t->nheads - 1)]; i; i = t->v[i].next)
-			if (t->v[i].hash == h && fs_is_equal(&t->v[i].fs, fs)) {
+			if (t->v[i].hash == h &&
+			    strcmp(t->v[i].text, text) == 0) {
 				t->v[i].refs++;
 				return i;
 			}
+	return 0;
+}
+
+uint32_t
+mem_set_get(struct mem_sets *t, const char *text,
+    const struct featureset *fs)
+{
+	uint32_t h, i, b;
+	char *copy;
+
+	if ((i = mem_set_find(t, text)) != 0)
+		return i;
 	if (mem_chains_fit(&t->heads, &t->nheads, t->count + 1, t->len,
-	    set_hash_of, set_next_of, t, set_used) == -1)
+	    set_hash_of, set_next_of, t, set_used) == -1 ||
+	    (copy = strdup(text)) == NULL)
 		return 0;
 	if ((i = t->free) != 0)
 		t->free = t->v[i].next;
 	else if ((i = mem_slot_new((void **)&t->v, sizeof(*t->v), &t->len,
-	    &t->cap)) == 0)
+	    &t->cap)) == 0) {
+		free(copy);
 		return 0;
+	}
+	h = mem_hash(text, strlen(text));
 	t->v[i].fs = *fs;
+	t->v[i].text = copy;
 	t->v[i].hash = h;
 	t->v[i].refs = 1;
 	b = h & (t->nheads - 1);
@@ -212,6 +234,8 @@ mem_set_put(struct mem_sets *t, uint32_t i)
 	    pp = &t->v[*pp].next)
 		;
 	*pp = t->v[i].next;
+	free(t->v[i].text);
+	t->v[i].text = NULL;
 	t->v[i].next = t->free;
 	t->free = i;
 	t->count--;
@@ -221,8 +245,13 @@ mem_set_put(struct mem_sets *t, uint32_t i)
 int
 mem_set_opt(struct mem_sets *t, const struct optfs *o, uint32_t *out)
 {
-	*out = o->present ? mem_set_get(t, &o->fs) : 0;
-	return o->present && *out == 0 ? -1 : 0;
+	char text[FS_STRING_MAX];
+
+	*out = 0;
+	if (!o->present)
+		return 0;
+	fs_format(&o->fs, text);
+	return (*out = mem_set_get(t, text, &o->fs)) == 0 ? -1 : 0;
 }
 
 void

@@ -17,18 +17,25 @@
 #include "migcheck.h"
 #include "strlcpy.h"
 
+/*
+ * A VM's columns are REC_VM_COLS with its set moved to the end (its
+ * place NULL): the set is parsed only when its text is not known yet.
+ */
+#define LOAD_VM_COLS	"domain_type, power_state, vendor, NULL, legacy, " \
+			"id, host_id, features"
+#define LOAD_VM_SET	7
+
 static const char *const load_sql[LOAD_NSTMTS] = {
 	[LOAD_BEGIN] = "BEGIN",
 	[LOAD_END] = "COMMIT",
-	[LOAD_SCHEMA] = "PRAGMA schema_version",
 	[LOAD_LOG] = "SELECT seq, tbl, id FROM change_log WHERE seq >= ? "
 	    "ORDER BY seq",
 	[LOAD_LAST] = "SELECT seq, tbl, id FROM change_log "
 	    "ORDER BY seq DESC LIMIT 1",
-	[LOAD_VMS] = "SELECT " REC_VM_COLS " FROM vm",
+	[LOAD_VMS] = "SELECT " LOAD_VM_COLS " FROM vm",
 	[LOAD_HOSTS] = "SELECT " REC_HOST_NAME_COLS " FROM host",
 	[LOAD_POOLS] = "SELECT " REC_POOL_COLS " FROM pool",
-	[LOAD_VM] = "SELECT " REC_VM_COLS " FROM vm WHERE id = ?",
+	[LOAD_VM] = "SELECT " LOAD_VM_COLS " FROM vm WHERE id = ?",
 	[LOAD_HOST] = "SELECT " REC_HOST_NAME_COLS " FROM host WHERE id = ?",
 	[LOAD_POOL] = "SELECT " REC_POOL_COLS " FROM pool WHERE id = ?",
 };
@@ -68,14 +75,25 @@ load_fail(struct migcheck *m, const char *what)
 static int
 load_vm_row(struct migcheck *m, sqlite3_stmt *st)
 {
+	const char *text = (const char *)sqlite3_column_text(st,
+	    LOAD_VM_SET);
+	struct featureset fs;
 	struct vm_rec vm;
+	uint32_t set = 0;
 	char err[512];
-	int bad;
+	int bad = 0;
 
 	memset(&vm, 0, sizeof(vm));
-	bad = rec_vm_from_row(st, 0, REC_VM_NAMES, &vm, err,
-	    sizeof(err)) == -1;
-	return mem_vm_put(&m->mem, &vm, bad ? err : NULL);
+	/* Column 3 is NULL: this parses nothing, and cannot fail. */
+	rec_vm_from_row(st, 0, REC_VM_NAMES, &vm, err, sizeof(err));
+	if (text != NULL && (set = mem_set_find(&m->mem.sets, text)) == 0) {
+		bad = rec_column_fs(st, LOAD_VM_SET, "vm", vm.id, &fs, NULL,
+		    err, sizeof(err)) == -1;
+		if (!bad && (set = mem_set_get(&m->mem.sets, text,
+		    &fs)) == 0)
+			return -1;
+	}
+	return mem_vm_put(&m->mem, &vm, set, bad ? err : NULL);
 }
 
 /* Each max set on its own: a check reads only the one of its kind. */
@@ -186,25 +204,36 @@ load_is_seen(const struct migcheck *m, sqlite3_stmt *st)
 
 /*
  * The entries after the last one applied, each row read again: 1 done,
- * 0 when the log cannot say (read everything), -1 error.  The first
- * entry must be the last one applied, still there: then nothing between
- * was pruned.  (An empty log at the last load is seq 0: the next entry
- * must then be the very first.)
+ * 0 when the log cannot say (read everything, for the reason in *why),
+ * -1 error.
+ *
+ * No BEGIN: the log's statement, from its first step to its last, holds
+ * the read transaction, and the rows are read while it is open, so all
+ * of it is one snapshot (an explicit transaction would cost two more
+ * statements a refresh).  sqlite prepares a statement again when it
+ * finds the schema changed since it was prepared: the log's, stepped
+ * first, tells so by its count of those.  The first entry must be the
+ * last one applied, still there: then nothing between was pruned.  (An
+ * empty log at the last load is seq 0: the next entry must then be the
+ * very first.)
  */
 static int
-load_changes(struct migcheck *m)
+load_changes(struct migcheck *m, const char **why)
 {
 	sqlite3_stmt *st = m->stmt[LOAD_LOG];
-	int rc, kind, first = 1, ok = 1;
+	int rc, kind, first = 1, ok = 1, again;
 
+	again = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
 	sqlite3_bind_int64(st, 1, m->seen_seq);
 	while (ok == 1 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (first && m->seen_seq != 0 && !load_is_seen(m, st))
+		if (first && sqlite3_stmt_status(st,
+		    SQLITE_STMTSTATUS_REPREPARE, 0) != again)
+			ok = 0;		/* said below */
+		else if (first && (m->seen_seq != 0 ? !load_is_seen(m, st) :
+		    sqlite3_column_int64(st, 0) != 1)) {
+			*why = "the change log does not reach back far enough";
 			ok = 0;
-		else if (first && m->seen_seq == 0 &&
-		    sqlite3_column_int64(st, 0) != 1)
-			ok = 0;
-		else if ((first && m->seen_seq != 0) ||
+		} else if ((first && m->seen_seq != 0) ||
 		    (kind = kind_of((const char *)sqlite3_column_text(st,
 		    1))) == -1)
 			;	/* applied already, or no table of ours */
@@ -215,45 +244,20 @@ load_changes(struct migcheck *m)
 			load_remember(m, st);
 		first = 0;
 	}
-	if (ok == 1 && first && m->seen_seq != 0)
-		ok = 0;		/* the last entry applied is gone */
+	if (ok == 1 && first && m->seen_seq != 0) {
+		*why = "the change log was emptied";
+		ok = 0;
+	}
+	/* Even with no entry at all: a writer may have gone around them. */
+	if (ok != -1 && sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE,
+	    0) != again) {
+		*why = "its schema changed";
+		ok = 0;
+	}
 	sqlite3_reset(st);
 	if (ok == 1 && rc != SQLITE_DONE)
 		return load_fail(m, "change log");
 	return ok;
-}
-
-/* Everything, and where the log stands. */
-static int
-load_all(struct migcheck *m)
-{
-	sqlite3_stmt *st = m->stmt[LOAD_LAST];
-	int rc;
-
-	mem_clear(&m->mem);
-	m->seen_seq = 0;
-	if (load_table(m, LOAD_POOLS, LOAD_KIND_POOL) == -1 ||
-	    load_table(m, LOAD_HOSTS, LOAD_KIND_HOST) == -1 ||
-	    load_table(m, LOAD_VMS, LOAD_KIND_VM) == -1)
-		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		load_remember(m, st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return load_fail(m, "change log");
-	m->loads++;
-	return 0;
-}
-
-static int
-load_schema(struct migcheck *m, int *version)
-{
-	sqlite3_stmt *st = m->stmt[LOAD_SCHEMA];
-	int rc = sqlite3_step(st);
-
-	*version = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : load_fail(m, "schema version");
 }
 
 static int
@@ -266,6 +270,33 @@ load_step(struct migcheck *m, int which, const char *what)
 	return rc == SQLITE_DONE ? 0 : load_fail(m, what);
 }
 
+/* Everything, and where the log stands, in one read transaction. */
+static int
+load_all(struct migcheck *m)
+{
+	sqlite3_stmt *st = m->stmt[LOAD_LAST];
+	int rc = SQLITE_ERROR, failed;
+
+	mem_clear(&m->mem);
+	m->seen_seq = 0;
+	if (load_step(m, LOAD_BEGIN, "begin") == -1)
+		return -1;
+	failed = load_table(m, LOAD_POOLS, LOAD_KIND_POOL) == -1 ||
+	    load_table(m, LOAD_HOSTS, LOAD_KIND_HOST) == -1 ||
+	    load_table(m, LOAD_VMS, LOAD_KIND_VM) == -1;
+	if (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		load_remember(m, st);
+	sqlite3_reset(st);
+	if (!failed && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		failed = load_fail(m, "change log");
+	if (load_step(m, LOAD_END, "end") == -1)
+		failed = 1;
+	if (failed)
+		return -1;
+	m->loads++;
+	return 0;
+}
+
 /*
  * The refresh.  On failure the snapshot is dropped, so that the next
  * request reads everything again rather than answer from half of it.
@@ -273,31 +304,24 @@ load_step(struct migcheck *m, int which, const char *what)
 int
 load_refresh(struct migcheck *m)
 {
-	int version, rc = -1;
+	const char *why = "to compact";
+	int rc = 0;
 
-	if (load_step(m, LOAD_BEGIN, "begin") == -1)
-		return -1;
-	if (load_schema(m, &version) == -1)
+	if (m->loaded && !mem_wants_compaction(&m->mem) &&
+	    (rc = load_changes(m, &why)) == 1)
 		goto done;
-	if (m->loaded && version == m->schema &&
-	    !mem_wants_compaction(&m->mem) &&
-	    (rc = load_changes(m)) != 0)
-		goto done;
-	if (m->loaded)
-		log_info("reading the whole database again (%s)",
-		    version != m->schema ? "its schema changed" :
-		    mem_wants_compaction(&m->mem) ? "to compact" :
-		    "the change log does not reach back far enough");
-	rc = load_all(m);
+	if (rc != -1) {
+		if (m->loaded)
+			log_info("reading the whole database again (%s)",
+			    why);
+		rc = load_all(m);
+	}
 done:
-	if (load_step(m, LOAD_END, "end") == -1)
-		rc = -1;
 	if (rc == -1) {
 		mem_clear(&m->mem);
 		m->loaded = 0;
 		return -1;
 	}
-	m->schema = version;
 	m->loaded = 1;
 	m->refreshes++;
 	return 0;

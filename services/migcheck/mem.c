@@ -159,7 +159,8 @@ vm_release(struct mem *m, struct mem_vm *v)
 }
 
 int
-mem_vm_put(struct mem *m, const struct vm_rec *vm, const char *err)
+mem_vm_put(struct mem *m, const struct vm_rec *vm, uint32_t features,
+    const char *err)
 {
 	uint32_t *pp = vm_slot(m, vm->id), i;
 	struct mem_vm *v;
@@ -169,9 +170,12 @@ mem_vm_put(struct mem *m, const struct vm_rec *vm, const char *err)
 		vm_release(m, &m->vms[i]);
 		if (m->vms[i].bad)
 			bad_del(m, "vm", vm->id);
-	} else if ((i = vm_new(m, vm->id)) == 0)
+	} else if ((i = vm_new(m, vm->id)) == 0) {
+		mem_set_put(&m->sets, features);
 		return -1;
+	}
 	v = &m->vms[i];
+	v->features = features;
 	v->domain_type = (uint8_t)vm->domain_type;
 	v->power_state = (uint8_t)vm->power_state;
 	v->legacy = (uint8_t)vm->legacy;
@@ -182,7 +186,7 @@ mem_vm_put(struct mem *m, const struct vm_rec *vm, const char *err)
 	    vm->vendor)) == 0)
 		return -1;
 	if (err == NULL)
-		return mem_set_opt(&m->sets, &vm->features, &v->features);
+		return 0;
 	return bad_add(m, "vm", vm->id, "features", err) ? 0 : -1;
 }
 
@@ -442,6 +446,8 @@ mem_clear(struct mem *m)
 		free(m->strs.v[i].s);
 	free(m->strs.v);
 	free(m->strs.heads);
+	for (i = 1; i < m->sets.len; i++)
+		free(m->sets.v[i].text);
 	free(m->sets.v);
 	free(m->sets.heads);
 	free(m->vms);

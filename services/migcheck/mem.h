@@ -35,6 +35,7 @@ struct mem_strs {
 struct mem_sets {
 	struct mem_set {
 		struct featureset fs;
+		char		*text;		/* as stored: the key */
 		uint32_t	 hash, refs, next;
 	}		*v;
 	uint32_t	*heads, nheads, len, cap, free, count;
@@ -92,7 +93,10 @@ int	mem_chains_fit(uint32_t **heads, uint32_t *nheads, uint32_t count,
 uint32_t mem_slot_new(void **v, size_t elem, uint32_t *len, uint32_t *cap);
 uint32_t mem_str_get(struct mem_strs *t, const char *s);
 void	mem_str_put(struct mem_strs *t, uint32_t i);
-uint32_t mem_set_get(struct mem_sets *t, const struct featureset *fs);
+/* The set stored as text, its count raised; 0: none (find), no memory. */
+uint32_t mem_set_find(struct mem_sets *t, const char *text);
+uint32_t mem_set_get(struct mem_sets *t, const char *text,
+	    const struct featureset *fs);
 void	mem_set_put(struct mem_sets *t, uint32_t i);
 /* An optional set in (*out 0: absent), or -1; and out again. */
 int	mem_set_opt(struct mem_sets *t, const struct optfs *o, uint32_t *out);
@@ -108,9 +112,11 @@ int	mem_wants_compaction(const struct mem *m);
 /*
  * Put a row, replacing one of the same id; err non-NULL marks column of
  * it unreadable (the refusal to give).  0, or -1 out of memory (the
- * snapshot is then incomplete: the caller loads it all again).
+ * snapshot is then incomplete: the caller loads it all again).  A VM's
+ * set is given as an index of m->sets whose count the row takes over.
  */
-int	mem_vm_put(struct mem *m, const struct vm_rec *vm, const char *err);
+int	mem_vm_put(struct mem *m, const struct vm_rec *vm, uint32_t features,
+	    const char *err);
 void	mem_vm_del(struct mem *m, const char *id);
 int	mem_host_put(struct mem *m, const struct host_rec *h,
 	    const char *pv_err, const char *hvm_err);

@@ -27,7 +27,6 @@
 enum load_stmt {
 	LOAD_BEGIN,
 	LOAD_END,
-	LOAD_SCHEMA,
 	LOAD_LOG,
 	LOAD_LAST,
 	LOAD_VMS,
@@ -54,7 +53,6 @@ struct migcheck {
 	/* the snapshot (mem.c) and where it stands (load.c) */
 	struct mem	 mem;
 	int		 loaded;	/* 0: read it all at the next request */
-	int		 schema;	/* PRAGMA schema_version it was read at */
 	long long	 seen_seq;	/* the last change log entry applied */
 	char		 seen_tbl[8];
 	char		 seen_id[256];

@@ -98,11 +98,14 @@ view_open(struct migcheck *m)
 	    sizeof(m->dberr)) == -1)
 		return -1;
 	/*
-	 * A small page cache: answers come from memory, and a refresh
-	 * reads a few rows; the whole database is read once, in order.
-	 * (A pragma takes no bound parameter; this text is constant.)
+	 * A page cache of 32 pages: answers come from memory, a refresh
+	 * reads a few pages, and the whole database is read once, in
+	 * order.  sqlite empties its cache at the first read after any
+	 * other connection's commit anyway, so a larger one would hold
+	 * nothing a refresh could use.  (A pragma takes no bound
+	 * parameter; this text is constant.)
 	 */
-	if (sqlite3_exec(m->db, "PRAGMA cache_size = -1024", NULL, NULL,
+	if (sqlite3_exec(m->db, "PRAGMA cache_size = 32", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		log_warnx("cannot size the page cache: %s",
 		    sqlite3_errmsg(m->db));
