@@ -41,6 +41,23 @@
  * no second descriptor on the -shm file, whose closing would drop the
  * connection's POSIX locks on it.  Valid until the connection closes.
  */
+static int
+view_is_wal(struct migcheck *m)
+{
+	sqlite3_stmt *st;
+	const char *mode;
+	int wal = 0;
+
+	if (sqlite3_prepare_v2(m->db, "PRAGMA journal_mode", -1, &st,
+	    NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (mode = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		wal = sqlite3_stricmp(mode, "wal") == 0;
+	sqlite3_finalize(st);
+	return wal;
+}
+
 static void
 view_map_walhdr(struct migcheck *m)
 {
@@ -48,6 +65,9 @@ view_map_walhdr(struct migcheck *m)
 	void volatile *p = NULL;
 	int rc;
 
+	/* Mapping would create a -shm beside a database not in WAL mode. */
+	if (!view_is_wal(m))
+		goto none;
 	if (sqlite3_file_control(m->db, "main", SQLITE_FCNTL_FILE_POINTER,
 	    &fp) != SQLITE_OK || fp == NULL || fp->pMethods == NULL ||
 	    fp->pMethods->iVersion < 2 || fp->pMethods->xShmMap == NULL)
