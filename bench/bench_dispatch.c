@@ -10,6 +10,16 @@
  * calls (made through dispatch_measured()), and prints how many
  * instructions a call costs and where they go, which shows what a change
  * to the request path gains or loses.  (SQLite measures itself that way.)
+ *
+ * With --after-commit, another connection (featured's part) commits a
+ * change to one VM before each call, as VM.start would, so that every
+ * measured check is the first after a commit: it finds sqlite's WAL
+ * index moved and reads the change log and that row before it answers.
+ * Only the check is counted, not the commit.
+ *
+ * With --codec, the calls go to the codec floor (codec.h) instead:
+ * migcheck's dispatch and rule, with the look-up a binary search of the
+ * world's own arrays.  No migcheck could cost fewer instructions.
  */
 
 #include <getopt.h>
@@ -19,6 +29,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
+#include "codec.h"
 #include "log.h"
 #include "migcheck.h"
 #include "rpc.h"
@@ -65,17 +78,53 @@ verdict_ok(const struct reqs *r, size_t i, const struct rpc_outcome *o)
 
 /* Not inlined: callgrind counts the instructions below this name only. */
 __attribute__((noinline)) char *
-dispatch_measured(struct migcheck *m, const char *msg, size_t len,
-    struct rpc_outcome *o)
+dispatch_measured(const struct rpc_method *methods, void *ctx,
+    const char *msg, size_t len, struct rpc_outcome *o)
 {
-	return rpc_dispatch(migcheck_methods, NULL, m, msg, len, o);
+	return rpc_dispatch(methods, NULL, ctx, msg, len, o);
+}
+
+/*
+ * featured's part in --after-commit: one VM row rewritten, so that its
+ * trigger logs it, in a transaction of its own.
+ */
+struct writer {
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+};
+
+static void
+writer_open(struct writer *wr, const char *path)
+{
+	if (sqlite3_open_v2(path, &wr->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK || sqlite3_prepare_v2(wr->db, "UPDATE vm SET legacy = "
+	    "legacy WHERE id = ?", -1, &wr->st, NULL) != SQLITE_OK)
+		die("writer: %s", sqlite3_errmsg(wr->db));
+	/* The commit is not measured: spare its fsync. */
+	sqlite3_exec(wr->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+}
+
+static void
+writer_commit(struct writer *wr, const char *vm)
+{
+	sqlite3_bind_text(wr->st, 1, vm, -1, SQLITE_STATIC);
+	if (sqlite3_step(wr->st) != SQLITE_DONE)
+		die("writer: %s", sqlite3_errmsg(wr->db));
+	sqlite3_reset(wr->st);
+}
+
+static void
+writer_close(struct writer *wr)
+{
+	sqlite3_finalize(wr->st);
+	sqlite3_close(wr->db);
 }
 
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: bench_dispatch [--hosts N] [--vms M] [--calls K] "
-	    "[--keep]\n\n"
+	    "[--after-commit | --codec] [--keep]\n\n"
 	    "Defaults: 64 hosts, 10000 VMs, %d calls (after %d unmeasured "
 	    "ones).\n", DEFAULT_CALLS, WARMUP_CALLS);
 }
@@ -88,6 +137,8 @@ main(int argc, char **argv)
 		{ "vms",	required_argument,	NULL, 'V' },
 		{ "calls",	required_argument,	NULL, 'k' },
 		{ "keep",	no_argument,		NULL, 'K' },
+		{ "after-commit", no_argument,		NULL, 'a' },
+		{ "codec",	no_argument,		NULL, 'c' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -98,7 +149,11 @@ main(int argc, char **argv)
 	struct reqs r;
 	char db[256], *reply;
 	double t0, t1;
-	int c, keep = 0;
+	struct writer wr = { NULL, NULL };
+	const struct rpc_method *methods = migcheck_methods;
+	int c, keep = 0, after_commit = 0, codec = 0;
+	struct codec cc;
+	void *ctx = &m;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -106,6 +161,8 @@ main(int argc, char **argv)
 		case 'V': w.nvms = parse_size(optarg, "--vms", 1); break;
 		case 'k': calls = parse_size(optarg, "--calls", 1); break;
 		case 'K': keep = 1; break;
+		case 'a': after_commit = 1; break;
+		case 'c': codec = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -125,15 +182,27 @@ main(int argc, char **argv)
 	m.db_path = db;
 	if (view_open(&m) == -1)
 		die("%s", m.dberr);
+	if (after_commit)
+		writer_open(&wr, db);
+	if (codec) {
+		if (codec_init(&cc, &w, m.dberr, sizeof(m.dberr)) == -1)
+			die("codec: %s", m.dberr);
+		methods = codec_methods;
+		ctx = &cc;
+	}
 	for (i = 0; i < WARMUP_CALLS; i++) {
-		reply = rpc_dispatch(migcheck_methods, NULL, &m, r.text[i],
-		    r.len[i], &o);
+		reply = rpc_dispatch(methods, NULL, ctx, r.text[i], r.len[i],
+		    &o);
 		bad += reply == NULL || !verdict_ok(&r, i, &o);
 		free(reply);
 	}
 	t0 = now_us();
 	for (i = 0; i < calls; i++) {
-		reply = dispatch_measured(&m, r.text[i], r.len[i], &o);
+		/* Another VM than the request's, chosen by the next one. */
+		if (after_commit)
+			writer_commit(&wr, w.vm_id[r.vm[(i + 1) % calls]]);
+		reply = dispatch_measured(methods, ctx, r.text[i], r.len[i],
+		    &o);
 		bad += reply == NULL || !verdict_ok(&r, i, &o);
 		free(reply);
 	}
@@ -143,9 +212,14 @@ main(int argc, char **argv)
 		incompat += r.incompat[i];
 
 	printf("bench_dispatch: %zu calls of VM.assert_can_migrate at %zu x "
-	    "%zu, %.1f%% incompatible: %.2f us a call (warm caches)\n", calls,
-	    w.nhosts, w.nvms, 100.0 * (double)incompat / (double)calls,
+	    "%zu%s, %.1f%% incompatible: %.2f us a call (warm caches)\n",
+	    calls, w.nhosts, w.nvms, codec ? " by the codec floor" :
+	    after_commit ? ", each after a commit" : "", 100.0 * (double)incompat / (double)calls,
 	    (t1 - t0) / (double)calls);
+	printf("bench_dispatch: snapshot loaded %llu times, refreshed %llu "
+	    "times\n", m.loads, m.refreshes);
+	if (after_commit)
+		writer_close(&wr);
 	view_close(&m);
 	reqs_free(&r);
 	world_free(&w);

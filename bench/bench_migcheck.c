@@ -44,6 +44,7 @@
 #include <nanomsg/reqrep.h>
 
 #include "bus.h"
+#include "codec.h"
 #include "compat.h"
 #include "db.h"
 #include "featureset.h"
@@ -313,115 +314,12 @@ spawn_echo(const char *url)
 	return pid;
 }
 
-/*
- * The codec floor: migcheck without its database.  It is lib/server.c's
- * loop and lib/rpc.c's dispatch with migcheck's parameter rules, and it
- * judges with the same compat_check_host() on parsed sets; only it finds
- * the VM and the host in this program's memory (a binary search of the
- * ids, as a B-tree's) rather than in sqlite.  So codec/bare is what the
- * JSON-RPC work costs, and migcheck/codec what the database read does.
- */
-struct codec {
-	const struct world	*w;
-	size_t			*vm_order, *host_order;	/* sorted by id */
-	struct featureset	 sets[NVENDORS][NSETS];
-};
-
-static const char	(*sort_ids)[UUID_LEN + 1];
-
-static int
-cmp_by_id(const void *a, const void *b)
-{
-	return strcmp(sort_ids[*(const size_t *)a],
-	    sort_ids[*(const size_t *)b]);
-}
-
-static size_t *
-order_by_id(const char (*ids)[UUID_LEN + 1], size_t n)
-{
-	size_t *order = xcalloc(n, sizeof(*order)), i;
-
-	for (i = 0; i < n; i++)
-		order[i] = i;
-	sort_ids = ids;
-	qsort(order, n, sizeof(*order), cmp_by_id);
-	return order;
-}
-
-/* The index of id, or n when there is none. */
-static size_t
-find_id(const char (*ids)[UUID_LEN + 1], const size_t *order, size_t n,
-    const char *id)
-{
-	size_t lo = 0, hi = n, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(id, ids[order[mid]])) == 0)
-			return order[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return n;
-}
-
-static int
-codec_assert_can_migrate(void *arg, struct json_object *params,
-    struct json_object **result, struct rpc_error *err)
-{
-	const struct codec *c = arg;
-	const struct world *w = c->w;
-	const char *vid = rpc_param_string(params, "vm");
-	const char *hid = rpc_param_string(params, "host");
-	struct compat_verdict v;
-	struct compat_host ch;
-	struct compat_vm cv;
-	size_t vm, host;
-	int pv, vv, hv;
-
-	(void)result;
-	if ((vm = find_id(w->vm_id, c->vm_order, w->nvms, vid)) == w->nvms) {
-		rpc_error_api(err, "HANDLE_INVALID", 2, "VM", vid);
-		return -1;
-	}
-	if ((host = find_id(w->host_id, c->host_order, w->nhosts, hid)) ==
-	    w->nhosts) {
-		rpc_error_api(err, "HANDLE_INVALID", 2, "host", hid);
-		return -1;
-	}
-	pv = w->vm_pv[vm];
-	vv = host_vendor(w->vm_host[vm]);
-	hv = host_vendor(host);
-	cv.power = POWER_RUNNING;
-	cv.domain = pv ? DOMAIN_PV : DOMAIN_HVM;
-	cv.vendor = vendors[vv].vendor;
-	cv.features = &c->sets[vv][set_index(w->vm_full[vm], pv)];
-	ch.vendor = vendors[hv].vendor;
-	ch.hvm_capable = 1;
-	ch.pv = ch.hvm = &c->sets[hv][set_index(!w->host_old[host], pv)];
-	compat_judge(&cv, &ch, &v);
-	return compat_error(&v, vid, hid, err);
-}
-
-static const struct rpc_param codec_vm_host[] = {
-	{ "vm", P_ID, 1 }, { "host", P_ID, 1 }, { NULL, 0, 0 } };
-
-static const struct rpc_method codec_methods[] = {
-	{ "VM.assert_can_migrate", RPC_READS, codec_assert_can_migrate,
-	    codec_vm_host },
-	{ "Service.version", RPC_READS, rpc_service_version, rpc_no_params },
-	{ NULL, 0, NULL, NULL }
-};
-
 static void
 codec_main(const char *url, const struct world *w, const char *log)
 {
 	struct codec c;
 	char err[512];
-	int fd, sock, vend, set;
+	int fd, sock;
 
 	/* Its log (the loop's start and stop) goes where migcheck's does. */
 	if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
@@ -430,16 +328,10 @@ codec_main(const char *url, const struct world *w, const char *log)
 	close(fd);
 	unsetenv("NOTIFY_SOCKET");
 	log_init("bench-codec", 0, 0);
-	c.w = w;
-	c.vm_order = order_by_id(w->vm_id, w->nvms);
-	c.host_order = order_by_id(w->host_id, w->nhosts);
-	for (vend = 0; vend < NVENDORS; vend++)
-		for (set = 0; set < NSETS; set++)
-			if (fs_parse(set_text[vend][set], &c.sets[vend][set],
-			    err, sizeof(err)) == -1) {
-				fprintf(stderr, "codec: %s\n", err);
-				_exit(1);
-			}
+	if (codec_init(&c, w, err, sizeof(err)) == -1) {
+		fprintf(stderr, "codec: %s\n", err);
+		_exit(1);
+	}
 	if ((sock = bus_listen_rep(url, 0, err, sizeof(err))) == -1) {
 		fprintf(stderr, "codec: %s\n", err);
 		_exit(1);

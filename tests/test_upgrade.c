@@ -16,6 +16,8 @@
  * - every read answers as before: Host.get_cpu_info, Pool.get_cpu_info,
  *   Pool.get_level_history, VM.get_cpu_flags, and migcheck's checks;
  * - a pool's sums, recalculated, add up the migrated counts;
+ * - the change log (version 3) is there, its triggers log the writes,
+ *   and migcheck sees them at once;
  * - a restart does not migrate again.
  */
 #include <stdio.h>
@@ -323,6 +325,8 @@ t_first_start(void)
 	ok(strcmp(now, old_snapshot) == 0, "migrated: every column the "
 	    "previous release wrote is as it wrote it");
 	free(now);
+	is_int(raw_int(F.db, "SELECT count(*) FROM change_log"), 0,
+	    "migrated: the change log (version 3) is there, and empty");
 }
 
 /* Host.get_cpu_info of an old host: the map it was booted with. */
@@ -478,6 +482,16 @@ t_sums(void)
 		is_str(jstr(res, "socket_count"), "10",
 		    "p1's socket_count: 2 + 1 + 7 + 0");
 	}
+	json_object_put(r);
+	ok(raw_int(F.db, "SELECT count(*) FROM change_log WHERE tbl = "
+	    "'host' AND id = 'h5'") > 0, "the migrated triggers logged h5's "
+	    "joining");
+	/* migcheck follows the migrated database's commits at once. */
+	r = fc_call(&M, "VM.get_possible_hosts", jobj("vm", js("vm1"),
+	    NULL));
+	if (expect_result(r, "migcheck: VM.get_possible_hosts vm1", &res))
+		is_int(jlen(res), 4, "vm1's possible hosts: p1's four, h4 "
+		    "and h5 joined");
 	json_object_put(r);
 }
 

@@ -4,37 +4,71 @@
  * featured is stopped or restarting.
  *
  * Methods are rows of the table in methods.c; VM.* handlers are in vm.c,
- * Host.* in host.c, and every database read in view.c.
+ * Host.* in host.c.  They answer from a snapshot of the database in
+ * memory (mem.c), which view.c keeps exact: before each answer it looks
+ * whether anything was committed since, and if so load.c reads what
+ * changed, in one read transaction.
  */
 #ifndef MIGCHECK_H
 #define MIGCHECK_H
+
+#include <stdint.h>
 
 #include <sqlite3.h>
 
 #include "compat.h"
 #include "cpuinfo.h"
 #include "featureset.h"
+#include "mem.h"
 #include "records.h"
 #include "rpc.h"
 
-enum view_stmt {
-	VIEW_PAIR,
-	VIEW_VM,
-	VIEW_HOST,
-	VIEW_POOL_HOSTS,
-	VIEW_POOL,
-	VIEW_NSTMTS
+/* load.c's statements. */
+enum load_stmt {
+	LOAD_BEGIN,
+	LOAD_END,
+	LOAD_LOG,
+	LOAD_LAST,
+	LOAD_VMS,
+	LOAD_HOSTS,
+	LOAD_POOLS,
+	LOAD_VM,
+	LOAD_HOST,
+	LOAD_POOL,
+	LOAD_NSTMTS
 };
+#define LOAD_KIND_VM	0
+#define LOAD_KIND_HOST	1
+#define LOAD_KIND_POOL	2
+
+/* The wal-index header's first copy (view.c), 48 bytes. */
+#define VIEW_MARK_WORDS	12
 
 struct migcheck {
 	const char	*db_path;
 	sqlite3		*db;		/* NULL until the database exists */
-	sqlite3_stmt	*stmt[VIEW_NSTMTS];
+	sqlite3_stmt	*stmt[LOAD_NSTMTS];
 	char		 dberr[512];
 	long long	 checked;	/* when the file was last checked, s */
+	/* the snapshot (mem.c) and where it stands (load.c) */
+	struct mem	 mem;
+	int		 loaded;	/* 0: read it all at the next request */
+	long long	 seen_seq;	/* the last change log entry applied */
+	char		 seen_tbl[8];
+	char		 seen_id[256];
+	unsigned long long loads, refreshes;	/* for the log and tests */
+	/* sqlite's wal-index header, shared with every writer (view.c) */
+	const volatile uint32_t *walhdr;	/* NULL: refresh every time */
+	uint32_t	 mark[VIEW_MARK_WORDS];	/* as of the last refresh */
+	int		 ignore_commits;	/* test builds only */
 };
 
 extern const struct rpc_method migcheck_methods[];
+
+/* load.c: the snapshot brought up to date; -1 error (m->dberr). */
+int	load_prepare(struct migcheck *m);
+void	load_finalize(struct migcheck *m);
+int	load_refresh(struct migcheck *m);
 
 /* view.c: 1 found, 0 not found, -1 error (reason in m->dberr). */
 int	view_open(struct migcheck *m);

@@ -1,11 +1,28 @@
 /*
- * migcheck's reads.  Statements are prepared once and reset after every
- * use: a statement left un-reset would hold its read transaction open and
- * pin an old WAL snapshot, and featured's later commits would go unseen.
- * Each look-up is by primary key, so its cost does not grow with the
- * number of hosts or VMs.
+ * migcheck's answers, from the snapshot in memory (mem.c), kept exact.
+ *
+ * Exact means: an answer reflects every commit made before the request
+ * was sent, and one committed state, never a mix of two.  sqlite itself
+ * publishes each commit, in shared memory, before the commit returns
+ * and so before any writer can acknowledge it: the header of the WAL
+ * index (the -shm file beside the database, mapped by every connection;
+ * its format is fixed for all sqlite versions since 3.7.0, see
+ * https://www.sqlite.org/walformat.html, "The WAL-Index Header").  Each
+ * commit, by featured or by anyone else (an operator's sqlite3, a
+ * restore), changes it: its change counter, the last valid frame, the
+ * salts.  So before each answer migcheck compares its 48 bytes with the
+ * copy it took before its last refresh: while they are equal nothing
+ * was committed, and the snapshot is the database.  When they differ,
+ * load.c reads what changed in one read transaction.  The comparison
+ * costs a few dozen instructions and no system call.
+ *
+ * The copy is taken before the refresh's read transaction begins, so a
+ * commit racing with the refresh is at worst read twice, never missed.
+ * Where the header cannot be mapped, every request refreshes: exact
+ * still, and as costly as reading the database was.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,72 +31,116 @@
 #include "migcheck.h"
 #include "strlcpy.h"
 
+/* sqlite's WALINDEX_PGSZ and the header's iVersion (walformat.html). */
+#define WALINDEX_REGION		32768
+#define WALINDEX_VERSION	3007000
+
 /*
- * Each statement selects the columns lib/records.h lists, or a prefix:
- * a check selects nothing it does not use, since sqlite copies every
- * text column of a row into memory it allocates, and frees it again at
- * the reset.
+ * The header of the connection's own mapping of the WAL index, through
+ * the VFS methods sqlite exports (SQLITE_FCNTL_FILE_POINTER, xShmMap):
+ * no second descriptor on the -shm file, whose closing would drop the
+ * connection's POSIX locks on it.  Valid until the connection closes.
  */
-static const char *const view_sql[VIEW_NSTMTS] = {
-	/*
-	 * REC_VM_CHECK_COLS, then REC_HOST_CHECK_COLS: no row, no such VM;
-	 * a NULL host.rowid, no such host.
-	 */
-	[VIEW_PAIR] = "SELECT vm.domain_type, vm.power_state, vm.vendor, "
-	    "vm.features, vm.legacy, host.vendor, host.hvm_capable, "
-	    "host.features_pv, host.features_hvm, host.rowid "
-	    "FROM vm LEFT JOIN host ON host.id = ?2 WHERE vm.id = ?1",
-	[VIEW_VM] = "SELECT " REC_VM_COLS " FROM vm WHERE id = ?",
-	[VIEW_HOST] = "SELECT " REC_HOST_NAME_COLS " FROM host WHERE id = ?",
-	[VIEW_POOL_HOSTS] = "SELECT " REC_HOST_NAME_COLS " FROM host "
-	    "WHERE pool_id = ? ORDER BY id",
-	[VIEW_POOL] = "SELECT " REC_POOL_COLS " FROM pool WHERE id = ?",
-};
+static int
+view_is_wal(struct migcheck *m)
+{
+	sqlite3_stmt *st;
+	const char *mode;
+	int wal = 0;
+
+	if (sqlite3_prepare_v2(m->db, "PRAGMA journal_mode", -1, &st,
+	    NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (mode = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		wal = sqlite3_stricmp(mode, "wal") == 0;
+	sqlite3_finalize(st);
+	return wal;
+}
+
+static void
+view_map_walhdr(struct migcheck *m)
+{
+	sqlite3_file *fp = NULL;
+	void volatile *p = NULL;
+	int rc;
+
+	/* Mapping would create a -shm beside a database not in WAL mode. */
+	if (!view_is_wal(m))
+		goto none;
+	if (sqlite3_file_control(m->db, "main", SQLITE_FCNTL_FILE_POINTER,
+	    &fp) != SQLITE_OK || fp == NULL || fp->pMethods == NULL ||
+	    fp->pMethods->iVersion < 2 || fp->pMethods->xShmMap == NULL)
+		goto none;
+	rc = fp->pMethods->xShmMap(fp, 0, WALINDEX_REGION, 0, &p);
+	/* A read-only -shm maps all the same, and says so. */
+	if ((rc != SQLITE_OK && rc != SQLITE_READONLY) || p == NULL ||
+	    ((const volatile uint32_t *)p)[0] != WALINDEX_VERSION)
+		goto none;
+	m->walhdr = p;
+	return;
+none:
+	log_warnx("database %s: sqlite's WAL index is not mapped: reading "
+	    "the change log before every answer", m->db_path);
+}
+
+static void
+view_mark(const struct migcheck *m, uint32_t mark[VIEW_MARK_WORDS])
+{
+	int i;
+
+	for (i = 0; i < VIEW_MARK_WORDS; i++)
+		mark[i] = m->walhdr ? m->walhdr[i] : 0;
+}
 
 void
 view_close(struct migcheck *m)
 {
-	int i;
-
-	for (i = 0; i < VIEW_NSTMTS; i++) {
-		sqlite3_finalize(m->stmt[i]);
-		m->stmt[i] = NULL;
-	}
+	load_finalize(m);
+	mem_clear(&m->mem);
+	m->loaded = 0;
+	m->walhdr = NULL;
 	db_close(m->db);
 	m->db = NULL;
 }
 
 /*
  * Opened lazily: migcheck may start before featured has ever created the
- * database, and answers "no database" until it exists.
+ * database, and answers "no database" until it exists.  Read whole at
+ * once, so that the first answer costs no more than the others.
  */
 int
 view_open(struct migcheck *m)
 {
-	int i;
-
 	if (m->db)
 		return 0;
 	if (db_open(m->db_path, DB_READONLY, &m->db, m->dberr,
 	    sizeof(m->dberr)) == -1)
 		return -1;
 	/*
-	 * 8 MiB of page cache (sqlite's default is 2): a pool of a hundred
-	 * hosts and tens of thousands of VMs stays in memory, and a larger
-	 * one keeps its upper B-tree pages, within the 16 MiB migcheck may
-	 * use.  (A pragma takes no bound parameter; this text is constant.)
+	 * A page cache of 32 pages: answers come from memory, a refresh
+	 * reads a few pages, and the whole database is read once, in
+	 * order.  sqlite empties its cache at the first read after any
+	 * other connection's commit anyway, so a larger one would hold
+	 * nothing a refresh could use.  (A pragma takes no bound
+	 * parameter; this text is constant.)
 	 */
-	if (sqlite3_exec(m->db, "PRAGMA cache_size = -8192", NULL, NULL,
+	if (sqlite3_exec(m->db, "PRAGMA cache_size = 32", NULL, NULL,
 	    NULL) != SQLITE_OK)
-		log_warnx("cannot enlarge the page cache: %s",
+		log_warnx("cannot size the page cache: %s",
 		    sqlite3_errmsg(m->db));
-	for (i = 0; i < VIEW_NSTMTS; i++)
-		if (db_prepare(m->db, view_sql[i], &m->stmt[i], m->dberr,
-		    sizeof(m->dberr)) == -1) {
-			view_close(m);
-			return -1;
-		}
-	log_info("database %s open", m->db_path);
+	if (load_prepare(m) == -1 || load_refresh(m) == -1) {
+		view_close(m);
+		return -1;
+	}
+	view_map_walhdr(m);
+#ifdef CPULEVEL_TEST_HOOKS
+	/* tests/test_exact.c shows that its check can fail (test builds). */
+	m->ignore_commits = getenv("CPULEVEL_TEST_IGNORE_COMMITS") != NULL;
+#endif
+	log_info("database %s open: %zu hosts, %zu pools, %u VMs in %zu "
+	    "KiB", m->db_path, m->mem.nhosts, m->mem.npools, m->mem.nvms,
+	    mem_bytes(&m->mem) / 1024);
 	return 0;
 }
 
@@ -112,58 +173,46 @@ view_check_file(struct migcheck *m)
 	view_close(m);
 }
 
-/* The statement with its keys bound (they outlive the step). */
-static sqlite3_stmt *
-view_bind(struct migcheck *m, enum view_stmt which, const char *key,
-    const char *key2)
+/*
+ * Before every answer: the snapshot as of now.  Unchanged while the
+ * WAL index's header is; else brought up to date, the header copied
+ * first.
+ */
+static int
+view_current(struct migcheck *m)
 {
-	sqlite3_stmt *st;
+	uint32_t now[VIEW_MARK_WORDS];
 
 	view_check_file(m);
 	if (view_open(m) == -1)
-		return NULL;
-	st = m->stmt[which];
-	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    (key2 && sqlite3_bind_text(st, 2, key2, -1,
-	    SQLITE_STATIC) != SQLITE_OK)) {
-		snprintf(m->dberr, sizeof(m->dberr), "bind: %s",
-		    sqlite3_errmsg(m->db));
-		sqlite3_reset(st);
-		return NULL;
-	}
-	return st;
+		return -1;
+	view_mark(m, now);
+	if (m->loaded && m->walhdr != NULL &&
+	    (m->ignore_commits || memcmp(now, m->mark, sizeof(now)) == 0))
+		return 0;
+	if (load_refresh(m) == -1)
+		return -1;
+	memcpy(m->mark, now, sizeof(now));
+	return 0;
 }
 
-/* Step to the single row: 1, 0 for none (reset), -1 error (reset). */
 static int
-view_step(struct migcheck *m, sqlite3_stmt *st)
+view_refused(struct migcheck *m, const char *err)
 {
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc != SQLITE_DONE)
-		snprintf(m->dberr, sizeof(m->dberr), "read: %s",
-		    sqlite3_errmsg(m->db));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	strlcpy(m->dberr, err, sizeof(m->dberr));
+	return -1;
 }
 
 int
 view_vm(struct migcheck *m, const char *id, struct vm_rec *vm)
 {
-	sqlite3_stmt *st = view_bind(m, VIEW_VM, id, NULL);
+	const char *err;
 	int rc;
 
-	if ((rc = view_step(m, st)) != 1)
-		return rc;
-	memset(vm, 0, sizeof(*vm));
-	rc = rec_vm_from_row(st, 0, REC_VM_NAMES, vm, m->dberr,
-	    sizeof(m->dberr)) == -1 ? -1 : 1;
-	sqlite3_reset(st);
+	if (view_current(m) == -1)
+		return -1;
+	if ((rc = mem_vm_get(&m->mem, id, vm, &err)) == -1)
+		return view_refused(m, err);
 	return rc;
 }
 
@@ -171,78 +220,78 @@ int
 view_pair(struct migcheck *m, const char *vm_id, const char *host_id,
     struct vm_rec *vm, struct host_rec *h)
 {
-	sqlite3_stmt *st = view_bind(m, VIEW_PAIR, vm_id, host_id);
-	int found = VIEW_FOUND_VM, rc;
+	const struct mem_host *mh;
+	const char *err;
+	int rc;
 
-	if ((rc = view_step(m, st)) != 1)
-		return rc;		/* -1, or 0: no such VM */
-	memset(vm, 0, sizeof(*vm));
+	if (view_current(m) == -1)
+		return -1;
+	if ((rc = mem_vm_get(&m->mem, vm_id, vm, &err)) != 1)
+		return rc == -1 ? view_refused(m, err) : 0;
 	memset(h, 0, sizeof(*h));
-	strlcpy(vm->id, vm_id, sizeof(vm->id));
-	if (rec_vm_from_row(st, 0, 0, vm, m->dberr, sizeof(m->dberr)) == -1)
-		found = -1;
-	else if (sqlite3_column_type(st, REC_VM_NCHECK + REC_HOST_NCHECK) !=
-	    SQLITE_NULL) {
-		found |= VIEW_FOUND_HOST;
-		strlcpy(h->id, host_id, sizeof(h->id));
-		/* A check needs the host's set of the VM's kind only. */
-		if (rec_host_from_row(st, REC_VM_NCHECK,
-		    domain_is_hvm(vm->domain_type) ? REC_HOST_HVM :
-		    REC_HOST_PV, h, m->dberr, sizeof(m->dberr)) == -1)
-			found = -1;
-	}
-	sqlite3_reset(st);
-	return found;
+	if ((mh = mem_host_get(&m->mem, host_id)) == NULL)
+		return VIEW_FOUND_VM;
+	/* A check needs the host's set of the VM's kind only. */
+	if (mem_host_rec(&m->mem, mh, domain_is_hvm(vm->domain_type) ?
+	    REC_HOST_HVM : REC_HOST_PV, h, &err) == -1)
+		return view_refused(m, err);
+	return VIEW_FOUND_VM | VIEW_FOUND_HOST;
 }
 
 /* A host with its names, both max sets: what a list of checks needs. */
-#define VIEW_HOST_READ	(REC_HOST_PV | REC_HOST_HVM | REC_HOST_NAMES)
+#define VIEW_HOST_READ	(REC_HOST_PV | REC_HOST_HVM)
 
 int
 view_host(struct migcheck *m, const char *id, struct host_rec *h)
 {
-	sqlite3_stmt *st = view_bind(m, VIEW_HOST, id, NULL);
-	int rc;
+	const struct mem_host *mh;
+	const char *err;
 
-	if ((rc = view_step(m, st)) != 1)
-		return rc;
+	if (view_current(m) == -1)
+		return -1;
+	if ((mh = mem_host_get(&m->mem, id)) == NULL)
+		return 0;
 	memset(h, 0, sizeof(*h));
-	rc = rec_host_from_row(st, 0, VIEW_HOST_READ, h, m->dberr,
-	    sizeof(m->dberr)) == -1 ? -1 : 1;
-	sqlite3_reset(st);
-	return rc;
+	if (mem_host_rec(&m->mem, mh, VIEW_HOST_READ, h, &err) == -1)
+		return view_refused(m, err);
+	return 1;
 }
 
 int
 view_pool_hosts(struct migcheck *m, const char *pool,
     int (*fn)(const struct host_rec *, void *), void *arg)
 {
-	sqlite3_stmt *st = view_bind(m, VIEW_POOL_HOSTS, pool, NULL);
+	const struct mem_host **v;
 	struct host_rec h;
-	int rc;
+	const char *err;
+	size_t i, n;
 
-	while ((rc = view_step(m, st)) == 1) {
+	if (view_current(m) == -1)
+		return -1;
+	if ((v = mem_pool_hosts(&m->mem, pool, &n)) == NULL)
+		return view_refused(m, "out of memory");
+	for (i = 0; i < n; i++) {
 		memset(&h, 0, sizeof(h));
-		if (rec_host_from_row(st, 0, VIEW_HOST_READ, &h, m->dberr,
-		    sizeof(m->dberr)) == -1) {
-			sqlite3_reset(st);
-			return -1;
+		if (mem_host_rec(&m->mem, v[i], VIEW_HOST_READ, &h,
+		    &err) == -1) {
+			free(v);
+			return view_refused(m, err);
 		}
 		fn(&h, arg);
 	}
-	return rc;
+	free(v);
+	return 0;
 }
 
 int
 view_pool(struct migcheck *m, const char *id, struct pool_rec *p)
 {
-	sqlite3_stmt *st = view_bind(m, VIEW_POOL, id, NULL);
-	int rc;
+	const struct mem_pool *mp;
 
-	if ((rc = view_step(m, st)) != 1)
-		return rc;
-	rc = rec_pool_from_row(st, p, m->dberr, sizeof(m->dberr)) == -1 ?
-	    -1 : 1;
-	sqlite3_reset(st);
-	return rc;
+	if (view_current(m) == -1)
+		return -1;
+	if ((mp = mem_pool_get(&m->mem, id)) == NULL)
+		return 0;
+	*p = mp->rec;
+	return mp->err ? view_refused(m, mp->err) : 1;
 }

@@ -1,0 +1,290 @@
+/*
+ * migcheck's answers are exact (services/migcheck/view.c): the real
+ * cpulevel-featured and cpulevel-migcheck on one database, and thousands
+ * of rounds of one commit to featured, acknowledged, then one question
+ * to migcheck, through the real sockets.  Each round changes what the
+ * question's answer must be, and this test works out that answer itself
+ * from what featured just acknowledged (featuresets it sent, compared
+ * with fs_is_subset here), so a migcheck one commit behind answers
+ * wrong.  The rounds:
+ *
+ * - host hx booted again, alternately with a large and a small set:
+ *   may vb (the large set) move to it?
+ * - VM w halted and started again, alternately on hb (large) and hs
+ *   (small): may it move to hs?
+ * - VM m migrated between hb and hs: which host does it run on, as its
+ *   possible hosts say?
+ *
+ * 0 wrong answers are allowed.  Run with CPULEVEL_TEST_IGNORE_COMMITS
+ * in migcheck's environment (compiled in test builds only: meson option
+ * test_hooks), migcheck answers from the snapshot it read at start and
+ * never looks for commits, and this test must fail (tests/meson.build
+ * runs it so as a second test, exact-broken, expected to fail).
+ *
+ * Then writes made behind featured's back with sqlite itself, as an
+ * operator's sqlite3 would: an UPDATE, an UPDATE after the change log was
+ * emptied, an UPDATE with the logging trigger dropped, and a DELETE;
+ * migcheck's very next answer must show each.
+ */
+#include <sys/stat.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json.h>
+#include <sqlite3.h>
+
+#include "featureset.h"
+#include "tap.h"
+#include "daemon_harness.h"
+
+#define BIG	"ffffffff-ffffffff"
+#define SMALL	"0000000f-00000001"
+#define ROUNDS	700		/* of each kind: 2,100 checks, 2,800 commits */
+#define SHOWN	5		/* wrong answers shown, at most */
+
+static struct featured F = FC_INIT, M = FC_INIT;
+static int wrong, shown;
+
+static json_object *
+cpu_info(const char *set)
+{
+	return jobj("vendor", js("GenuineIntel"), "features_pv", js(set),
+	    "features_hvm", js(set), "features_pv_host", js(set),
+	    "features_hvm_host", js(set), "cpu_count", js("8"),
+	    "socket_count", js("1"), NULL);
+}
+
+/* A write featured must acknowledge, or the test cannot go on. */
+static void
+must(const char *method, json_object *params)
+{
+	json_object *r = fc_call(&F, method, params);
+
+	if (r == NULL || jget(r, "error", NULL) != NULL) {
+		printf("# %s: %s\n", method, r ? jtext(r) : "no reply");
+		fc_bail(&F, "featured refused a write of the test");
+	}
+	json_object_put(r);
+}
+
+/* The rule, applied here: a VM's set within the host's (one vendor). */
+static int
+compatible(const char *vm_set, const char *host_set)
+{
+	struct featureset a, b;
+	char why[128];
+
+	if (fs_parse(vm_set, &a, why, sizeof(why)) == -1 ||
+	    fs_parse(host_set, &b, why, sizeof(why)) == -1)
+		fc_bail(&F, why);
+	return fs_is_subset(&a, &b);
+}
+
+static void
+tally(int right, const char *what, json_object *r)
+{
+	if (right)
+		return;
+	wrong++;
+	if (shown++ < SHOWN)
+		printf("# wrong: %s: %s\n", what, r ? jtext(r) : "no reply");
+}
+
+/* migcheck's verdict on vm to host against the one expected. */
+static void
+ask_verdict(const char *vm, const char *host, int want_ok, const char *what)
+{
+	json_object *r = fc_call(&M, "VM.assert_can_migrate", jobj("vm",
+	    js(vm), "host", js(host), NULL));
+	const char *msg = jstr(r, "error.message");
+	int got_ok = r != NULL && jget(r, "error", NULL) == NULL &&
+	    jis_null(r, "result");
+	int got_no = msg != NULL &&
+	    strcmp(msg, "VM_INCOMPATIBLE_WITH_THIS_HOST") == 0;
+
+	tally(want_ok ? got_ok : got_no, what, r);
+	json_object_put(r);
+}
+
+/* VM m's possible hosts: its standalone host alone. */
+static void
+ask_host(const char *vm, const char *host, const char *what)
+{
+	json_object *r = fc_call(&M, "VM.get_possible_hosts", jobj("vm",
+	    js(vm), NULL));
+	json_object *list = r ? jget(r, "result", NULL) : NULL;
+
+	tally(list != NULL && jlen(list) == 1 &&
+	    streq(jstr(jidx(list, 0), "host"), host), what, r);
+	json_object_put(r);
+}
+
+static void
+t_start(void)
+{
+	fc_start_checked(&F, "featured");
+	fc_start_checked(&M, "migcheck");
+	must("Host.boot", jobj("host", js("hb"), "cpu_info", cpu_info(BIG),
+	    NULL));
+	must("Host.boot", jobj("host", js("hs"), "cpu_info", cpu_info(SMALL),
+	    NULL));
+	must("Host.boot", jobj("host", js("hx"), "cpu_info", cpu_info(BIG),
+	    NULL));
+	must("VM.start", jobj("vm", js("vb"), "host", js("hb"),
+	    "domain_type", js("hvm"), NULL));
+	must("VM.start", jobj("vm", js("w"), "host", js("hb"),
+	    "domain_type", js("hvm"), NULL));
+	must("VM.start", jobj("vm", js("m"), "host", js("hs"),
+	    "domain_type", js("hvm"), NULL));
+}
+
+static void
+t_rounds(void)
+{
+	const char *hx_set, *w_set, *m_host = "hs";
+	long long t0 = fc_now_ms();
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		hx_set = i % 2 ? BIG : SMALL;
+		must("Host.boot", jobj("host", js("hx"), "cpu_info",
+		    cpu_info(hx_set), NULL));
+		ask_verdict("vb", "hx", compatible(BIG, hx_set),
+		    L("round %d: vb to hx booted with %s", i, hx_set));
+
+		w_set = i % 2 ? BIG : SMALL;
+		must("VM.shutdown", jobj("vm", js("w"), NULL));
+		must("VM.start", jobj("vm", js("w"), "host",
+		    js(i % 2 ? "hb" : "hs"), "domain_type", js("hvm"), NULL));
+		ask_verdict("w", "hs", compatible(w_set, SMALL),
+		    L("round %d: w started with %s, to hs", i, w_set));
+
+		m_host = strcmp(m_host, "hs") == 0 ? "hb" : "hs";
+		must("VM.migrate", jobj("vm", js("m"), "host", js(m_host),
+		    NULL));
+		ask_host("m", m_host, L("round %d: m migrated to %s", i,
+		    m_host));
+	}
+	printf("# %d rounds of 3 commits and checks in %lld ms\n", ROUNDS,
+	    fc_now_ms() - t0);
+	is_int(wrong, 0, L("%d commit-then-check rounds through the sockets: "
+	    "no answer wrong", 3 * ROUNDS));
+}
+
+/* SQL run on the database as an operator's sqlite3(1) would. */
+static void
+raw_exec(const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	if (sqlite3_open_v2(F.db, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		printf("Bail out! sqlite3_open %s\n", F.db);
+		exit(1);
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		printf("Bail out! %s: %s\n", sql, msg ? msg : "?");
+		exit(1);
+	}
+	sqlite3_close(db);
+}
+
+static void
+outside(const char *sql, const char *vm, const char *host, int want_ok,
+    const char *what)
+{
+	raw_exec(sql);
+	wrong = shown = 0;
+	ask_verdict(vm, host, want_ok, what);
+	ok(wrong == 0, L("%s: seen by migcheck's next answer", what));
+}
+
+static void
+t_outside(void)
+{
+	json_object *r;
+
+	must("Host.boot", jobj("host", js("hx"), "cpu_info", cpu_info(BIG),
+	    NULL));
+	outside("UPDATE host SET features_hvm = '" SMALL "' WHERE id = 'hx'",
+	    "vb", "hx", 0, "an UPDATE of hx's set");
+	outside("UPDATE host SET features_hvm = '" BIG "' WHERE id = 'hx'",
+	    "vb", "hx", 1, "an UPDATE of hx's set back");
+	outside("DELETE FROM change_log; UPDATE host SET features_hvm = '"
+	    SMALL "' WHERE id = 'hx'", "vb", "hx", 0,
+	    "the change log emptied, then an UPDATE");
+	is_int(fc_log_count(&M, "the change log was emptied"), 1,
+	    "... which migcheck read whole again, and said why");
+	outside("DROP TRIGGER host_updated; UPDATE host SET features_hvm = '"
+	    BIG "' WHERE id = 'hx'", "vb", "hx", 1,
+	    "the logging trigger dropped, then an UPDATE");
+	is_int(fc_log_count(&M, "its schema changed"), 1,
+	    "... which migcheck read whole again, and said why");
+	raw_exec("DELETE FROM vm WHERE id = 'vb'");
+	r = fc_call(&M, "VM.assert_can_migrate", jobj("vm", js("vb"),
+	    "host", js("hx"), NULL));
+	expect_error(r, "a DELETE of vb: migcheck no longer knows it", 1,
+	    "HANDLE_INVALID", "VM", "vb");
+	json_object_put(r);
+}
+
+static void
+t_stop(void)
+{
+	fc_stop_checked(&M, "migcheck");
+	fc_stop_checked(&F, "featured");
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/*
+ * After the harness's own clean-up, which keeps the directory of a test
+ * that failed: this run was meant to fail, and what it kept says nothing.
+ */
+static void
+rm_broken_dir(void)
+{
+	nftw(fc_test_dir(), rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+main(void)
+{
+	int broken = getenv("CPULEVEL_TEST_IGNORE_COMMITS") != NULL;
+	struct stat sb;
+
+	/*
+	 * Each commit waits for its fdatasync: on tmpfs that is nothing, and
+	 * the 5,000 commits take seconds, not half a minute.
+	 */
+	if (stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    access("/dev/shm", W_OK) == 0)
+		setenv("TMPDIR", "/dev/shm", 1);
+	if (broken)
+		atexit(rm_broken_dir);
+	fc_begin("cpulevel-exact");
+	fc_add_pair(&F, &M, "x.db");
+	if (broken)
+		printf("# CPULEVEL_TEST_IGNORE_COMMITS is set: migcheck "
+		    "ignores commits, and this test must fail\n");
+	fc_run("start", t_start);
+	fc_run("commit, then check", t_rounds);
+	if (!broken)
+		fc_run("writes behind featured's back", t_outside);
+	fc_run("stop", t_stop);
+	return done_testing();
+}
