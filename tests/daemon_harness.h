@@ -5,7 +5,7 @@
  * nanomsg REQ sockets, and checks their replies as proto/README.md
  * writes them, one TAP line a check.  A struct featured whose events
  * address is "" is a daemon without a PUB socket (migcheck), started
- * with --db and --rpc only.
+ * with --db and --rpc and its extra arguments only.
  *
  * daemon_harness.c holds the test's directory, the processes and their
  * logs; daemon_requests.c the requests, the checks of replies and the

@@ -7,7 +7,8 @@
  * Host.* in host.c.  They answer from a snapshot of the database in
  * memory (mem.c), which view.c keeps exact: before each answer it looks
  * whether anything was committed since, and if so load.c reads what
- * changed, in one read transaction.
+ * changed, in one read transaction.  follow.c makes that same refresh
+ * ahead, when featured's events say it committed.
  */
 #ifndef MIGCHECK_H
 #define MIGCHECK_H
