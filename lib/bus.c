@@ -419,6 +419,46 @@ bus_connect_req(const char *url, int timeout_ms, char *err, size_t errlen)
 	return s;
 }
 
+/*
+ * A subscriber to every topic of url.  nanomsg connects in the
+ * background, and again whenever the publisher comes back, so one not
+ * running yet is no error.
+ */
+int
+bus_connect_sub(const char *url, char *err, size_t errlen)
+{
+	int s;
+
+	if (bus_check_ipc_path(url, err, errlen) == -1)
+		return -1;
+	if ((s = nn_socket(AF_SP, NN_SUB)) < 0) {
+		snprintf(err, errlen, "nn_socket: %s", nn_strerror(nn_errno()));
+		return -1;
+	}
+	if (nn_setsockopt(s, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) < 0 ||
+	    nn_connect(s, url) < 0) {
+		snprintf(err, errlen, "cannot subscribe to '%s': %s", url,
+		    nn_strerror(nn_errno()));
+		nn_close(s);
+		return -1;
+	}
+	return s;
+}
+
+int
+bus_drain(int sock, int max)
+{
+	void *buf;
+	int n;
+
+	for (n = 0; n < max; n++) {
+		if (nn_recv(sock, &buf, NN_MSG, NN_DONTWAIT) < 0)
+			break;
+		nn_freemsg(buf);
+	}
+	return n;
+}
+
 int
 bus_call(int sock, const char *req, char **reply, size_t *len, char *err,
     size_t errlen)

@@ -64,6 +64,10 @@ int	bus_publish(int sock, const char *topic, const char *json);
 /* Client side. */
 int	bus_connect_req(const char *url, int timeout_ms, char *err,
 	    size_t errlen);
+/* A SUB socket following every topic of url (connected lazily). */
+int	bus_connect_sub(const char *url, char *err, size_t errlen);
+/* Up to max messages waiting on sock taken and dropped: how many. */
+int	bus_drain(int sock, int max);
 /* Send req and wait for the reply (malloc'd, NUL-terminated). */
 int	bus_call(int sock, const char *req, char **reply, size_t *len,
 	    char *err, size_t errlen);

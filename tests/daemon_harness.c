@@ -257,14 +257,18 @@ fc_spawn(struct featured *f, char *why, size_t whylen)
 		char *argv[] = { (char *)f->bin, "--db", f->db, "--rpc",
 		    f->rpc, "--events", f->events, "--probe",
 		    (char *)(f->probe ? f->probe : "none"), NULL, NULL, NULL };
-		int nul = open("/dev/null", O_RDONLY);
+		int nul = open("/dev/null", O_RDONLY), i;
 
 		if (f->local_host) {
 			argv[9] = "--local-host";
 			argv[10] = (char *)f->local_host;
 		}
-		if (f->events[0] == '\0')
-			argv[5] = NULL;		/* migcheck: --db, --rpc */
+		if (f->events[0] == '\0') {
+			/* migcheck: --db, --rpc, and f->extra */
+			for (i = 0; i < FC_EXTRA_MAX && f->extra[i]; i++)
+				argv[5 + i] = (char *)f->extra[i];
+			argv[5 + i] = NULL;
+		}
 
 		/* stdout is TAP: the daemon writes only to its log. */
 		if (nul >= 0)

@@ -5,7 +5,7 @@
  * nanomsg REQ sockets, and checks their replies as proto/README.md
  * writes them, one TAP line a check.  A struct featured whose events
  * address is "" is a daemon without a PUB socket (migcheck), started
- * with --db and --rpc only.
+ * with --db and --rpc and its extra arguments only.
  *
  * daemon_harness.c holds the test's directory, the processes and their
  * logs; daemon_requests.c the requests, the checks of replies and the
@@ -27,6 +27,7 @@
 
 #define FC_RPC_TIMEOUT_MS	5000	/* a request's, on the REQ socket */
 #define FC_PATH_MAX		512
+#define FC_EXTRA_MAX		4	/* a migcheck's more arguments */
 
 struct featured {
 	const char	*name;			/* in messages: "migcheck 2" */
@@ -46,6 +47,8 @@ struct featured {
 	json_object	*evbuf;			/* events received, in order */
 	/* featured only: --probe (NULL: none) and --local-host (NULL: no) */
 	const char	*probe, *local_host;
+	/* migcheck only: arguments after --db and --rpc (NULL-ended) */
+	const char	*extra[FC_EXTRA_MAX + 1];
 };
 
 /* A daemon not started yet: no process, no sockets. */

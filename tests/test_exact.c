@@ -21,6 +21,13 @@
  * never looks for commits, and this test must fail (tests/meson.build
  * runs it so as a second test, exact-broken, expected to fail).
  *
+ * Two migchecks answer every question: M does not follow featured's
+ * events (--events none), so each check after a commit refreshes itself;
+ * A follows them, so a refresh may run ahead of the check, or race with
+ * it.  Both must be exact.  Then A shows that it refreshes ahead: after
+ * a commit and its event, the check that follows makes no refresh of
+ * its own (their -v log lines, view.c), while M's does.
+ *
  * Then writes made behind featured's back with sqlite itself, as an
  * operator's sqlite3 would: an UPDATE, an UPDATE after the change log was
  * emptied, an UPDATE with the logging trigger dropped, and a DELETE;
@@ -46,7 +53,10 @@
 #define ROUNDS	700		/* of each kind: 2,100 checks, 2,800 commits */
 #define SHOWN	5		/* wrong answers shown, at most */
 
-static struct featured F = FC_INIT, M = FC_INIT;
+#define AHEAD_ROUNDS	20
+#define AHEAD_WAIT_MS	5000	/* for an event to reach A */
+
+static struct featured F = FC_INIT, M = FC_INIT, A = FC_INIT;
 static int wrong, shown;
 
 static json_object *
@@ -94,11 +104,12 @@ tally(int right, const char *what, json_object *r)
 		printf("# wrong: %s: %s\n", what, r ? jtext(r) : "no reply");
 }
 
-/* migcheck's verdict on vm to host against the one expected. */
+/* migcheck mc's verdict on vm to host against the one expected. */
 static void
-ask_verdict(const char *vm, const char *host, int want_ok, const char *what)
+ask_one(struct featured *mc, const char *vm, const char *host, int want_ok,
+    const char *what)
 {
-	json_object *r = fc_call(&M, "VM.assert_can_migrate", jobj("vm",
+	json_object *r = fc_call(mc, "VM.assert_can_migrate", jobj("vm",
 	    js(vm), "host", js(host), NULL));
 	const char *msg = jstr(r, "error.message");
 	int got_ok = r != NULL && jget(r, "error", NULL) == NULL &&
@@ -110,17 +121,31 @@ ask_verdict(const char *vm, const char *host, int want_ok, const char *what)
 	json_object_put(r);
 }
 
-/* VM m's possible hosts: its standalone host alone. */
+/* Both migchecks' verdicts: with and without the events. */
+static void
+ask_verdict(const char *vm, const char *host, int want_ok, const char *what)
+{
+	ask_one(&M, vm, host, want_ok, what);
+	ask_one(&A, vm, host, want_ok, L("%s (following events)", what));
+}
+
+/* VM m's possible hosts: its standalone host alone, as both say. */
 static void
 ask_host(const char *vm, const char *host, const char *what)
 {
-	json_object *r = fc_call(&M, "VM.get_possible_hosts", jobj("vm",
-	    js(vm), NULL));
-	json_object *list = r ? jget(r, "result", NULL) : NULL;
+	struct featured *mc[] = { &M, &A };
+	json_object *r, *list;
+	size_t i;
 
-	tally(list != NULL && jlen(list) == 1 &&
-	    streq(jstr(jidx(list, 0), "host"), host), what, r);
-	json_object_put(r);
+	for (i = 0; i < 2; i++) {
+		r = fc_call(mc[i], "VM.get_possible_hosts", jobj("vm",
+		    js(vm), NULL));
+		list = r ? jget(r, "result", NULL) : NULL;
+		tally(list != NULL && jlen(list) == 1 &&
+		    streq(jstr(jidx(list, 0), "host"), host),
+		    L("%s%s", what, i ? " (following events)" : ""), r);
+		json_object_put(r);
+	}
 }
 
 static void
@@ -128,6 +153,7 @@ t_start(void)
 {
 	fc_start_checked(&F, "featured");
 	fc_start_checked(&M, "migcheck");
+	fc_start_checked(&A, "migcheck following events");
 	must("Host.boot", jobj("host", js("hb"), "cpu_info", cpu_info(BIG),
 	    NULL));
 	must("Host.boot", jobj("host", js("hs"), "cpu_info", cpu_info(SMALL),
@@ -171,8 +197,60 @@ t_rounds(void)
 	}
 	printf("# %d rounds of 3 commits and checks in %lld ms\n", ROUNDS,
 	    fc_now_ms() - t0);
-	is_int(wrong, 0, L("%d commit-then-check rounds through the sockets: "
-	    "no answer wrong", 3 * ROUNDS));
+	is_int(wrong, 0, L("%d commit-then-check rounds through the sockets, "
+	    "each asked of both migchecks: no answer wrong", 3 * ROUNDS));
+}
+
+/* Lines of mc's log (at -v) saying who refreshed, view.c's words. */
+static int
+on_check(struct featured *mc)
+{
+	return fc_log_count(mc, "refreshed on a check");
+}
+
+static int
+ahead(struct featured *mc)
+{
+	return fc_log_count(mc, "refreshed ahead of a check");
+}
+
+/*
+ * A commit acknowledged, then A's refresh ahead awaited (its log line);
+ * then a check of each migcheck.  A's check must refresh nothing of its
+ * own, M's must.  Each round's commit is one rebooting hx with the
+ * other set, so a check that refreshed nothing and was not refreshed
+ * ahead answers wrong too.
+ */
+static void
+t_ahead(void)
+{
+	int i, a0, c0, m0, arrived = 0, a_refreshed = 0, m_refreshed = 0;
+	const char *hx_set;
+	long long t;
+
+	wrong = shown = 0;
+	for (i = 0; i < AHEAD_ROUNDS; i++) {
+		hx_set = i % 2 ? SMALL : BIG;
+		a0 = ahead(&A);
+		c0 = on_check(&A);
+		m0 = on_check(&M);
+		must("Host.boot", jobj("host", js("hx"), "cpu_info",
+		    cpu_info(hx_set), NULL));
+		for (t = fc_now_ms() + AHEAD_WAIT_MS; ahead(&A) == a0 &&
+		    fc_now_ms() < t; )
+			fc_sleep_ms(5);
+		arrived += ahead(&A) > a0;
+		ask_verdict("vb", "hx", compatible(BIG, hx_set),
+		    L("ahead %d: vb to hx booted with %s", i, hx_set));
+		a_refreshed += on_check(&A) > c0;
+		m_refreshed += on_check(&M) > m0;
+	}
+	is_int(arrived, AHEAD_ROUNDS, L("%d commits: each one's event made "
+	    "the migcheck following them refresh ahead", AHEAD_ROUNDS));
+	is_int(a_refreshed, 0, "... and none of its next checks refreshed");
+	is_int(m_refreshed, AHEAD_ROUNDS, "while each check of the migcheck "
+	    "not following them did");
+	is_int(wrong, 0, "... and every answer was right");
 }
 
 /* SQL run on the database as an operator's sqlite3(1) would. */
@@ -237,6 +315,7 @@ t_outside(void)
 static void
 t_stop(void)
 {
+	fc_stop_checked(&A, "migcheck following events");
 	fc_stop_checked(&M, "migcheck");
 	fc_stop_checked(&F, "featured");
 }
@@ -278,11 +357,21 @@ main(void)
 		atexit(rm_broken_dir);
 	fc_begin("cpulevel-exact");
 	fc_add_pair(&F, &M, "x.db");
+	M.extra[0] = "--events";
+	M.extra[1] = "none";
+	M.extra[2] = "-v";
+	fc_add_daemon(&A, "migcheck following events", M.bin, "x.db",
+	    "ahead.sock", NULL, "ahead.log");
+	A.extra[0] = "--events";
+	A.extra[1] = F.events;
+	A.extra[2] = "-v";
 	if (broken)
 		printf("# CPULEVEL_TEST_IGNORE_COMMITS is set: migcheck "
 		    "ignores commits, and this test must fail\n");
 	fc_run("start", t_start);
 	fc_run("commit, then check", t_rounds);
+	if (!broken)
+		fc_run("refreshed ahead of the check", t_ahead);
 	if (!broken)
 		fc_run("writes behind featured's back", t_outside);
 	fc_run("stop", t_stop);

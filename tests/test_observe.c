@@ -324,7 +324,8 @@ t_hosts(void)
 	observe_host(U2, &H2b, P1, 1, 1);
 	ev = events_take(1000);
 	is_str(jtext(ev), "[\"host.features_lost " U2 " -\","
-	    "\"pool.level_changed " U2 " Host.observe\"]",
+	    "\"pool.level_changed " U2 " Host.observe\","
+	    "\"db.committed - -\"]",
 	    "  events: features lost, the level changed");
 	json_object_put(ev);
 	check_level(P1, m4, 3);

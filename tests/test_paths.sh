@@ -56,6 +56,8 @@ same "$events" "ipc://$rundir/featured-events.sock" \
 same "$mrpc" "ipc://$rundir/migcheck.sock" "migcheck's socket is beside them"
 same "$(daemon_default "$migcheck" db)" "$db" \
     "migcheck --help: the same database as featured"
+same "$(daemon_default "$migcheck" events)" "$events" \
+    "migcheck --help: follows featured's event socket"
 
 same "$(cli_default version)" "$rpc" "cpulevel version --help: featured's socket"
 same "$(cli_default host boot)" "$rpc" \
@@ -98,6 +100,8 @@ if [ -f "$pkg/cpulevel-featured.service" ]; then
 	same "$(setting "$m" CPULEVEL_DB)" "$db" "migcheck unit: CPULEVEL_DB"
 	same "$(setting "$m" CPULEVEL_MIGCHECK_RPC)" "$mrpc" \
 	    "migcheck unit: CPULEVEL_MIGCHECK_RPC"
+	same "$(setting "$m" CPULEVEL_FEATURED_EVENTS)" "$events" \
+	    "migcheck unit: CPULEVEL_FEATURED_EVENTS"
 	same "$(setting "$b" CPULEVEL_FEATURED_RPC)" "$rpc" \
 	    "host-boot unit: CPULEVEL_FEATURED_RPC"
 	for u in "$f" "$m"; do

@@ -59,6 +59,7 @@ struct featured {
 	char		*events[FEATURED_TXN_EVENTS][2];	/* topic, json */
 	int		 nevents;
 	int		 event_mark;	/* the current request's first */
+	int		 changes_begun;	/* total changes at BEGIN */
 	char		 dberr[512];	/* the last store error */
 	/* set once the database file is found deleted or replaced */
 	char		 db_lost[640];

@@ -68,6 +68,7 @@ txn_begin(void *arg, struct rpc_error *err)
 		rpc_error_internal(err, why);
 		return -1;
 	}
+	f->changes_begun = sqlite3_total_changes(f->db);
 	return 0;
 }
 

@@ -7,7 +7,8 @@
  * Host.* in host.c.  They answer from a snapshot of the database in
  * memory (mem.c), which view.c keeps exact: before each answer it looks
  * whether anything was committed since, and if so load.c reads what
- * changed, in one read transaction.
+ * changed, in one read transaction.  follow.c makes that same refresh
+ * ahead, when featured's events say it committed.
  */
 #ifndef MIGCHECK_H
 #define MIGCHECK_H
@@ -57,6 +58,8 @@ struct migcheck {
 	char		 seen_tbl[8];
 	char		 seen_id[256];
 	unsigned long long loads, refreshes;	/* for the log and tests */
+	/* view.c's refreshes: those a check made, those made ahead of one */
+	unsigned long long refreshed_on_check, refreshed_ahead;
 	/* sqlite's wal-index header, shared with every writer (view.c) */
 	const volatile uint32_t *walhdr;	/* NULL: refresh every time */
 	uint32_t	 mark[VIEW_MARK_WORDS];	/* as of the last refresh */
@@ -73,6 +76,8 @@ int	load_refresh(struct migcheck *m);
 /* view.c: 1 found, 0 not found, -1 error (reason in m->dberr). */
 int	view_open(struct migcheck *m);
 void	view_close(struct migcheck *m);
+/* The next check's refresh, made now (follow.c); 0, or -1 (m->dberr). */
+int	view_ahead(struct migcheck *m);
 int	view_vm(struct migcheck *m, const char *id, struct vm_rec *vm);
 /*
  * A VM and a host in one read: -1 error, else VIEW_FOUND_VM and/or
@@ -88,6 +93,20 @@ int	view_host(struct migcheck *m, const char *id, struct host_rec *h);
 int	view_pool_hosts(struct migcheck *m, const char *pool,
 	    int (*fn)(const struct host_rec *, void *), void *arg);
 int	view_pool(struct migcheck *m, const char *id, struct pool_rec *p);
+
+/*
+ * follow.c: --events URL, featured's PUB socket.  Each event (any topic:
+ * each is sent after a commit) wakes view_ahead() from the loop, so that
+ * the refresh a commit calls for is made before the next check, not
+ * inside it.  A hint only: PUB/SUB may drop it, and other writers send
+ * none, so view.c still looks before every answer.
+ */
+struct follow;
+struct event_base;
+struct follow *follow_open(const char *url, struct migcheck *m, char *err,
+	    size_t errlen);
+int	follow_start(struct follow *fl, struct event_base *base);
+void	follow_close(struct follow *fl);
 
 /* vm.c: lib/compat.c's rule on a VM and a host as migcheck reads them. */
 void	judge(const struct vm_rec *vm, const struct host_rec *h,

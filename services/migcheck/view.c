@@ -174,12 +174,14 @@ view_check_file(struct migcheck *m)
 }
 
 /*
- * Before every answer: the snapshot as of now.  Unchanged while the
- * WAL index's header is; else brought up to date, the header copied
- * first.
+ * The one rule that brings the snapshot up to date, for a check and
+ * ahead of one (follow.c): unchanged while the WAL index's header is;
+ * else brought up to date, the header copied first.  Whatever woke the
+ * ahead call (an event of featured's) is only a hint: this looks for
+ * itself, and a check after a commit no event told of refreshes here.
  */
 static int
-view_current(struct migcheck *m)
+view_sync(struct migcheck *m, int ahead)
 {
 	uint32_t now[VIEW_MARK_WORDS];
 
@@ -193,7 +195,29 @@ view_current(struct migcheck *m)
 	if (load_refresh(m) == -1)
 		return -1;
 	memcpy(m->mark, now, sizeof(now));
+	/* Counted and logged (at -v) for bench/ and tests/test_exact.c. */
+	if (ahead) {
+		m->refreshed_ahead++;
+		log_debug("refreshed ahead of a check");
+	} else {
+		m->refreshed_on_check++;
+		log_debug("refreshed on a check");
+	}
 	return 0;
+}
+
+/* Before every answer: the snapshot as of now. */
+static int
+view_current(struct migcheck *m)
+{
+	return view_sync(m, 0);
+}
+
+/* From the loop, no client waiting: what the next check would do. */
+int
+view_ahead(struct migcheck *m)
+{
+	return view_sync(m, 1);
 }
 
 static int
