@@ -221,13 +221,21 @@ plan_print_refused(struct json_object *result, const char *action)
 		    plan_join(r, " ", buf, sizeof(buf)));
 }
 
+/* A pool preview's head: who moves, whether it would be done, levels. */
+static void
+plan_print_preview(struct json_object *result, const char *action,
+    const char *moving)
+{
+	printf("pool %s, host %s %s\n", plan_str(result, "pool"),
+	    plan_str(result, "host"), moving);
+	plan_print_refused(result, action);
+	plan_print_levels(result, "LEVEL");
+}
+
 void
 cmd_print_preview_join(struct json_object *result)
 {
-	printf("pool %s, host %s joining\n", plan_str(result, "pool"),
-	    plan_str(result, "host"));
-	plan_print_refused(result, "join");
-	plan_print_levels(result, "LEVEL");
+	plan_print_preview(result, "join", "joining");
 	plan_print_stranded(result, "no VM would be kept off the host",
 	    "could not then migrate to the host", 2);
 }
@@ -235,10 +243,7 @@ cmd_print_preview_join(struct json_object *result)
 void
 cmd_print_preview_eject(struct json_object *result)
 {
-	printf("pool %s, host %s leaving\n", plan_str(result, "pool"),
-	    plan_str(result, "host"));
-	plan_print_refused(result, "eject");
-	plan_print_levels(result, "LEVEL");
+	plan_print_preview(result, "eject", "leaving");
 	plan_print_stranded(result, "every VM on the host has another "
 	    "member to go to", "on the host could go to no other member "
 	    "(MISSING: on the NEAREST)", 4);
