@@ -298,13 +298,9 @@ pool_preview_eject(void *arg, struct json_object *params,
 	struct plan pl;
 	int n, hi, ret;
 
-	if (pool_load(f, pool, &p, err) == -1 ||
-	    host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+	if (pool_eject_load(f, pool, rpc_param_string(params, "host"), &h,
+	    &p, err) == -1)
 		return -1;
-	if (strcmp(h.pool, pool) != 0) {
-		rpc_error_api(err, "HOST_NOT_IN_POOL", 2, h.id, pool);
-		return -1;
-	}
 	if ((n = store_host_resident_vms(f, h.id)) == -1)
 		return store_error(f, err);
 	plan_init(&pl, f);
