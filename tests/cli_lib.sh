@@ -85,3 +85,13 @@ start_migcheck() {
 	    --db "$1" --rpc "$2"
 	bail_unless migcheck listens "$2"
 }
+
+# cpu_info FILE VENDOR PV [HVM]: $T/FILE, a host's cpu_info as xapi gives
+# it, each set's default form the same as its max; HVM is PV if not given
+cpu_info() {
+	cat >"$T/$1" <<JSON
+{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
+  "features_pv": "$3", "features_hvm": "${4:-$3}",
+  "features_pv_host": "$3", "features_hvm_host": "${4:-$3}" }
+JSON
+}

@@ -43,13 +43,6 @@ start_migcheck "$T/db" "$M"
 
 STRONG=ffffffff-0000ffff
 WEAK=0fffffff-000000ff
-cpu_info() {	# cpu_info FILE VENDOR FS
-	cat >"$T/$1" <<JSON
-{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
-  "features_pv": "$3", "features_hvm": "$3",
-  "features_pv_host": "$3", "features_hvm_host": "$3" }
-JSON
-}
 cpu_info strong.json GenuineIntel $STRONG
 cpu_info weak.json GenuineIntel $WEAK
 cpu_info amd.json AuthenticAMD $STRONG

@@ -26,16 +26,9 @@ json() {
 start_featured
 
 # big has sse3 (word 1, bit 0); small lacks it; amd is another vendor.
-cpuinfo() {	# cpuinfo FILE VENDOR SET
-	cat >"$1" <<JSON
-{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
-  "features_pv": "$3", "features_hvm": "$3",
-  "features_pv_host": "$3", "features_hvm_host": "$3" }
-JSON
-}
-cpuinfo "$T/big.json" GenuineIntel ffffffff-00000001
-cpuinfo "$T/small.json" GenuineIntel ffffffff-00000000
-cpuinfo "$T/amd.json" AuthenticAMD ffffffff-00000001
+cpu_info big.json GenuineIntel ffffffff-00000001
+cpu_info small.json GenuineIntel ffffffff-00000000
+cpu_info amd.json AuthenticAMD ffffffff-00000001
 
 c 0 host boot b1 --probe "file:$T/big.json"
 c 0 host boot b2 --probe "file:$T/big.json"
