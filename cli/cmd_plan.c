@@ -55,6 +55,24 @@ plan_join_cell(char *cell, struct json_object *a, const char *sep)
 typedef void plan_row(struct json_object *e, const char *key,
     char cells[PLAN_COLS][CELL_MAX]);
 
+/* A row's cells: their widths measured (pass 0), or printed (pass 1). */
+static void
+plan_table_row(int pass, int ncols, char cells[PLAN_COLS][CELL_MAX],
+    size_t *w)
+{
+	size_t len;
+	int c;
+
+	for (c = 0; c < ncols; c++) {
+		len = strlen(cells[c]);
+		if (pass == 0 && len > w[c])
+			w[c] = len;
+		if (pass == 1)
+			printf(c + 1 < ncols ? "%-*s  " : "%*s\n",
+			    c + 1 < ncols ? (int)w[c] : 0, cells[c]);
+	}
+}
+
 /*
  * A table: head, then a row per element of list (an array, or an object
  * whose keys are handed to row), columns aligned; the last unpadded.
@@ -64,7 +82,7 @@ plan_table(const char *const *head, int ncols, struct json_object *list,
     plan_row *row)
 {
 	char cells[PLAN_COLS][CELL_MAX];
-	size_t w[PLAN_COLS], len, i, n;
+	size_t w[PLAN_COLS], i, n;
 	int pass, c;
 
 	for (c = 0; c < ncols; c++)
@@ -80,29 +98,13 @@ plan_table(const char *const *head, int ncols, struct json_object *list,
 			for (i = 0; i < n; i++) {
 				row(json_object_array_get_idx(list, i), NULL,
 				    cells);
-				for (c = 0; c < ncols; c++) {
-					len = strlen(cells[c]);
-					if (pass == 0 && len > w[c])
-						w[c] = len;
-					if (pass == 1)
-						printf(c + 1 < ncols ? "%-*s  " :
-						    "%*s\n", c + 1 < ncols ?
-						    (int)w[c] : 0, cells[c]);
-				}
+				plan_table_row(pass, ncols, cells, w);
 			}
 			continue;
 		}
 		json_object_object_foreach(list, key, val) {
 			row(val, key, cells);
-			for (c = 0; c < ncols; c++) {
-				len = strlen(cells[c]);
-				if (pass == 0 && len > w[c])
-					w[c] = len;
-				if (pass == 1)
-					printf(c + 1 < ncols ? "%-*s  " :
-					    "%*s\n", c + 1 < ncols ? (int)w[c] :
-					    0, cells[c]);
-			}
+			plan_table_row(pass, ncols, cells, w);
 		}
 	}
 }
@@ -221,13 +223,21 @@ plan_print_refused(struct json_object *result, const char *action)
 		    plan_join(r, " ", buf, sizeof(buf)));
 }
 
+/* A pool preview's head: who moves, whether it would be done, levels. */
+static void
+plan_print_preview(struct json_object *result, const char *action,
+    const char *moving)
+{
+	printf("pool %s, host %s %s\n", plan_str(result, "pool"),
+	    plan_str(result, "host"), moving);
+	plan_print_refused(result, action);
+	plan_print_levels(result, "LEVEL");
+}
+
 void
 cmd_print_preview_join(struct json_object *result)
 {
-	printf("pool %s, host %s joining\n", plan_str(result, "pool"),
-	    plan_str(result, "host"));
-	plan_print_refused(result, "join");
-	plan_print_levels(result, "LEVEL");
+	plan_print_preview(result, "join", "joining");
 	plan_print_stranded(result, "no VM would be kept off the host",
 	    "could not then migrate to the host", 2);
 }
@@ -235,10 +245,7 @@ cmd_print_preview_join(struct json_object *result)
 void
 cmd_print_preview_eject(struct json_object *result)
 {
-	printf("pool %s, host %s leaving\n", plan_str(result, "pool"),
-	    plan_str(result, "host"));
-	plan_print_refused(result, "eject");
-	plan_print_levels(result, "LEVEL");
+	plan_print_preview(result, "eject", "leaving");
 	plan_print_stranded(result, "every VM on the host has another "
 	    "member to go to", "on the host could go to no other member "
 	    "(MISSING: on the NEAREST)", 4);

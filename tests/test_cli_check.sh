@@ -7,34 +7,17 @@
 # --json: 0 compatible, 1 incompatible, 2 a bad file or usage (the error
 # naming what is wrong), 3 an unknown VM, 4 no daemon.
 set -u
-CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
-FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
+# shellcheck source-path=SCRIPTDIR source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 MIGCHECK=${CPULEVEL_MIGCHECK:?set by meson: the built cpulevel-migcheck}
-T=$(mktemp -d)
-F="ipc://$T/run/f.sock"
 M="ipc://$T/run/m.sock"
 NOBODY="ipc://$T/run/nobody.sock"
-pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-n=0
-failed=0
 rc=
 
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		echo "#   rc $rc"
-		sed 's/^/#   /' "$T/out" "$T/err"
-		failed=$((failed + 1))
-	fi
+# diag: a failed check's status, then the output
+diag() {
+	echo "#   rc $rc"
+	sed 's/^/#   /' "$T/out" "$T/err"
 }
 
 # chk RC ARGS...: cpulevel host check-vm ARGS (both sockets given) exits
@@ -61,33 +44,11 @@ err_says() {
 	ok $? "  ... and the error says: $1"
 }
 
-"$FEATURED" --db "$T/db" --rpc "$F" --events "ipc://$T/run/e.sock" \
-    --probe none 2>>"$T/daemons.log" &
-pids="$pids $!"
-i=0
-until "$CLI" version --connect "$F" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "Bail out! featured: $(cat "$T/daemons.log")"; exit 1; }
-	sleep 0.1
-done
-"$MIGCHECK" --db "$T/db" --rpc "$M" 2>>"$T/daemons.log" &
-pids="$pids $!"
-i=0
-until [ -S "$T/run/m.sock" ]; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "Bail out! migcheck: $(cat "$T/daemons.log")"; exit 1; }
-	sleep 0.1
-done
+start_featured
+start_migcheck "$T/db" "$M"
 
 STRONG=ffffffff-0000ffff
 WEAK=0fffffff-000000ff
-cpu_info() {	# cpu_info FILE VENDOR PV HVM
-	cat >"$T/$1" <<JSON
-{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
-  "features_pv": "$3", "features_hvm": "$4",
-  "features_pv_host": "$3", "features_hvm_host": "$4" }
-JSON
-}
 cpu_info strong.json GenuineIntel $STRONG $STRONG
 cpu_info weak.json GenuineIntel $WEAK $WEAK
 cpu_info amd.json AuthenticAMD $STRONG $STRONG

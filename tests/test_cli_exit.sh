@@ -4,36 +4,17 @@
 # 0 yes/done, 1 no, 2 bad usage or input, 3 unknown object, 4 the daemon
 # cannot be reached or failed.  A script trusts these; so does this test.
 set -u
-CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
-FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
+# shellcheck source-path=SCRIPTDIR source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 MIGCHECK=${CPULEVEL_MIGCHECK:?set by meson: the built cpulevel-migcheck}
-T=$(mktemp -d)
-F="ipc://$T/run/f.sock"		# featured creates $T/run, owner-only
 M="ipc://$T/run/m.sock"
 NODB="ipc://$T/run/nodb.sock"	# a migcheck whose database is missing
 NOBODY="ipc://$T/run/nobody.sock"
-pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-n=0
-failed=0
 rc='' err=''
 JSON=''		# '' or --json: every check runs in both modes
 
-ok() {	# ok COND-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		echo "#   rc $rc, err '$err'"
-		failed=$((failed + 1))
-	fi
-}
+# diag: a failed check's status and error
+diag() { echo "#   rc $rc, err '$err'"; }
 
 # at URL RC ARGS...: cpulevel ARGS $JSON --connect URL exits RC; an
 # error (RC 2 to 4) is one line on stderr, a refusal (1) at most one
@@ -66,38 +47,12 @@ local_cmd() {
 	ok $? "cpulevel $* -> $want"
 }
 
-start() {	# start PROGRAM ARGS...: in the background, logged
-	"$@" 2>>"$T/daemons.log" &
-	pids="$pids $!"
-}
-start "$FEATURED" --db "$T/db" --rpc "$F" --events "ipc://$T/run/e.sock" \
-    --probe none
-i=0
-until "$CLI" version --connect "$F" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "Bail out! featured: $(cat "$T/daemons.log")"; exit 1; }
-	sleep 0.1
-done
-start "$MIGCHECK" --db "$T/db" --rpc "$M"
-start "$MIGCHECK" --db "$T/none/db" --rpc "$NODB"
-for url in "$M" "$NODB"; do
-	i=0
-	until [ -S "${url#ipc://}" ]; do
-		i=$((i + 1))
-		[ $i -lt 50 ] || { echo "Bail out! migcheck: $(cat "$T/daemons.log")"; exit 1; }
-		sleep 0.1
-	done
-done
+start_featured
+start_migcheck "$T/db" "$M"
+start_migcheck "$T/none/db" "$NODB"
 
 STRONG=ffffffff-0000ffff
 WEAK=0fffffff-000000ff
-cpu_info() {	# cpu_info FILE VENDOR FS
-	cat >"$T/$1" <<JSON
-{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
-  "features_pv": "$3", "features_hvm": "$3",
-  "features_pv_host": "$3", "features_hvm_host": "$3" }
-JSON
-}
 cpu_info strong.json GenuineIntel $STRONG
 cpu_info weak.json GenuineIntel $WEAK
 cpu_info amd.json AuthenticAMD $STRONG

@@ -5,50 +5,10 @@
 # filter exits 3, --json parses, and past featured's bound (2000 rows)
 # the list is refused, never cut short.
 set -u
-CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
-FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
-T=$(mktemp -d)
-F="ipc://$T/run/f.sock"
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-n=0
-failed=0
+# shellcheck source-path=SCRIPTDIR source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		sed 's/^/#   /' "$T/out" "$T/err"
-		failed=$((failed + 1))
-	fi
-}
-
-# c RC ARGS...: cpulevel ARGS --connect F exits RC, output in $T/out
-c() {
-	want=$1
-	shift
-	"$CLI" "$@" --connect "$F" >"$T/out" 2>"$T/err"
-	rc=$?
-	[ "$rc" -eq "$want" ]
-	ok $? "cpulevel $* -> $want (got $rc)"
-}
-
-"$FEATURED" --db "$T/db" --rpc "$F" --events "ipc://$T/run/e.sock" \
-    --probe none 2>>"$T/daemon.log" &
-pid=$!
-i=0
-until "$CLI" version --connect "$F" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "Bail out! featured: $(cat "$T/daemon.log")"; exit 1; }
-	sleep 0.1
-done
+start_featured
 
 cat >"$T/intel.json" <<JSON
 { "vendor": "GenuineIntel", "cpu_count": "8", "socket_count": "2",

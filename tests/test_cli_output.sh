@@ -10,42 +10,10 @@
 # The names expected are never written here: the local 'featureset
 # decode' and 'featureset diff' give them, from the same header.
 set -u
-CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
-FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
+# shellcheck source-path=SCRIPTDIR source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 MIGCHECK=${CPULEVEL_MIGCHECK:?set by meson: the built cpulevel-migcheck}
-T=$(mktemp -d)
-F="ipc://$T/run/f.sock"
 M="ipc://$T/run/m.sock"
-pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-n=0
-failed=0
-
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		sed 's/^/#   /' "$T/out" "$T/err"
-		failed=$((failed + 1))
-	fi
-}
-
-# c RC ARGS...: cpulevel ARGS --connect F exits RC, output in $T/out
-c() {
-	want=$1
-	shift
-	"$CLI" "$@" --connect "$F" >"$T/out" 2>"$T/err"
-	rc=$?
-	[ "$rc" -eq "$want" ]
-	ok $? "cpulevel $* -> $want (got $rc)"
-}
 # refused RC LINE ARGS...: exits RC with exactly LINE on stderr, no stdout
 refused() {
 	want=$1 line=$2
@@ -70,35 +38,11 @@ lines() { names_lines=$(awk -v k="$1" '$1 == k { on = 1; c = 1; next }
     END { print c + 0 }' "$T/out"); echo "$names_lines"; }
 narrow() { awk 'length > 80 { bad = 1 } END { exit bad }' "$@"; }
 
-start() {	# start PROGRAM ARGS...: in the background, logged
-	"$@" 2>>"$T/daemons.log" &
-	pids="$pids $!"
-}
-start "$FEATURED" --db "$T/db" --rpc "$F" --events "ipc://$T/run/e.sock" \
-    --probe none
-i=0
-until "$CLI" version --connect "$F" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "Bail out! featured: $(cat "$T/daemons.log")"; exit 1; }
-	sleep 0.1
-done
-start "$MIGCHECK" --db "$T/db" --rpc "$M"
-i=0
-until [ -S "$T/run/m.sock" ]; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "Bail out! migcheck: $(cat "$T/daemons.log")"; exit 1; }
-	sleep 0.1
-done
+start_featured
+start_migcheck "$T/db" "$M"
 
 STRONG=ffffffff-0000ffff
 WEAK=0fffffff-000000ff
-cpu_info() {	# cpu_info FILE VENDOR FS
-	cat >"$T/$1" <<JSON
-{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
-  "features_pv": "$3", "features_hvm": "$3",
-  "features_pv_host": "$3", "features_hvm_host": "$3" }
-JSON
-}
 cpu_info strong.json GenuineIntel $STRONG
 cpu_info weak.json GenuineIntel $WEAK
 cpu_info amd.json AuthenticAMD $STRONG

@@ -7,40 +7,8 @@
 # bound of a list (2000 VMs) the answer counts them all and says it is
 # truncated.
 set -u
-CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
-FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
-T=$(mktemp -d)
-F="ipc://$T/run/f.sock"
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-n=0
-failed=0
-
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		sed 's/^/#   /' "$T/out" "$T/err"
-		failed=$((failed + 1))
-	fi
-}
-
-# c RC ARGS...: cpulevel ARGS --connect F exits RC, output in $T/out
-c() {
-	want=$1
-	shift
-	"$CLI" "$@" --connect "$F" >"$T/out" 2>"$T/err"
-	rc=$?
-	[ "$rc" -eq "$want" ]
-	ok $? "cpulevel $* -> $want (got $rc)"
-}
+# shellcheck source-path=SCRIPTDIR source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 
 # has PATTERN DESCRIPTION: a line of the output matches (squeezed)
 has() {
@@ -55,27 +23,12 @@ json() {
 	ok $? "$2"
 }
 
-"$FEATURED" --db "$T/db" --rpc "$F" --events "ipc://$T/run/e.sock" \
-    --probe none 2>>"$T/daemon.log" &
-pid=$!
-i=0
-until "$CLI" version --connect "$F" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "Bail out! featured: $(cat "$T/daemon.log")"; exit 1; }
-	sleep 0.1
-done
+start_featured
 
 # big has sse3 (word 1, bit 0); small lacks it; amd is another vendor.
-cpuinfo() {	# cpuinfo FILE VENDOR SET
-	cat >"$1" <<JSON
-{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
-  "features_pv": "$3", "features_hvm": "$3",
-  "features_pv_host": "$3", "features_hvm_host": "$3" }
-JSON
-}
-cpuinfo "$T/big.json" GenuineIntel ffffffff-00000001
-cpuinfo "$T/small.json" GenuineIntel ffffffff-00000000
-cpuinfo "$T/amd.json" AuthenticAMD ffffffff-00000001
+cpu_info big.json GenuineIntel ffffffff-00000001
+cpu_info small.json GenuineIntel ffffffff-00000000
+cpu_info amd.json AuthenticAMD ffffffff-00000001
 
 c 0 host boot b1 --probe "file:$T/big.json"
 c 0 host boot b2 --probe "file:$T/big.json"

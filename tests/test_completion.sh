@@ -7,33 +7,13 @@
 # one the command takes; ids come from a real featured; with no daemon it
 # answers at once, with nothing on stderr.
 set -u
-CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
-FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
+# shellcheck source-path=SCRIPTDIR source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 SCRIPT=${CPULEVEL_BASH_COMPLETION:?set by meson: cli/cpulevel.bash}
-T=$(mktemp -d)
-F="ipc://$T/run/f.sock"
 NOBODY="ipc://$T/run/nobody.sock"
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-n=0
-failed=0
 
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -s "$T/diag" ] && sed 's/^/#   /' "$T/diag"
-		failed=$((failed + 1))
-	fi
-	: >"$T/diag"
-}
+# diag: the notes the failed check left in $T/diag
+diag() { [ -s "$T/diag" ] && sed 's/^/#   /' "$T/diag"; }
 
 # The CLI as a user has it: 'cpulevel' found in PATH.
 PATH=$(dirname "$CLI"):$PATH
@@ -151,15 +131,7 @@ same "cpulevel host-cpu-info --probe file:DIR/other-v<TAB> (split at ':' as bash
 
 # --- ids from featured ----------------------------------------------------------
 
-"$FEATURED" --db "$T/db" --rpc "$F" --events "ipc://$T/run/e.sock" \
-    --probe none 2>>"$T/daemon.log" &
-pid=$!
-i=0
-until "$CLI" version --connect "$F" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { echo "Bail out! featured: $(cat "$T/daemon.log")"; exit 1; }
-	sleep 0.1
-done
+start_featured
 cat >"$T/ci.json" <<JSON
 { "vendor": "GenuineIntel", "features_pv": "ffffffff", "features_hvm": "ffffffff",
   "features_pv_host": "ffffffff", "features_hvm_host": "ffffffff" }
@@ -212,9 +184,9 @@ for words in "vm show --connect $NOBODY" "host show --connect $NOBODY" \
 	ok $? "cpulevel $words <TAB> with no daemon: nothing, quietly, in ${ms} ms"
 done
 # A socket file nobody serves any more: featured stopped.
-kill "$pid"
-wait "$pid" 2>/dev/null
-pid=
+kill "$featured_pid"
+wait "$featured_pid" 2>/dev/null
+pids=
 start=$(date +%s%N)
 comp vm show --connect "$F" ""
 ms=$((($(date +%s%N) - start) / 1000000))

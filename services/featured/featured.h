@@ -304,6 +304,12 @@ int	pool_other_vendor(struct featured *f, const char *pool,
 /* No VM may run on host; else the XenAPI error code [host]. */
 int	no_resident_vms(struct featured *f, const char *host, const char *code,
 	    struct rpc_error *err);
+/* The host and pool of a join (a host in another pool refused): found. */
+int	pool_join_load(struct featured *f, const char *pool, const char *host,
+	    struct host_rec *h, struct pool_rec *p, struct rpc_error *err);
+/* The pool and member of an eject (a host not in it refused): 0, -1. */
+int	pool_eject_load(struct featured *f, const char *pool, const char *host,
+	    struct host_rec *h, struct pool_rec *p, struct rpc_error *err);
 /* Take host out of its pool (deleting an emptied pool). */
 int	pool_leave(struct featured *f, const struct host_rec *h,
 	    const char *event, int *changed, struct rpc_error *err);

@@ -133,6 +133,28 @@ pool_leave(struct featured *f, const struct host_rec *h, const char *event,
 	return 0;
 }
 
+/*
+ * The host a join names and the pool it joins, for the join and its
+ * preview alike: a host already in another pool is refused, as xapi
+ * does.  Returns whether the pool exists (0 or 1), or -1 with err set.
+ */
+int
+pool_join_load(struct featured *f, const char *pool, const char *host,
+    struct host_rec *h, struct pool_rec *p, struct rpc_error *err)
+{
+	int found;
+
+	if (host_load(f, host, h, err) == -1)
+		return -1;
+	if (h->pool[0] && strcmp(h->pool, pool) != 0) {
+		rpc_error_api(err, "HOST_ALREADY_IN_POOL", 2, h->id, h->pool);
+		return -1;
+	}
+	if ((found = store_pool_get(f, pool, p)) == -1)
+		return store_error(f, err);
+	return found;
+}
+
 int
 pool_join(void *arg, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
@@ -143,14 +165,9 @@ pool_join(void *arg, struct json_object *params, struct json_object **result,
 	struct host_rec h;
 	struct pool_rec p;
 
-	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+	if ((found = pool_join_load(f, pool, rpc_param_string(params,
+	    "host"), &h, &p, err)) == -1)
 		return -1;
-	if (h.pool[0] && strcmp(h.pool, pool) != 0) {
-		rpc_error_api(err, "HOST_ALREADY_IN_POOL", 2, h.id, h.pool);
-		return -1;
-	}
-	if ((found = store_pool_get(f, pool, &p)) == -1)
-		return store_error(f, err);
 	/* A member joining its own pool again is a no-op, even one that
 	 * was forced in with another vendor's CPU. */
 	if (!h.pool[0] && found && strcmp(p.vendor, h.vendor) != 0 &&
@@ -193,6 +210,24 @@ pool_join(void *arg, struct json_object *params, struct json_object **result,
 	return 0;
 }
 
+/*
+ * The pool an eject names and its member, for the eject and its preview
+ * alike: a host not in that pool is refused.  0, or -1 with err set.
+ */
+int
+pool_eject_load(struct featured *f, const char *pool, const char *host,
+    struct host_rec *h, struct pool_rec *p, struct rpc_error *err)
+{
+	if (pool_load(f, pool, p, err) == -1 ||
+	    host_load(f, host, h, err) == -1)
+		return -1;
+	if (strcmp(h->pool, pool) != 0) {
+		rpc_error_api(err, "HOST_NOT_IN_POOL", 2, h->id, pool);
+		return -1;
+	}
+	return 0;
+}
+
 int
 pool_eject(void *arg, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
@@ -203,13 +238,9 @@ pool_eject(void *arg, struct json_object *params, struct json_object **result,
 	struct pool_rec p;
 	int changed = 0;
 
-	if (pool_load(f, pool, &p, err) == -1 ||
-	    host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+	if (pool_eject_load(f, pool, rpc_param_string(params, "host"), &h,
+	    &p, err) == -1)
 		return -1;
-	if (strcmp(h.pool, pool) != 0) {
-		rpc_error_api(err, "HOST_NOT_IN_POOL", 2, h.id, pool);
-		return -1;
-	}
 	if (no_resident_vms(f, h.id, "HOST_HAS_RESIDENT_VMS", err) == -1 ||
 	    pool_leave(f, &h, "Pool.eject", &changed, err) == -1)
 		return -1;

@@ -113,6 +113,15 @@ preview_stranded(struct json_object *o, struct json_object *list, int n)
 	    json_object_new_boolean(n > (int)json_object_array_length(list)));
 }
 
+/* Out of memory while listing: the list goes, the error says so. */
+static int
+preview_oom(struct json_object *list, struct rpc_error *err)
+{
+	json_object_put(list);
+	rpc_error_internal(err, "out of memory");
+	return -1;
+}
+
 /* The pool's VMs that could not run on hosts[host]: all, or newly. */
 static int
 preview_judge_all(struct plan *pl, size_t host, int was,
@@ -144,9 +153,7 @@ preview_judge_all(struct plan *pl, size_t host, int was,
 	preview_stranded(o, list, n);
 	return 0;
 oom:
-	json_object_put(list);
-	rpc_error_internal(err, "out of memory");
-	return -1;
+	return preview_oom(list, err);
 }
 
 static void
@@ -184,14 +191,9 @@ pool_preview_join(void *arg, struct json_object *params,
 	size_t nmembers;
 	int found, n, hi, vendor_ok, ret = -1;
 
-	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+	if ((found = pool_join_load(f, pool, rpc_param_string(params,
+	    "host"), &h, &p, err)) == -1)
 		return -1;
-	if (h.pool[0] && strcmp(h.pool, pool) != 0) {
-		rpc_error_api(err, "HOST_ALREADY_IN_POOL", 2, h.id, h.pool);
-		return -1;
-	}
-	if ((found = store_pool_get(f, pool, &p)) == -1)
-		return store_error(f, err);
 	if (!found) {
 		/* The pool the join would create: the host's vendor. */
 		memset(&p, 0, sizeof(p));
@@ -282,9 +284,7 @@ preview_eject_stranded(struct plan *pl, size_t nmembers, int hi,
 	preview_stranded(o, list, n);
 	return 0;
 oom:
-	json_object_put(list);
-	rpc_error_internal(err, "out of memory");
-	return -1;
+	return preview_oom(list, err);
 }
 
 int
@@ -298,13 +298,9 @@ pool_preview_eject(void *arg, struct json_object *params,
 	struct plan pl;
 	int n, hi, ret;
 
-	if (pool_load(f, pool, &p, err) == -1 ||
-	    host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+	if (pool_eject_load(f, pool, rpc_param_string(params, "host"), &h,
+	    &p, err) == -1)
 		return -1;
-	if (strcmp(h.pool, pool) != 0) {
-		rpc_error_api(err, "HOST_NOT_IN_POOL", 2, h.id, pool);
-		return -1;
-	}
 	if ((n = store_host_resident_vms(f, h.id)) == -1)
 		return store_error(f, err);
 	plan_init(&pl, f);

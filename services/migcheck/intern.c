@@ -79,6 +79,50 @@ mem_slot_new(void **v, size_t elem, uint32_t *len, uint32_t *cap)
 	return (*len)++;
 }
 
+/*
+ * The free list and the chains of either table, as mem_chains_fit: t is
+ * the table, next_of an entry's link, the table's fields passed.
+ */
+
+/* A slot for a new entry: the free list's first, else a new one; 0: none. */
+static uint32_t
+intern_slot(void *t, void **v, size_t elem, uint32_t *len, uint32_t *cap,
+    uint32_t *freep, uint32_t *(*next_of)(void *, uint32_t))
+{
+	uint32_t i;
+
+	if ((i = *freep) != 0) {
+		*freep = *next_of(t, i);
+		return i;
+	}
+	return mem_slot_new(v, elem, len, cap);
+}
+
+/* Entry i, of hash h, at the front of its chain. */
+static void
+intern_link(void *t, uint32_t *heads, uint32_t nheads, uint32_t h,
+    uint32_t i, uint32_t *(*next_of)(void *, uint32_t))
+{
+	uint32_t b = h & (nheads - 1);
+
+	*next_of(t, i) = heads[b];
+	heads[b] = i;
+}
+
+/* Entry i, of hash h, out of its chain and first on the free list. */
+static void
+intern_unlink(void *t, uint32_t *heads, uint32_t nheads, uint32_t h,
+    uint32_t i, uint32_t *freep, uint32_t *(*next_of)(void *, uint32_t))
+{
+	uint32_t *pp;
+
+	for (pp = &heads[h & (nheads - 1)]; *pp != i; pp = next_of(t, *pp))
+		;
+	*pp = *next_of(t, i);
+	*next_of(t, i) = *freep;
+	*freep = i;
+}
+
 /* ---- strings ----------------------------------------------------------- */
 
 static uint32_t
@@ -103,7 +147,7 @@ str_used(const void *t, uint32_t i)
 uint32_t
 mem_str_get(struct mem_strs *t, const char *s)
 {
-	uint32_t h = mem_hash(s, strlen(s)), i, b;
+	uint32_t h = mem_hash(s, strlen(s)), i;
 	char *copy;
 
 	if (t->nheads)
@@ -116,19 +160,15 @@ mem_str_get(struct mem_strs *t, const char *s)
 	    str_hash_of, str_next_of, t, str_used) == -1 ||
 	    (copy = strdup(s)) == NULL)
 		return 0;
-	if ((i = t->free) != 0)
-		t->free = t->v[i].next;
-	else if ((i = mem_slot_new((void **)&t->v, sizeof(*t->v), &t->len,
-	    &t->cap)) == 0) {
+	if ((i = intern_slot(t, (void **)&t->v, sizeof(*t->v), &t->len,
+	    &t->cap, &t->free, str_next_of)) == 0) {
 		free(copy);
 		return 0;
 	}
 	t->v[i].s = copy;
 	t->v[i].hash = h;
 	t->v[i].refs = 1;
-	b = h & (t->nheads - 1);
-	t->v[i].next = t->heads[b];
-	t->heads[b] = i;
+	intern_link(t, t->heads, t->nheads, h, i, str_next_of);
 	t->count++;
 	return i;
 }
@@ -136,18 +176,12 @@ mem_str_get(struct mem_strs *t, const char *s)
 void
 mem_str_put(struct mem_strs *t, uint32_t i)
 {
-	uint32_t *pp;
-
 	if (i == 0 || --t->v[i].refs > 0)
 		return;
-	for (pp = &t->heads[t->v[i].hash & (t->nheads - 1)]; *pp != i;
-	    pp = &t->v[*pp].next)
-		;
-	*pp = t->v[i].next;
+	intern_unlink(t, t->heads, t->nheads, t->v[i].hash, i, &t->free,
+	    str_next_of);
 	free(t->v[i].s);
 	t->v[i].s = NULL;
-	t->v[i].next = t->free;
-	t->free = i;
 	t->count--;
 }
 
@@ -195,7 +229,7 @@ uint32_t
 mem_set_get(struct mem_sets *t, const char *text,
     const struct featureset *fs)
 {
-	uint32_t h, i, b;
+	uint32_t h, i;
 	char *copy;
 
 	if ((i = mem_set_find(t, text)) != 0)
@@ -204,10 +238,8 @@ mem_set_get(struct mem_sets *t, const char *text,
 	    set_hash_of, set_next_of, t, set_used) == -1 ||
 	    (copy = strdup(text)) == NULL)
 		return 0;
-	if ((i = t->free) != 0)
-		t->free = t->v[i].next;
-	else if ((i = mem_slot_new((void **)&t->v, sizeof(*t->v), &t->len,
-	    &t->cap)) == 0) {
+	if ((i = intern_slot(t, (void **)&t->v, sizeof(*t->v), &t->len,
+	    &t->cap, &t->free, set_next_of)) == 0) {
 		free(copy);
 		return 0;
 	}
@@ -216,9 +248,7 @@ mem_set_get(struct mem_sets *t, const char *text,
 	t->v[i].text = copy;
 	t->v[i].hash = h;
 	t->v[i].refs = 1;
-	b = h & (t->nheads - 1);
-	t->v[i].next = t->heads[b];
-	t->heads[b] = i;
+	intern_link(t, t->heads, t->nheads, h, i, set_next_of);
 	t->count++;
 	return i;
 }
@@ -226,18 +256,12 @@ mem_set_get(struct mem_sets *t, const char *text,
 void
 mem_set_put(struct mem_sets *t, uint32_t i)
 {
-	uint32_t *pp;
-
 	if (i == 0 || --t->v[i].refs > 0)
 		return;
-	for (pp = &t->heads[t->v[i].hash & (t->nheads - 1)]; *pp != i;
-	    pp = &t->v[*pp].next)
-		;
-	*pp = t->v[i].next;
+	intern_unlink(t, t->heads, t->nheads, t->v[i].hash, i, &t->free,
+	    set_next_of);
 	free(t->v[i].text);
 	t->v[i].text = NULL;
-	t->v[i].next = t->free;
-	t->free = i;
 	t->count--;
 }
 
