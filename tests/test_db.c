@@ -426,6 +426,58 @@ test_readonly_old(void)
 	is_int(raw_table_exists(p, "pool"), 0, "read-only did not migrate");
 }
 
+/*
+ * Each value a CHECK allows, and some it does not: version 4 spelled the
+ * rules with OR (db/0004_checks_without_in.sql) and must allow the very
+ * same values.  Each INSERT is undone by a savepoint.
+ */
+static const struct check_value {
+	const char	*sql;		/* one '?' */
+	const char	*value;
+	int		 rc;
+} check_values[] = {
+#define VM_DT	"INSERT INTO vm (id, domain_type, power_state) " \
+		"VALUES ('c', ?, 'halted')"
+#define VM_PS	"INSERT INTO vm (id, domain_type, power_state) " \
+		"VALUES ('c', 'hvm', ?)"
+#define LOG	"INSERT INTO change_log (tbl, id) VALUES (?, 'c')"
+	{ VM_DT, "pv", SQLITE_DONE }, { VM_DT, "hvm", SQLITE_DONE },
+	{ VM_DT, "pvh", SQLITE_DONE }, { VM_DT, "pv_in_pvh", SQLITE_DONE },
+	{ VM_DT, "PV", SQLITE_CONSTRAINT }, { VM_DT, "", SQLITE_CONSTRAINT },
+	{ VM_DT, "pv_in", SQLITE_CONSTRAINT }, { VM_DT, NULL, SQLITE_CONSTRAINT },
+	{ VM_PS, "running", SQLITE_DONE }, { VM_PS, "suspended", SQLITE_DONE },
+	{ VM_PS, "halted", SQLITE_DONE }, { VM_PS, "paused", SQLITE_CONSTRAINT },
+	{ VM_PS, "Halted", SQLITE_CONSTRAINT }, { VM_PS, NULL, SQLITE_CONSTRAINT },
+	{ LOG, "host", SQLITE_DONE }, { LOG, "pool", SQLITE_DONE },
+	{ LOG, "vm", SQLITE_DONE }, { LOG, "vms", SQLITE_CONSTRAINT },
+	{ LOG, "level_history", SQLITE_CONSTRAINT },
+	{ LOG, NULL, SQLITE_CONSTRAINT },
+#undef VM_DT
+#undef VM_PS
+#undef LOG
+};
+
+static void
+test_check_values(sqlite3 *db)
+{
+	const struct check_value *c;
+	char what[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(check_values) / sizeof(check_values[0]); i++) {
+		c = &check_values[i];
+		if (raw_exec(db, "SAVEPOINT c") != SQLITE_OK)
+			exit(1);
+		snprintf(what, sizeof(what), "%s: %s %s", c->sql,
+		    c->value != NULL ? c->value : "NULL",
+		    c->rc == SQLITE_DONE ? "allowed" : "refused");
+		is_int(step_sql(db, c->sql, c->value, NULL), c->rc, what);
+		if (raw_exec(db, "ROLLBACK TO c") != SQLITE_OK ||
+		    raw_exec(db, "RELEASE c") != SQLITE_OK)
+			exit(1);
+	}
+}
+
 static void
 test_constraints(void)
 {
@@ -450,6 +502,131 @@ test_constraints(void)
 	    "power_state) VALUES (?, 'h1', 'hvm', ?)", "v1", "running"),
 	    SQLITE_DONE, "power_state 'running' accepted");
 	is_int(query_int(db, "SELECT count(*) FROM vm"), 1, "one vm stored");
+	test_check_values(db);
+	/* A changed id is logged under both ids (version 4's vm_renamed). */
+	is_int(step_sql(db, "UPDATE vm SET id = ? WHERE id = ?", "v9", "v1"),
+	    SQLITE_DONE, "a VM's id changed");
+	is_int(query_int(db, "SELECT count(*) FROM change_log WHERE "
+	    "tbl = 'vm' AND id IN ('v1', 'v9') AND seq > (SELECT max(seq) "
+	    "FROM change_log) - 2"), 2, "both its ids logged");
+	is_int(step_sql(db, "UPDATE vm SET power_state = ? WHERE id = ?",
+	    "halted", "v9"), SQLITE_DONE, "a VM halted");
+	is_int(query_int(db, "SELECT count(*) FROM change_log WHERE "
+	    "id = 'v9' AND seq = (SELECT max(seq) FROM change_log)"), 1,
+	    "logged once under its id");
+	is_int(query_int(db, "SELECT count(*) FROM change_log WHERE "
+	    "seq > (SELECT max(seq) FROM change_log) - 1"), 1,
+	    "and once only");
+	db_close(db);
+}
+
+/*
+ * The statement's program, sub-programs (triggers) included, opens no
+ * ephemeral table.  sqlite builds one for `x IN (a, b, c)` each time such
+ * a CHECK runs (db/0004_checks_without_in.sql says what it cost).
+ */
+static int
+builds_ephemeral(sqlite3 *db, const char *sql)
+{
+	char *explain = sqlite3_mprintf("EXPLAIN %s", sql);
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (explain == NULL || sqlite3_prepare_v2(db, explain, -1, &st,
+	    NULL) != SQLITE_OK) {
+		diag("%s: %s", sql, sqlite3_errmsg(db));
+		sqlite3_free(explain);
+		return -1;
+	}
+	/* EXPLAIN's columns: addr, opcode, p1, p2, ... */
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 1),
+		    "OpenEphemeral") == 0)
+			n++;
+	sqlite3_finalize(st);
+	sqlite3_free(explain);
+	return n;
+}
+
+/*
+ * An INSERT of a row of table, every column named, and an UPDATE of every
+ * column but its key: where a CHECK runs.  (Changing a key a foreign key
+ * refers to, or deleting such a row, runs the foreign key's actions,
+ * which may collect rows in an ephemeral table; featured does neither on
+ * a VM's or a host's busy path.)
+ */
+static void
+check_writes(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt *st;
+	char *cols = sqlite3_mprintf(""), *vals = sqlite3_mprintf("");
+	char *sets = sqlite3_mprintf(""), *sql[2], what[128];
+	const char *col;
+	int i, key;
+
+	if (sqlite3_prepare_v2(db, "SELECT name, pk > 0 "
+	    "FROM pragma_table_info(?)", -1, &st, NULL) != SQLITE_OK) {
+		diag("table_info: %s", sqlite3_errmsg(db));
+		exit(1);
+	}
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		col = (const char *)sqlite3_column_text(st, 0);
+		key = sqlite3_column_int(st, 1);
+		cols = sqlite3_mprintf("%z%s\"%w\"", cols, *cols ? ", " : "",
+		    col);
+		vals = sqlite3_mprintf("%z%s?", vals, *vals ? ", " : "");
+		if (!key)
+			sets = sqlite3_mprintf("%z%s\"%w\" = ?", sets,
+			    *sets ? ", " : "", col);
+	}
+	sqlite3_finalize(st);
+	sql[0] = sqlite3_mprintf("INSERT INTO \"%w\" (%s) VALUES (%s)",
+	    table, cols, vals);
+	sql[1] = sqlite3_mprintf("UPDATE \"%w\" SET %s WHERE rowid = ?",
+	    table, sets);
+	for (i = 0; i < 2; i++) {
+		snprintf(what, sizeof(what), "%.6s of %s builds no ephemeral "
+		    "table", sql[i], table);
+		is_int(builds_ephemeral(db, sql[i]), 0, what);
+		sqlite3_free(sql[i]);
+	}
+	sqlite3_free(cols);
+	sqlite3_free(vals);
+	sqlite3_free(sets);
+}
+
+/* Every table of the schema, so that a new one is checked too. */
+static void
+test_no_ephemeral(void)
+{
+	const char *p = path_of("fresh.db");
+	sqlite3_stmt *st;
+	char err[512];
+	sqlite3 *db = NULL;
+	int tables = 0;
+
+	if (db_open(p, DB_READWRITE, &db, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE "
+	    "type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+	    "ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+		diag("sqlite_schema: %s", sqlite3_errmsg(db));
+		exit(1);
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		check_writes(db, (const char *)sqlite3_column_text(st, 0));
+		tables++;
+	}
+	sqlite3_finalize(st);
+	diag("%d tables checked", tables);
+	ok(tables >= 5, "every table of the schema checked");
+	/* The check itself sees one: a CHECK with three constants. */
+	ok(raw_exec(db, "CREATE TEMP TABLE t (x CHECK (x IN (1, 2, 3)))") ==
+	    SQLITE_OK && builds_ephemeral(db, "INSERT INTO t VALUES (?)") > 0,
+	    "an IN of three constants is seen building one");
 	db_close(db);
 }
 
@@ -732,6 +909,7 @@ main(void)
 	test_readonly();
 	test_readonly_old();
 	test_constraints();
+	test_no_ephemeral();
 	test_helpers();
 	test_column_fs();
 	test_same_file();
