@@ -15,7 +15,8 @@
  * time; starts per second over --starts K starts, the median of --reps
  * R.  --strace runs the daemon under strace(1) for one more 4-client
  * measurement and counts its fsync/fdatasync calls against the
- * transactions its log (-v) reports.
+ * transactions its log (-v) reports.  --flush-us N preloads slow_flush.c
+ * into the daemons, so that each of their flushes takes N us more.
  *
  * Every nanomsg socket lives in a forked child: the parent never touches
  * nanomsg, so forking it is safe.
@@ -73,6 +74,8 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 }
 
 /* The databases, logs and traces of the run (BENCH_FEATURED_KEEP: kept). */
+static int flush_us;		/* --flush-us: each flush made dearer */
+static char flush_us_s[16];
 static pid_t owner;		/* the parent: a child's exit removes nothing */
 
 static void
@@ -267,6 +270,10 @@ daemon_start(struct daemon *d, const char *bin, const char *tag, int trace)
 	if (d->pid == 0) {
 		if (freopen(d->log, "w", stderr) == NULL)
 			_exit(127);
+		if (flush_us > 0 && (setenv("LD_PRELOAD", SLOW_FLUSH_PATH,
+		    1) == -1 || setenv("CPULEVEL_BENCH_FLUSH_US", flush_us_s,
+		    1) == -1))
+			_exit(127);
 		execl(bin, bin, "--db", db, "--rpc", d->rpc, "--events", ev,
 		    trace ? "-v" : (char *)NULL, (char *)NULL);
 		_exit(127);
@@ -448,7 +455,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: bench_featured [--in-process N] [--featured "
 	    "PATH] [--baseline PATH]\n                      [--starts K] "
-	    "[--reps R] [--strace]\n");
+	    "[--reps R] [--strace] [--flush-us N]\n");
 	exit(2);
 }
 
@@ -462,6 +469,7 @@ main(int argc, char **argv)
 		{ "starts", required_argument, NULL, 'k' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "strace", no_argument, NULL, 's' },
+		{ "flush-us", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *bin = FEATURED_PATH, *base = NULL;
@@ -480,10 +488,13 @@ main(int argc, char **argv)
 		case 'k': k = atoi(optarg); break;
 		case 'r': reps = atoi(optarg); break;
 		case 's': trace = 1; break;
+		case 'u': flush_us = atoi(optarg); break;
 		default: usage();
 		}
-	if (reps < 1 || reps > MAXREPS || k < 4)
+	if (reps < 1 || reps > MAXREPS || k < 4 || flush_us < 0 ||
+	    flush_us > 1000000)
 		usage();
+	snprintf(flush_us_s, sizeof(flush_us_s), "%d", flush_us);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/bench_featured.XXXXXX",
 	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL)
@@ -498,7 +509,9 @@ main(int argc, char **argv)
 	for (b = 0; b < nb; b++)
 		daemon_start(&d[b], b ? base : bin, b ? "base" : "new", 0);
 	printf("bench_featured: VM.start over ipc, %d starts a measurement, "
-	    "median of %d, tmp %s\n", k, reps, tmpdir);
+	    "median of %d, tmp %s%s%s%s\n", k, reps, tmpdir,
+	    flush_us ? "; each flush made " : "", flush_us ? flush_us_s : "",
+	    flush_us ? " us dearer (slow_flush.c)" : "");
 	for (rep = 0; rep < reps; rep++)
 		for (b = 0; b < nb; b++)
 			for (c = 0; c < 2; c++) {
