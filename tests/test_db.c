@@ -225,6 +225,114 @@ test_migration_table(void)
 	    "SQL embedded with its quotes");
 }
 
+/* The rows of a query, one line each, columns joined by '|': malloc'd. */
+static char *
+dump(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *out = sqlite3_mprintf("");
+	int i, n;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		diag("%s: %s", sql, sqlite3_errmsg(db));
+		exit(1);
+	}
+	n = sqlite3_column_count(st);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (i = 0; i < n; i++)
+			out = sqlite3_mprintf("%z%s%s", out,
+			    sqlite3_column_type(st, i) == SQLITE_NULL ? "NULL" :
+			    (const char *)sqlite3_column_text(st, i),
+			    i + 1 < n ? "|" : "\n");
+	sqlite3_finalize(st);
+	return out;
+}
+
+#define VM_ROWS		"SELECT id, host_id, domain_type, power_state, " \
+			"vendor, features, legacy FROM vm ORDER BY id"
+#define LOG_ROWS	"SELECT seq, tbl, id FROM change_log ORDER BY seq"
+
+/*
+ * A database at version 3 with rows, the change log among them, made by
+ * the first three migrations as db_open applied them; then this build
+ * opens it.  Version 4 rebuilds vm and change_log (their CHECKs): every
+ * row and every log entry must come through as it was, the triggers must
+ * all be there and log the next write after the last entry, and the
+ * copy itself must log nothing.
+ */
+static void
+test_from_v3(void)
+{
+	const char *p = path_of("v3.db");
+	char err[512], *vms, *log, *after;
+	sqlite3 *db;
+	size_t i;
+	int seq;
+
+	if (db_migrations_len < 4) {
+		ok(0, "there is a version 4 to migrate to");
+		return;
+	}
+	db = raw_open(p);
+	if (db_add_functions(db) != SQLITE_OK ||
+	    raw_exec(db, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
+	    raw_exec(db, "BEGIN") != SQLITE_OK)
+		exit(1);
+	for (i = 0; i < 3; i++)
+		if (raw_exec(db, db_migrations[i].sql) != SQLITE_OK)
+			exit(1);
+	if (raw_exec(db, "PRAGMA user_version=3") != SQLITE_OK ||
+	    raw_exec(db, "INSERT INTO pool (id, vendor) VALUES "
+	    "('p1', 'GenuineIntel');"
+	    "INSERT INTO host (id, pool_id, vendor, cpu_info, booted_at) "
+	    "VALUES ('h1', 'p1', 'GenuineIntel', '{}', 'then'), "
+	    "('h2', NULL, 'GenuineIntel', '{}', 'then');"
+	    "INSERT INTO vm (id, host_id, domain_type, power_state, vendor, "
+	    "features, legacy) VALUES "
+	    "('v1', 'h1', 'hvm', 'running', 'GenuineIntel', '1fc9cbf5', 0), "
+	    "('v2', 'h2', 'pv_in_pvh', 'suspended', NULL, NULL, 1), "
+	    "('v3', NULL, 'pvh', 'halted', 'GenuineIntel', '', 0);"
+	    "UPDATE vm SET id = 'v0' WHERE id = 'v3';"
+	    "DELETE FROM vm WHERE id = 'v2';"
+	    "COMMIT") != SQLITE_OK)
+		exit(1);
+	vms = dump(db, VM_ROWS);
+	log = dump(db, LOG_ROWS);
+	seq = query_int(db, "SELECT max(seq) FROM change_log");
+	sqlite3_close(db);
+	ok(seq >= 9, "version 3 logged its writes");
+
+	if (db_open(p, DB_READWRITE, &db, err, sizeof(err)) == -1) {
+		diag("%s", err);
+		exit(1);
+	}
+	is_int(raw_version(p), db_schema_version(), "migrated from 3");
+	after = dump(db, VM_ROWS);
+	is_str(after, vms, "every VM row as it was");
+	sqlite3_free(after);
+	after = dump(db, LOG_ROWS);
+	is_str(after, log, "every log entry as it was, its seq too");
+	sqlite3_free(after);
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE "
+	    "type = 'trigger'"), 13, "the 13 triggers are there");
+	is_int(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE "
+	    "type = 'index' AND name = 'vm_host'"), 1, "vm_host is there");
+	is_int(step_sql(db, "UPDATE vm SET power_state = ? WHERE id = ?",
+	    "halted", "v1"), SQLITE_DONE, "a VM halted after the migration");
+	is_int(query_int(db, "SELECT seq FROM change_log WHERE id = 'v1' "
+	    "ORDER BY seq DESC LIMIT 1"), seq + 1,
+	    "logged right after the last entry");
+	is_int(step_sql(db, "INSERT INTO vm (id, host_id, domain_type, "
+	    "power_state) VALUES ('v9', ?, 'hvm', 'running')", "nope", NULL),
+	    SQLITE_CONSTRAINT, "vm's foreign key still enforced");
+	after = dump(db, "PRAGMA integrity_check");
+	is_str(after, "ok\n", "integrity_check");
+	sqlite3_free(after);
+	db_close(db);
+	sqlite3_free(vms);
+	sqlite3_free(log);
+}
+
 static void
 test_fresh(void)
 {
@@ -901,6 +1009,7 @@ main(void)
 	umask(022);
 
 	test_migration_table();
+	test_from_v3();
 	test_fresh();
 	test_reopen();
 	test_newer();
