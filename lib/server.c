@@ -39,6 +39,23 @@
 #define PEAK_DECAY	8
 
 /*
+ * The cap, which tests/test_groupcommit.c raises (only where test hooks
+ * are compiled in: see meson's test_hooks option) so that its clients can
+ * arrive staggered by a tenth of a second, not by microseconds.
+ */
+static long long
+gather_max_us(void)
+{
+#ifdef CPULEVEL_TEST_HOOKS
+	const char *v = getenv("CPULEVEL_TEST_GATHER_MAX_US");
+
+	if (v != NULL)
+		return strtoll(v, NULL, 10);
+#endif
+	return GATHER_MAX_US;
+}
+
+/*
  * A receive that fails (not "nothing waiting") leaves the notification fd
  * readable: retrying at once would spin.  As tmux's server does when
  * accept fails, stop watching and try again after a pause, doubled while
@@ -86,6 +103,7 @@ struct server {
 	struct bus_msg		 msg[SERVER_BATCH];
 	struct rpc_group	 group;
 	long long		 commit_us;	/* the last commit took */
+	long long		 gather_max_us;
 	size_t			 peak;		/* writers a group, of late */
 	int			 below_peak;	/* groups in a row */
 };
@@ -225,12 +243,12 @@ server_gather(struct server *srv, int fd, long long *deadline)
 	if (!srv->group.open || srv->group.n >= srv->peak || budget <= 0)
 		return 0;
 	if (*deadline == 0)
-		*deadline = now_us() +
-		    (budget < GATHER_MAX_US ? budget : GATHER_MAX_US);
+		*deadline = now_us() + (budget < srv->gather_max_us ?
+		    budget : srv->gather_max_us);
 	if ((left = *deadline - now_us()) <= 0)
 		return 0;
-	ts.tv_sec = 0;
-	ts.tv_nsec = left * 1000;
+	ts.tv_sec = left / 1000000;
+	ts.tv_nsec = left % 1000000 * 1000;
 	return ppoll(&pfd, 1, &ts, NULL) == 1;
 }
 
@@ -396,6 +414,7 @@ server_new(struct event_base *base, int sock, const struct rpc_method *methods,
 		return NULL;
 	}
 	srv->sock = sock;
+	srv->gather_max_us = gather_max_us();
 	rpc_group_init(&srv->group, methods, txn, ctx, server_answer, srv);
 	srv->guard.nsocks = bus_listening(srv->guard.socks, GUARD_MAX);
 	srv->ev = event_new(base, fd, EV_READ | EV_PERSIST, server_readable,

@@ -12,7 +12,10 @@
  * - when that one flush fails (EIO), every request of the group is
  *   answered with the error, none as a success, and none of their
  *   changes is to be seen; the request committed just before stays, and
- *   featured goes on working once the disk does.
+ *   featured goes on working once the disk does;
+ * - after groups of two or more, a request that arrives alone waits for
+ *   more before its commit (the commit delay, lib/server.c): a second
+ *   one sent a tenth of a second later shares its flush.
  *
  * A sanitizer build cannot preload the shim: the test skips then.
  */
@@ -228,6 +231,45 @@ failed_flush(void)
 	expect_vm("v6", 1, "started again once the disk works");
 }
 
+/*
+ * The commit delay.  Clients 0 and 1 start v10 and v11 while client 2's
+ * commit flushes slowly, so they commit together (the peak is two or
+ * more) and slowly (the last commit took half a second).  Then, the disk
+ * fast again, client 0 starts v12 and client 1 starts v13 a tenth of a
+ * second later: v12 waits for more before its commit, up to half the
+ * last commit's time (the cap raised to a second by
+ * CPULEVEL_TEST_GATHER_MAX_US), and v13 shares its flush.  Without the
+ * delay, v12 would be flushed at once and v13 on its own: two flushes.
+ */
+static void
+gathered(void)
+{
+	long before, n;
+
+	touch(slow);
+	unlink(slow_in);
+	send_start(2, 11, "v9", "h1");
+	fc_require(&F, wait_flush_begun() == 0, __FILE__, __LINE__,
+	    "client 2's commit is flushing");
+	send_start(0, 12, "v10", "h1");
+	send_start(1, 13, "v11", "h1");
+	expect_started(2, "v9");
+	expect_started(0, "v10");
+	expect_started(1, "v11");
+	unlink(slow);
+	before = syncs();
+	send_start(0, 14, "v12", "h1");
+	usleep(100000);
+	send_start(1, 15, "v13", "h1");
+	expect_started(0, "v12");
+	expect_started(1, "v13");
+	n = syncs() - before;
+	diag("%ld flushes for v12 and v13, sent 0.1 s apart", n);
+	is_int(n, 1, "v12 waited for v13: one flush for both");
+	expect_vm("v12", 1, "committed with v13");
+	expect_vm("v13", 1, "committed with v12");
+}
+
 int
 main(void)
 {
@@ -248,6 +290,9 @@ main(void)
 	setenv("CPULEVEL_TEST_SYNC_COUNT", count_file, 1);
 	setenv("CPULEVEL_TEST_SYNC_SLOW", slow, 1);
 	setenv("CPULEVEL_TEST_SYNC_FAIL", fail, 1);
+#ifdef CPULEVEL_TEST_HOOKS
+	setenv("CPULEVEL_TEST_GATHER_MAX_US", "1000000", 1);
+#endif
 	setenv("LD_PRELOAD", shim, 1);
 	rc = fc_start(&F, 10000, why, sizeof(why));
 	unsetenv("LD_PRELOAD");
@@ -262,6 +307,12 @@ main(void)
 	setup();
 	fc_run("one flush for requests that arrive together", one_flush);
 	fc_run("a failed flush fails its whole group", failed_flush);
+#ifdef CPULEVEL_TEST_HOOKS
+	fc_run("the commit delay: a straggler shares the flush", gathered);
+#else
+	diag("not run: the commit delay's test needs the test hooks "
+	    "(meson -Dtest_hooks=true), to raise its cap");
+#endif
 	fc_stop_checked(&F, "featured");
 	return done_testing();
 }
