@@ -204,6 +204,15 @@ int		 fc_expect_invalid_params(json_object *reply,
 int		 fc_expect_null(json_object *r, const char *file, int line,
 		    const char *what);
 #define expect_null(r, what) fc_expect_null((r), __FILE__, __LINE__, (what))
+/*
+ * fc_call whose reply must be a success, as expect_result checks it (one
+ * TAP line); the reply is the caller's to put.
+ */
+json_object	*fc_call_ok(struct featured *f, const char *file, int line,
+		    const char *what, const char *method, json_object *params,
+		    json_object **res);
+#define call_checked(f, what, method, params, res)			\
+	fc_call_ok((f), __FILE__, __LINE__, (what), (method), (params), (res))
 
 /* ---- daemon_requests.c: steps of a story ------------------------------- */
 

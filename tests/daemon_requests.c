@@ -246,6 +246,16 @@ fc_expect_null(json_object *r, const char *file, int line, const char *what)
 	return good;
 }
 
+json_object *
+fc_call_ok(struct featured *f, const char *file, int line, const char *what,
+    const char *method, json_object *params, json_object **res)
+{
+	json_object *r = fc_call(f, method, params);
+
+	fc_expect_result(r, file, line, what, res);
+	return r;
+}
+
 /* ---- steps of a story ----------------------------------------------- */
 
 /* Start the daemon, or bail out; one TAP line once it answers. */
