@@ -9,7 +9,8 @@
  *
  * daemon_harness.c holds the test's directory, the processes and their
  * logs; daemon_requests.c the requests, the checks of replies and the
- * steps every story takes; json_helpers.c the labels and JSON.  Each
+ * steps every story takes; daemon_run.c daemons run to their end;
+ * json_helpers.c the labels and JSON.  Each
  * test links its own copy (tests/meson.build: dep_harness), so the
  * directory and the daemons are the test's.  The fc_ prefix is the
  * harness's (it began as a featured client).  Include tap.h first.
@@ -213,6 +214,24 @@ json_object	*fc_call_ok(struct featured *f, const char *file, int line,
 		    json_object **res);
 #define call_checked(f, what, method, params, res)			\
 	fc_call_ok((f), __FILE__, __LINE__, (what), (method), (params), (res))
+
+/* ---- daemon_run.c: a daemon that must refuse to start --------------- */
+
+/*
+ * A daemon's arguments: --db db --rpc rpc, and for featured (events not
+ * NULL) --events events --probe none; NULL-ended, the count returned.
+ * args has room for 9.
+ */
+size_t		 fc_daemon_args(const char **args, const char *db,
+		    const char *rpc, const char *events);
+/*
+ * Run bin with args (NULL-ended, at most 14) for at most ms: its exit
+ * status, 128 + the signal that ended it, or -1 if it was still running
+ * (then killed); stdout and stderr together in out.  -2 if its output
+ * file could not be made.
+ */
+int		 fc_run_for(const char *bin, const char *const *args, long ms,
+		    char *out, size_t outlen);
 
 /* ---- daemon_requests.c: steps of a story ------------------------------- */
 
