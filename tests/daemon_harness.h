@@ -177,6 +177,8 @@ json_object	*fc_call_raw(struct featured *f, const void *msg, size_t len);
  */
 json_object	*fc_call(struct featured *f, const char *method,
 		    json_object *params);
+/* A GenuineIntel host's cpu_info, 8 CPUs in a socket, set in all 4 keys. */
+json_object	*fc_cpu_info(const char *set);
 
 /* ---- daemon_requests.c: checking replies, one TAP line each ------------ */
 

@@ -106,6 +106,15 @@ fc_call_raw(struct featured *f, const void *msg, size_t len)
 	return r;
 }
 
+json_object *
+fc_cpu_info(const char *set)
+{
+	return jobj("vendor", js("GenuineIntel"), "features_pv", js(set),
+	    "features_hvm", js(set), "features_pv_host", js(set),
+	    "features_hvm_host", js(set), "cpu_count", js("8"),
+	    "socket_count", js("1"), NULL);
+}
+
 /*
  * A JSON-RPC request; params (owned, NULL: omitted) by name.  Returns the
  * parsed reply, whose id is checked against the request's.
