@@ -1,9 +1,25 @@
 /*
  * The tests' featureset words (fs_helpers.h).
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "featurenames.h"
 #include "featureset.h"
 #include "fs_helpers.h"
+
+struct featureset
+fs(const char *s)
+{
+	struct featureset f;
+	char err[256];
+
+	if (fs_parse(s, &f, err, sizeof(err)) == -1) {
+		printf("Bail out! test data: %s\n", err);
+		exit(2);
+	}
+	return f;
+}
 
 const char *
 fmt(const struct featureset *f)
