@@ -2,8 +2,9 @@
 # read by bash): the built binaries from meson's environment, a private
 # directory $T removed on exit with the daemons started here, the TAP
 # count (ok), a run of the CLI (run) and the one-line run of a command
-# against featured (c), and real daemons started and waited for.  A test sets its own sockets
-# other than featured's $F after sourcing this, and may redefine diag.
+# against featured (c), and real daemons started and waited for.  A test
+# sets its own sockets other than featured's $F after sourcing this, and
+# may redefine diag.
 # shellcheck shell=sh disable=SC2034 # featured_pid, n, failed: for the test
 CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
 FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}

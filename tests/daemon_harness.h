@@ -10,10 +10,10 @@
  * daemon_harness.c holds the test's directory, the processes and their
  * logs; daemon_requests.c the requests, the checks of replies and the
  * steps every story takes; daemon_run.c daemons run to their end;
- * json_helpers.c the labels and JSON.  Each
- * test links its own copy (tests/meson.build: dep_harness), so the
- * directory and the daemons are the test's.  The fc_ prefix is the
- * harness's (it began as a featured client).  Include tap.h first.
+ * json_helpers.c the labels and JSON.  Each test links its own copy
+ * (tests/meson.build: dep_harness), so the directory and the daemons are
+ * the test's.  The fc_ prefix is the harness's (it began as a featured
+ * client).  Include tap.h first.
  */
 #ifndef CPULEVEL_DAEMON_HARNESS_H
 #define CPULEVEL_DAEMON_HARNESS_H
