@@ -1,9 +1,10 @@
 # The set-up the shell tests of the CLI share, sourced (POSIX sh, also
 # read by bash): the built binaries from meson's environment, a private
 # directory $T removed on exit with the daemons started here, the TAP
-# count (ok), the one-line run of a command against featured (c), and
-# real daemons started and waited for.  A test sets its own sockets
-# other than featured's $F after sourcing this, and may redefine diag.
+# count (ok), a run of the CLI (run) and the one-line run of a command
+# against featured (c), and real daemons started and waited for.  A test
+# sets its own sockets other than featured's $F after sourcing this, and
+# may redefine diag.
 # shellcheck shell=sh disable=SC2034 # featured_pid, n, failed: for the test
 CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
 FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
@@ -35,6 +36,14 @@ ok() {
 
 # diag: why a check failed, as TAP comments: the last command's output
 diag() { sed 's/^/#   /' "$T/out" "$T/err"; }
+
+# run ARGS...: cpulevel ARGS; sets rc, out, err (its output also in $T)
+run() {
+	"$CLI" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
 
 # c RC ARGS...: cpulevel ARGS --connect F exits RC, output in $T/out
 c() {

@@ -9,10 +9,11 @@
  *
  * daemon_harness.c holds the test's directory, the processes and their
  * logs; daemon_requests.c the requests, the checks of replies and the
- * steps every story takes; json_helpers.c the labels and JSON.  Each
- * test links its own copy (tests/meson.build: dep_harness), so the
- * directory and the daemons are the test's.  The fc_ prefix is the
- * harness's (it began as a featured client).  Include tap.h first.
+ * steps every story takes; daemon_run.c daemons run to their end;
+ * json_helpers.c the labels and JSON.  Each test links its own copy
+ * (tests/meson.build: dep_harness), so the directory and the daemons are
+ * the test's.  The fc_ prefix is the harness's (it began as a featured
+ * client).  Include tap.h first.
  */
 #ifndef CPULEVEL_DAEMON_HARNESS_H
 #define CPULEVEL_DAEMON_HARNESS_H
@@ -176,6 +177,8 @@ json_object	*fc_call_raw(struct featured *f, const void *msg, size_t len);
  */
 json_object	*fc_call(struct featured *f, const char *method,
 		    json_object *params);
+/* A GenuineIntel host's cpu_info, 8 CPUs in a socket, set in all 4 keys. */
+json_object	*fc_cpu_info(const char *set);
 
 /* ---- daemon_requests.c: checking replies, one TAP line each ------------ */
 
@@ -204,6 +207,33 @@ int		 fc_expect_invalid_params(json_object *reply,
 int		 fc_expect_null(json_object *r, const char *file, int line,
 		    const char *what);
 #define expect_null(r, what) fc_expect_null((r), __FILE__, __LINE__, (what))
+/*
+ * fc_call whose reply must be a success, as expect_result checks it (one
+ * TAP line); the reply is the caller's to put.
+ */
+json_object	*fc_call_ok(struct featured *f, const char *file, int line,
+		    const char *what, const char *method, json_object *params,
+		    json_object **res);
+#define call_checked(f, what, method, params, res)			\
+	fc_call_ok((f), __FILE__, __LINE__, (what), (method), (params), (res))
+
+/* ---- daemon_run.c: a daemon that must refuse to start --------------- */
+
+/*
+ * A daemon's arguments: --db db --rpc rpc, and for featured (events not
+ * NULL) --events events --probe none; NULL-ended, the count returned.
+ * args has room for 9.
+ */
+size_t		 fc_daemon_args(const char **args, const char *db,
+		    const char *rpc, const char *events);
+/*
+ * Run bin with args (NULL-ended, at most 14) for at most ms: its exit
+ * status, 128 + the signal that ended it, or -1 if it was still running
+ * (then killed); stdout and stderr together in out.  -2 if its output
+ * file could not be made.
+ */
+int		 fc_run_for(const char *bin, const char *const *args, long ms,
+		    char *out, size_t outlen);
 
 /* ---- daemon_requests.c: steps of a story ------------------------------- */
 

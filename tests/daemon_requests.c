@@ -106,6 +106,15 @@ fc_call_raw(struct featured *f, const void *msg, size_t len)
 	return r;
 }
 
+json_object *
+fc_cpu_info(const char *set)
+{
+	return jobj("vendor", js("GenuineIntel"), "features_pv", js(set),
+	    "features_hvm", js(set), "features_pv_host", js(set),
+	    "features_hvm_host", js(set), "cpu_count", js("8"),
+	    "socket_count", js("1"), NULL);
+}
+
 /*
  * A JSON-RPC request; params (owned, NULL: omitted) by name.  Returns the
  * parsed reply, whose id is checked against the request's.
@@ -244,6 +253,16 @@ fc_expect_null(json_object *r, const char *file, int line, const char *what)
 		diag("  want result null; reply: %.600s",
 		    r ? jtext(r) : "(none)");
 	return good;
+}
+
+json_object *
+fc_call_ok(struct featured *f, const char *file, int line, const char *what,
+    const char *method, json_object *params, json_object **res)
+{
+	json_object *r = fc_call(f, method, params);
+
+	fc_expect_result(r, file, line, what, res);
+	return r;
 }
 
 /* ---- steps of a story ----------------------------------------------- */

@@ -2,7 +2,8 @@
  * The integration tests' small words: labels for TAP lines, and JSON
  * built and read with json-c directly (no lib/rpc codec, so that a bug
  * shared by the daemons' codec and their tests cannot hide itself).
- * Built into the daemon harness (tests/meson.build: dep_harness).
+ * A library of its own (tests/meson.build: dep_json_helpers), which the
+ * daemon harness links.
  */
 #ifndef CPULEVEL_JSON_HELPERS_H
 #define CPULEVEL_JSON_HELPERS_H

@@ -4,7 +4,8 @@
  * to guests, and what the tests compute from them with the featureset
  * library (levels, the bits the compatibility rule compares, feature
  * names) — never with the code under test.  Header-only: the hosts are
- * static, each test's own.  Include tap.h and daemon_harness.h first.
+ * static, each test's own.  Include tap.h and daemon_harness.h first,
+ * and link dep_fs_helpers.
  */
 #ifndef CPULEVEL_MODELS_H
 #define CPULEVEL_MODELS_H
@@ -18,6 +19,7 @@
 
 #include "featurenames.h"
 #include "featureset.h"
+#include "fs_helpers.h"
 
 /* The featureset keys of a cpu_info map. */
 enum { PV, HVM, PV_HOST, HVM_HOST, NKEYS };
@@ -51,18 +53,6 @@ static struct host H1, H2, H3, A1;
 
 /* ---- featuresets ----------------------------------------------------- */
 
-/* fs in canonical form; a few can be alive at once. */
-static const char *
-fmt(const struct featureset *fs)
-{
-	static char buf[8][FS_STRING_MAX];
-	static int n;
-	char *b = buf[n++ % 8];
-
-	fs_format(fs, b);
-	return b;
-}
-
 /* The names of fs's bits, for a diagnostic. */
 static const char *
 names(const struct featureset *fs)
@@ -74,39 +64,6 @@ names(const struct featureset *fs)
 	if (feature_names_join(fs, " ", b, sizeof(buf[0])) < 0)
 		snprintf(b, sizeof(buf[0]), "(too many to name)");
 	return b;
-}
-
-static void
-set_bit(struct featureset *fs, unsigned int index)
-{
-	size_t w = index / 32;
-
-	while (fs->len <= w)
-		fs->w[fs->len++] = 0;
-	fs->w[w] |= 1u << (index % 32);
-}
-
-static void
-clear_bit(struct featureset *fs, unsigned int index)
-{
-	if (index / 32 < fs->len)
-		fs->w[index / 32] &= ~(1u << (index % 32));
-}
-
-/* Only the bits of in that the header gives one of flags. */
-static void
-mask_flags(const struct featureset *in, unsigned int flags,
-    struct featureset *out)
-{
-	const struct feature_desc *d;
-	unsigned int i;
-
-	fs_clear(out);
-	out->len = in->len;
-	for (i = 0; i < in->len * 32; i++)
-		if (fs_test_bit(in, i) && (d = feature_by_index(i)) != NULL &&
-		    (d->flags & flags))
-			set_bit(out, i);
 }
 
 /* The featureset string s is want (zero-extension aside). */

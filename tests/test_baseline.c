@@ -111,15 +111,9 @@ static struct pool {
 };
 #define NPOOLS	(sizeof(pools) / sizeof(pools[0]))
 
-static json_object *
-call_ok(const char *what, const char *method, json_object *params,
-    json_object **res)
-{
-	json_object *r = fc_call(&F, method, params);
-
-	expect_result(r, what, res);
-	return r;
-}
+/* featured's reply to method, checked a success (one TAP line). */
+#define call_ok(what, method, params, res)				\
+	call_checked(&F, (what), (method), (params), (res))
 
 static void
 t_start(void)

@@ -2,29 +2,8 @@
 # The cpulevel CLI, run as a user would: exit codes, output, and that bad
 # input gets exactly one line on stderr naming the bad value.
 set -u
-CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-failed=0
-
-ok() {	# ok COND-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-# run ARGS...: sets rc, out, err
-run() {
-	"$CLI" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
+# shellcheck source-path=SCRIPTDIR source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
 
 expect() {	# expect RC STDOUT ARGS...
 	want_rc=$1 want_out=$2

@@ -4,40 +4,13 @@
 # the exit codes (cli/exit.c: 0 done, 1 the daemon refused, 2 bad usage or
 # input, 3 an unknown object, 4 no daemon) and one-line errors a user sees.
 set -u
-CLI=${CPULEVEL_CLI:?set by meson: the built cpulevel binary}
-FEATURED=${CPULEVEL_FEATURED:?set by meson: the built cpulevel-featured}
-T=$(mktemp -d)
-URL="ipc://$T/run/f.sock"	# featured creates $T/run, owner-only
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-n=0
-failed=0
+# shellcheck source-path=SCRIPTDIR source=cli_lib.sh
+. "$(dirname "$0")/cli_lib.sh"
+URL=$F
 rc='' out='' err=''
 
-# ok COND-STATUS DESCRIPTION; a failure shows what the last run did
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		echo "#   rc $rc, out '$out', err '$err'"
-		failed=$((failed + 1))
-	fi
-}
-
-# run ARGS...: sets rc, out, err
-run() {
-	"$CLI" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
+# diag: what the last run did, on a failed check
+diag() { echo "#   rc $rc, out '$out', err '$err'"; }
 
 # rpc ARGS...: run, talking to our daemon
 rpc() {
@@ -155,13 +128,13 @@ run version --connect "ipc://$long"
 ok $? "an ipc path of 108 bytes or more: exit 2, one line"
 
 # Start the daemon, and wait until it answers
-"$FEATURED" --db "$T/db" --rpc "$URL" --events "ipc://$T/run/e.sock" \
-    --probe none 2>"$T/featured.log" &
+start_daemon "$FEATURED" --db "$T/db" --rpc "$URL" \
+    --events "ipc://$T/run/e.sock" --probe none
 pid=$!
 i=0
 while [ $i -lt 50 ]; do
 	if ! kill -0 "$pid" 2>/dev/null; then
-		echo "Bail out! cpulevel-featured exited: $(cat "$T/featured.log")"
+		echo "Bail out! cpulevel-featured exited: $(cat "$T/daemons.log")"
 		exit 1
 	fi
 	if [ -S "$T/run/f.sock" ]; then
@@ -189,13 +162,6 @@ fi
 # Two hosts of one vendor: h1 strong, h2 weak
 STRONG=ffffffff-0000ffff
 WEAK=0fffffff-000000ff
-cpu_info() {	# cpu_info FILE VENDOR FS
-	cat >"$T/$1" <<JSON
-{ "vendor": "$2", "cpu_count": "8", "socket_count": "1",
-  "features_pv": "$3", "features_hvm": "$3",
-  "features_pv_host": "$3", "features_hvm_host": "$3" }
-JSON
-}
 cpu_info strong.json GenuineIntel $STRONG
 cpu_info weak.json GenuineIntel $WEAK
 cpu_info amd.json AuthenticAMD $STRONG
@@ -329,7 +295,7 @@ ok $? "vm start ... --featureset: needs a value"
 # Options may come before the operands too, and --dbg reaches the log
 rpc host show --dbg task-42 nope
 [ "$rc" -eq 3 ] && grep -q "dbg=task-42: error 1 HANDLE_INVALID" \
-    "$T/featured.log"
+    "$T/daemons.log"
 ok $? "--dbg is sent as the request's dbg"
 
 # VM.import: a running VM carrying one word takes the rest from its host
@@ -416,7 +382,7 @@ if kill -0 "$pid" 2>/dev/null; then
 else
 	wait "$pid"
 	status=$?
-	pid=
+	pids=		# reaped: nothing left for cleanup to kill
 	[ "$status" -eq 0 ]
 	ok $? "cpulevel-featured exits 0 on SIGTERM (status $status)"
 fi

@@ -26,6 +26,7 @@
 #include "compat.h"
 #include "featurenames.h"
 #include "featureset.h"
+#include "fs_helpers.h"
 #include "rpc.h"
 #include "tap.h"
 #include "vmtypes.h"
@@ -41,32 +42,6 @@
 static char label[512];
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static struct featureset
-fs(const char *s)
-{
-	struct featureset f;
-	char err[256];
-
-	if (fs_parse(s, &f, err, sizeof(err)) == -1) {
-		printf("Bail out! test data: %s\n", err);
-		exit(2);
-	}
-	return f;
-}
-
-static const char *
-fmt(const struct featureset *f)
-{
-	static char buf[8][FS_STRING_MAX];
-	static int i;
-
-	i = (i + 1) % 8;
-	if (f->len > FS_MAX_WORDS)
-		return "(len out of range)";
-	fs_format(f, buf[i]);
-	return buf[i];
-}
 
 /* The names of f's bits, for a diagnostic or a label. */
 static const char *

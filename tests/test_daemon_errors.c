@@ -5,12 +5,8 @@
  * cpu_info file that is wrong.  Each is one line and an exit status:
  * 2 for bad usage, 1 for what the situation refuses.
  */
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,58 +20,6 @@
 static struct featured F = FC_INIT, F2 = FC_INIT, M = FC_INIT;
 static const char *fbin, *mbin, *cli;
 static char label[1024];
-
-/*
- * Run bin with args (NULL-ended, at most 14) for at most ms: its exit
- * status, 128 + the signal that ended it, or -1 if it was still running
- * (then killed); stdout and stderr together in out.
- */
-static int
-run_for(const char *bin, const char *const *args, long ms, char *out,
-    size_t outlen)
-{
-	char path[FC_PATH_MAX];
-	const char *argv[16];
-	struct featured p = FC_INIT;
-	long long deadline;
-	size_t i, n;
-	FILE *fp;
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "%s/run.out", fc_test_dir());
-	argv[0] = bin;
-	for (i = 0; args[i] != NULL && i < 14; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		return -2;
-	fflush(stdout);
-	if ((p.pid = fork()) == 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(fd);
-	deadline = fc_now_ms() + ms;
-	while (fc_alive(&p) && fc_now_ms() < deadline)
-		fc_sleep_ms(20);
-	if (p.pid != -1) {
-		fc_kill_hard(&p);
-		rc = -1;
-	} else if (WIFSIGNALED(p.status))
-		rc = 128 + WTERMSIG(p.status);
-	else
-		rc = WEXITSTATUS(p.status);
-	out[0] = '\0';
-	if ((fp = fopen(path, "r")) != NULL) {
-		n = fread(out, 1, outlen - 1, fp);
-		out[n] = '\0';
-		fclose(fp);
-	}
-	unlink(path);
-	return rc;
-}
 
 /* Exactly one line of output. */
 static int
@@ -100,6 +44,21 @@ long_url(char *buf, size_t len, size_t n)
 	return buf;
 }
 
+/*
+ * featured's arguments for a run of its own on db, at run/NAME.sock and
+ * run/NAME-ev.sock (rpc and ev, FC_PATH_MAX bytes each), probing none.
+ */
+static size_t
+featured_args(const char **args, const char *db, const char *name,
+    char *rpc, char *ev)
+{
+	snprintf(rpc, FC_PATH_MAX, "ipc://%s/run/%s.sock", fc_test_dir(),
+	    name);
+	snprintf(ev, FC_PATH_MAX, "ipc://%s/run/%s-ev.sock", fc_test_dir(),
+	    name);
+	return fc_daemon_args(args, db, rpc, ev);
+}
+
 /* The daemon is refused url (at --rpc, or --events) with exit 2. */
 static void
 refuses_long(const char *bin, const char *who, const char *opt, size_t n)
@@ -107,7 +66,6 @@ refuses_long(const char *bin, const char *who, const char *opt, size_t n)
 	char url[FC_PATH_MAX], ok_url[FC_PATH_MAX], db[FC_PATH_MAX];
 	char out[2048], limit[32];
 	const char *args[12];
-	size_t i = 0;
 	int rc;
 
 	snprintf(limit, sizeof(limit), "%zu",
@@ -116,18 +74,9 @@ refuses_long(const char *bin, const char *who, const char *opt, size_t n)
 	snprintf(ok_url, sizeof(ok_url), "ipc://%s/run/long-ok.sock",
 	    fc_test_dir());
 	long_url(url, sizeof(url), n);
-	args[i++] = "--db";
-	args[i++] = db;
-	args[i++] = "--rpc";
-	args[i++] = strcmp(opt, "--rpc") == 0 ? url : ok_url;
-	if (bin == fbin) {
-		args[i++] = "--events";
-		args[i++] = strcmp(opt, "--events") == 0 ? url : ok_url;
-		args[i++] = "--probe";
-		args[i++] = "none";
-	}
-	args[i] = NULL;
-	rc = run_for(bin, args, 5000, out, sizeof(out));
+	fc_daemon_args(args, db, strcmp(opt, "--rpc") == 0 ? url : ok_url,
+	    bin != fbin ? NULL : strcmp(opt, "--events") == 0 ? url : ok_url);
+	rc = fc_run_for(bin, args, 5000, out, sizeof(out));
 	snprintf(label, sizeof(label), "%s %s with a %zu-byte ipc path: exit "
 	    "2 and one line naming the path and the limit %s, not an abort",
 	    who, opt, n, limit);
@@ -157,7 +106,7 @@ long_paths(void)
 	args[3] = "--connect";
 	args[4] = long_url(url, sizeof(url), 108);
 	args[5] = NULL;
-	rc = run_for(cli, args, 5000, out, sizeof(out));
+	rc = fc_run_for(cli, args, 5000, out, sizeof(out));
 	if (!ok(rc >= 1 && rc <= 4 && strstr(out, url + 6) != NULL &&
 	    strstr(out, "108") != NULL, "the CLI --connect with a 108-byte "
 	    "ipc path: an error naming it and the limit, not an abort"))
@@ -183,13 +132,8 @@ one_writer(void)
 	int rc;
 
 	fc_start_checked(&F, "featured");
-	snprintf(rpc, sizeof(rpc), "ipc://%s/run/second.sock", fc_test_dir());
-	snprintf(ev, sizeof(ev), "ipc://%s/run/second-ev.sock",
-	    fc_test_dir());
-	args[0] = "--db"; args[1] = F.db; args[2] = "--rpc"; args[3] = rpc;
-	args[4] = "--events"; args[5] = ev; args[6] = "--probe";
-	args[7] = "none"; args[8] = NULL;
-	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	featured_args(args, F.db, "second", rpc, ev);
+	rc = fc_run_for(fbin, args, 5000, out, sizeof(out));
 	snprintf(want, sizeof(want), "%s is in use by another "
 	    "cpulevel-featured (pid %ld)", F.db, (long)F.pid);
 	if (!ok(rc == 1 && strstr(out, want) != NULL,
@@ -224,12 +168,8 @@ missing_dir(void)
 	int rc;
 
 	snprintf(db, sizeof(db), "%s/no/such/dir.db", fc_test_dir());
-	snprintf(rpc, sizeof(rpc), "ipc://%s/run/dir.sock", fc_test_dir());
-	snprintf(ev, sizeof(ev), "ipc://%s/run/dir-ev.sock", fc_test_dir());
-	args[0] = "--db"; args[1] = db; args[2] = "--rpc"; args[3] = rpc;
-	args[4] = "--events"; args[5] = ev; args[6] = "--probe";
-	args[7] = "none"; args[8] = NULL;
-	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	featured_args(args, db, "dir", rpc, ev);
+	rc = fc_run_for(fbin, args, 5000, out, sizeof(out));
 	if (!ok(rc == 1 && strstr(out, db) != NULL &&
 	    strstr(out, "directory to create it in does not exist") != NULL,
 	    "featured on a database whose directory is missing: exit 1, "
@@ -247,12 +187,9 @@ bad_probes(void)
 	int rc;
 
 	snprintf(db, sizeof(db), "%s/probe.db", fc_test_dir());
-	snprintf(rpc, sizeof(rpc), "ipc://%s/run/probe.sock", fc_test_dir());
-	snprintf(ev, sizeof(ev), "ipc://%s/run/probe-ev.sock", fc_test_dir());
-	args[0] = "--db"; args[1] = db; args[2] = "--rpc"; args[3] = rpc;
-	args[4] = "--events"; args[5] = ev; args[6] = "--probe";
-	args[7] = "bogus"; args[8] = NULL;
-	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	featured_args(args, db, "probe", rpc, ev);
+	args[7] = "bogus";	/* --probe's */
+	rc = fc_run_for(fbin, args, 5000, out, sizeof(out));
 	if (!ok(rc == 2 && one_line(out) && strstr(out, "'bogus'") != NULL &&
 	    strstr(out, "auto, xen, cpuid or file:PATH") != NULL &&
 	    strstr(out, "none") != NULL, "featured --probe bogus: exit 2, "
@@ -268,7 +205,7 @@ bad_probes(void)
 	snprintf(spec, sizeof(spec), "file:%s", file);
 	args[7] = spec;
 	args[8] = "--local-host"; args[9] = "h1"; args[10] = NULL;
-	rc = run_for(fbin, args, 5000, out, sizeof(out));
+	rc = fc_run_for(fbin, args, 5000, out, sizeof(out));
 	if (!ok(rc == 1 && strstr(out, file) != NULL &&
 	    strstr(out, "features_pv") != NULL && strstr(out, "'zz'"),
 	    "featured --local-host with a cpu_info file whose features_pv "

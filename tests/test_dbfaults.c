@@ -29,6 +29,7 @@
 
 #include "tap.h"
 #include "daemon_harness.h"
+#include "raw_db.h"
 
 /* The daemons on a.db; F2 prepares q.db, which later replaces a.db. */
 static struct featured F = FC_INIT, M = FC_INIT, F2 = FC_INIT;
@@ -38,64 +39,22 @@ static struct featured F = FC_INIT, M = FC_INIT, F2 = FC_INIT;
 
 /* ---- the database, behind the daemons' backs ------------------------ */
 
-static sqlite3 *
-raw_open(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		printf("Bail out! sqlite3_open %s: %s\n", path,
-		    db ? sqlite3_errmsg(db) : "out of memory");
-		exit(1);
-	}
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
-
-/* Run sql on path as an operator with sqlite3(1) would. */
-static void
-raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = raw_open(path);
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		printf("Bail out! %s: %s\n", sql, msg ? msg : "?");
-		exit(1);
-	}
-	sqlite3_close(db);
-}
-
 /* Every row of every table, as text: a malloc'd snapshot to compare. */
 static char *
 raw_dump(const char *path)
 {
 	static const char *const tables[] = { "host", "pool", "vm",
 	    "level_history" };
-	sqlite3 *db = raw_open(path);
-	sqlite3_stmt *st;
+	sqlite3 *db = raw_open(path, SQLITE_OPEN_READWRITE);
 	char sql[128], *buf = NULL;
 	size_t len = 0, i;
 	FILE *fp = open_memstream(&buf, &len);
-	int c;
 
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY rowid",
 		    tables[i]);
-		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-			printf("Bail out! %s: %s\n", sql, sqlite3_errmsg(db));
-			exit(1);
-		}
 		fprintf(fp, "%s:\n", tables[i]);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			for (c = 0; c < sqlite3_column_count(st); c++)
-				fprintf(fp, "%s|", sqlite3_column_text(st, c) ?
-				    (const char *)sqlite3_column_text(st, c) :
-				    "NULL");
-			fputc('\n', fp);
-		}
-		sqlite3_finalize(st);
+		raw_rows(db, sql, fp);
 	}
 	fclose(fp);
 	sqlite3_close(db);
@@ -103,15 +62,6 @@ raw_dump(const char *path)
 }
 
 /* ---- requests -------------------------------------------------------- */
-
-static json_object *
-cpu_info(const char *set)
-{
-	return jobj("vendor", js("GenuineIntel"), "features_pv", js(set),
-	    "features_hvm", js(set), "features_pv_host", js(set),
-	    "features_hvm_host", js(set), "cpu_count", js("8"),
-	    "socket_count", js("1"), NULL);
-}
 
 static void
 fdo(struct featured *f, const char *what, const char *method,
@@ -167,13 +117,13 @@ t_setup(void)
 	json_object *r, *res;
 
 	fdo(&F, "Host.boot h1", "Host.boot", jobj("host", js("h1"),
-	    "cpu_info", cpu_info(BIG), NULL));
+	    "cpu_info", fc_cpu_info(BIG), NULL));
 	fdo(&F, "Host.boot h2", "Host.boot", jobj("host", js("h2"),
-	    "cpu_info", cpu_info(SMALL), NULL));
+	    "cpu_info", fc_cpu_info(SMALL), NULL));
 	fdo(&F, "Host.boot h3", "Host.boot", jobj("host", js("h3"),
-	    "cpu_info", cpu_info(BIG), NULL));
+	    "cpu_info", fc_cpu_info(BIG), NULL));
 	fdo(&F, "Host.boot h4", "Host.boot", jobj("host", js("h4"),
-	    "cpu_info", cpu_info(SMALL), NULL));
+	    "cpu_info", fc_cpu_info(SMALL), NULL));
 	fdo(&F, "Pool.join p1 h3", "Pool.join", jobj("pool", js("p1"),
 	    "host", js("h3"), NULL));
 	fdo(&F, "Pool.join p1 h4", "Pool.join", jobj("pool", js("p1"),
@@ -373,7 +323,7 @@ t_deleted(void)
 	rm_db(F.db);
 	for (i = 0; i < 3; i++)
 		expect_internal(fc_call(&F, "Host.boot", jobj("host",
-		    js(L("gone%d", i)), "cpu_info", cpu_info(BIG), NULL)),
+		    js(L("gone%d", i)), "cpu_info", fc_cpu_info(BIG), NULL)),
 		    L("deleted: Host.boot gone%d refused", i),
 		    "was deleted while open", "restart cpulevel-featured",
 		    NULL);
@@ -390,7 +340,7 @@ t_deleted(void)
 	fc_stop_checked(&F, "featured");
 	fc_start_checked(&F, "featured on a new database");
 	fdo(&F, "new database: Host.boot hn", "Host.boot", jobj("host",
-	    js("hn"), "cpu_info", cpu_info(BIG), NULL));
+	    js("hn"), "cpu_info", fc_cpu_info(BIG), NULL));
 	fdo(&F, "new database: VM.start vmn", "VM.start", jobj("vm",
 	    js("vmn"), "host", js("hn"), "domain_type", js("hvm"), NULL));
 	r = migcheck_wait("vmn", 0, 3000);
@@ -411,7 +361,7 @@ t_other_db(void)
 {
 	fc_start_checked(&F2, "featured on q.db");
 	fdo(&F2, "q.db: Host.boot hq", "Host.boot", jobj("host", js("hq"),
-	    "cpu_info", cpu_info(BIG), NULL));
+	    "cpu_info", fc_cpu_info(BIG), NULL));
 	fdo(&F2, "q.db: VM.start vmq", "VM.start", jobj("vm", js("vmq"),
 	    "host", js("hq"), "domain_type", js("hvm"), NULL));
 	fc_stop_checked(&F2, "featured on q.db");

@@ -21,6 +21,7 @@
 
 #include "featurenames.h"
 #include "featureset.h"
+#include "json_helpers.h"
 #include "tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -40,23 +41,13 @@ static const struct {
 /* The bits the header names: the table less the word 2 aliases. */
 static uint32_t named[FS_MAX_WORDS];
 
-static struct json_object *
-get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
+/* The string at key, "?" for a diagnostic where there is none. */
 static const char *
-get_str(struct json_object *o, const char *key)
+str_or_q(struct json_object *o, const char *key)
 {
-	struct json_object *v = get(o, key);
+	const char *s = jstr(o, key);
 
-	return v != NULL && json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : "?";
+	return s != NULL ? s : "?";
 }
 
 static int
@@ -156,13 +147,13 @@ version_differences(struct json_object *a, struct json_object *b,
 	int idx, found;
 
 	memset(diff, 0, FS_MAX_WORDS * sizeof(diff[0]));
-	direct[0] = get(a, "direct");
-	direct[1] = get(b, "direct");
+	direct[0] = jget(a, "direct", NULL);
+	direct[1] = jget(b, "direct", NULL);
 	if (direct[0] == NULL || direct[1] == NULL)
 		return;
 	for (s = 0; s < 2; s++) {
 		json_object_object_foreach(direct[s], key, v) {
-			other = get(direct[1 - s], key);
+			other = jget(direct[1 - s], key, NULL);
 			n = (size_t)json_object_array_length(v);
 			for (i = 0; i < n; i++) {
 				dep = json_object_get_string(
@@ -178,8 +169,8 @@ version_differences(struct json_object *a, struct json_object *b,
 					continue;
 				diff[idx / 32] |= 1u << (idx % 32);
 				for (j = 0; j < 2; j++) {
-					deps = get(get(j == 0 ? a : b,
-					    "deep_masks"), dep);
+					deps = jget(jget(j == 0 ? a : b,
+					    "deep_masks", NULL), dep, NULL);
 					if (deps == NULL ||
 					    read_words(deps, m) == -1)
 						continue;
@@ -213,7 +204,7 @@ static void
 compare(const char *label, struct json_object *ds, int exact,
     const uint32_t *allowed)
 {
-	struct json_object *masks = get(ds, "deep_masks");
+	struct json_object *masks = jget(ds, "deep_masks", NULL);
 	const struct feature_deep_dep *d;
 	uint32_t want[FS_MAX_WORDS], got[FS_MAX_WORDS], dfm[FS_MAX_WORDS];
 	uint32_t bad[FS_MAX_WORDS], free_[FS_MAX_WORDS];
@@ -222,16 +213,16 @@ compare(const char *label, struct json_object *ds, int exact,
 	int idx, in_data, in_ours;
 
 	diag("%s: Xen %s, commit %s, compared %s", label,
-	    get_str(ds, "xen"), get_str(ds, "commit"), exact ? "exactly" :
+	    str_or_q(ds, "xen"), str_or_q(ds, "commit"), exact ? "exactly" :
 	    "on the features the header names");
 	snprintf(msg, sizeof(msg), "%s: the data set has .deep_masks", label);
 	if (!ok(masks != NULL && json_object_is_type(masks, json_type_object),
 	    msg))
 		return;
 	if (exact)
-		is_int(json_object_get_int(get(ds, "featureset_nr_entries")),
-		    featureset_nr_words, "the data's featureset has as many "
-		    "words as the header's");
+		is_int(json_object_get_int(jget(ds,
+		    "featureset_nr_entries", NULL)), featureset_nr_words,
+		    "the data's featureset has as many words as the header's");
 	for (w = 0; w < FS_MAX_WORDS; w++)
 		free_[w] = exact ? 0 : allowed[w];
 
@@ -282,8 +273,8 @@ compare(const char *label, struct json_object *ds, int exact,
 		memcpy(got, d->mask, sizeof(got));
 		if (!exact)
 			restrict_to_header(got);
-		in_data = read_words(get(masks,
-		    feature_by_index(d->index)->xen_name), want) == 0;
+		in_data = read_words(jget(masks,
+		    feature_by_index(d->index)->xen_name, NULL), want) == 0;
 		if (in_data && !exact)
 			restrict_to_header(want);
 		if (in_data && (exact || !is_zero(want)))
@@ -302,7 +293,8 @@ compare(const char *label, struct json_object *ds, int exact,
 
 	/* The features that have dependents at all. */
 	snprintf(msg, sizeof(msg), "%s: .deep_features_mask reads", label);
-	if (!ok(read_words(get(ds, "deep_features_mask"), dfm) == 0, msg))
+	if (!ok(read_words(jget(ds, "deep_features_mask", NULL), dfm) == 0,
+	    msg))
 		return;
 	for (i = 0; i < featureset_nr_words * 32; i++) {
 		if (!(named[i / 32] & (1u << (i % 32))))
@@ -311,8 +303,8 @@ compare(const char *label, struct json_object *ds, int exact,
 		d = find_dep((unsigned int)i);
 		in_ours = d != NULL;
 		if (!exact) {
-			read_words(get(masks, feature_by_index(i)->xen_name),
-			    want);
+			read_words(jget(masks, feature_by_index(i)->xen_name,
+			    NULL), want);
 			restrict_to_header(want);
 			in_data = in_data && !is_zero(want);
 			memset(got, 0, sizeof(got));
@@ -393,8 +385,8 @@ main(void)
 		mine_key = "head", other_key = "xen_4_17_7";
 	diag("feature_deep_deps is for Xen %s: %zu entries",
 	    feature_deps_xen_version, feature_deep_deps_len);
-	mine = get(root, mine_key);
-	other = get(root, other_key);
+	mine = jget(root, mine_key, NULL);
+	other = jget(root, other_key, NULL);
 	if (!ok(mine != NULL && other != NULL, "the data has xen_4_17_7 and "
 	    "head")) {
 		json_object_put(root);

@@ -42,11 +42,11 @@
 #include <unistd.h>
 
 #include <json.h>
-#include <sqlite3.h>
 
 #include "featureset.h"
 #include "tap.h"
 #include "daemon_harness.h"
+#include "raw_db.h"
 
 #define BIG	"ffffffff-ffffffff"
 #define SMALL	"0000000f-00000001"
@@ -58,15 +58,6 @@
 
 static struct featured F = FC_INIT, M = FC_INIT, A = FC_INIT;
 static int wrong, shown;
-
-static json_object *
-cpu_info(const char *set)
-{
-	return jobj("vendor", js("GenuineIntel"), "features_pv", js(set),
-	    "features_hvm", js(set), "features_pv_host", js(set),
-	    "features_hvm_host", js(set), "cpu_count", js("8"),
-	    "socket_count", js("1"), NULL);
-}
 
 /* A write featured must acknowledge, or the test cannot go on. */
 static void
@@ -154,11 +145,11 @@ t_start(void)
 	fc_start_checked(&F, "featured");
 	fc_start_checked(&M, "migcheck");
 	fc_start_checked(&A, "migcheck following events");
-	must("Host.boot", jobj("host", js("hb"), "cpu_info", cpu_info(BIG),
+	must("Host.boot", jobj("host", js("hb"), "cpu_info", fc_cpu_info(BIG),
 	    NULL));
-	must("Host.boot", jobj("host", js("hs"), "cpu_info", cpu_info(SMALL),
+	must("Host.boot", jobj("host", js("hs"), "cpu_info", fc_cpu_info(SMALL),
 	    NULL));
-	must("Host.boot", jobj("host", js("hx"), "cpu_info", cpu_info(BIG),
+	must("Host.boot", jobj("host", js("hx"), "cpu_info", fc_cpu_info(BIG),
 	    NULL));
 	must("VM.start", jobj("vm", js("vb"), "host", js("hb"),
 	    "domain_type", js("hvm"), NULL));
@@ -178,7 +169,7 @@ t_rounds(void)
 	for (i = 0; i < ROUNDS; i++) {
 		hx_set = i % 2 ? BIG : SMALL;
 		must("Host.boot", jobj("host", js("hx"), "cpu_info",
-		    cpu_info(hx_set), NULL));
+		    fc_cpu_info(hx_set), NULL));
 		ask_verdict("vb", "hx", compatible(BIG, hx_set),
 		    L("round %d: vb to hx booted with %s", i, hx_set));
 
@@ -235,7 +226,7 @@ t_ahead(void)
 		c0 = on_check(&A);
 		m0 = on_check(&M);
 		must("Host.boot", jobj("host", js("hx"), "cpu_info",
-		    cpu_info(hx_set), NULL));
+		    fc_cpu_info(hx_set), NULL));
 		for (t = fc_now_ms() + AHEAD_WAIT_MS; ahead(&A) == a0 &&
 		    fc_now_ms() < t; )
 			fc_sleep_ms(5);
@@ -253,31 +244,11 @@ t_ahead(void)
 	is_int(wrong, 0, "... and every answer was right");
 }
 
-/* SQL run on the database as an operator's sqlite3(1) would. */
-static void
-raw_exec(const char *sql)
-{
-	sqlite3 *db = NULL;
-	char *msg = NULL;
-
-	if (sqlite3_open_v2(F.db, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		printf("Bail out! sqlite3_open %s\n", F.db);
-		exit(1);
-	}
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		printf("Bail out! %s: %s\n", sql, msg ? msg : "?");
-		exit(1);
-	}
-	sqlite3_close(db);
-}
-
 static void
 outside(const char *sql, const char *vm, const char *host, int want_ok,
     const char *what)
 {
-	raw_exec(sql);
+	raw_exec(F.db, sql);
 	wrong = shown = 0;
 	ask_verdict(vm, host, want_ok, what);
 	ok(wrong == 0, L("%s: seen by migcheck's next answer", what));
@@ -288,7 +259,7 @@ t_outside(void)
 {
 	json_object *r;
 
-	must("Host.boot", jobj("host", js("hx"), "cpu_info", cpu_info(BIG),
+	must("Host.boot", jobj("host", js("hx"), "cpu_info", fc_cpu_info(BIG),
 	    NULL));
 	outside("UPDATE host SET features_hvm = '" SMALL "' WHERE id = 'hx'",
 	    "vb", "hx", 0, "an UPDATE of hx's set");
@@ -304,7 +275,7 @@ t_outside(void)
 	    "the logging trigger dropped, then an UPDATE");
 	is_int(fc_log_count(&M, "its schema changed"), 1,
 	    "... which migcheck read whole again, and said why");
-	raw_exec("DELETE FROM vm WHERE id = 'vb'");
+	raw_exec(F.db, "DELETE FROM vm WHERE id = 'vb'");
 	r = fc_call(&M, "VM.assert_can_migrate", jobj("vm", js("vb"),
 	    "host", js("hx"), NULL));
 	expect_error(r, "a DELETE of vb: migcheck no longer knows it", 1,

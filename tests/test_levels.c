@@ -8,7 +8,6 @@
  * computed here from those positions, for the raw, PV and HVM default
  * sets of each.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,8 @@
 
 #include "featurenames.h"
 #include "featureset.h"
+#include "fs_helpers.h"
+#include "json_helpers.h"
 #include "levels.h"
 #include "tap.h"
 
@@ -64,42 +65,6 @@ static const struct want_bit {
 /* The test's level sets, cumulative: want_set[l] for l = 1..4. */
 static struct featureset want_set[X86_LEVEL_MAX + 1];
 
-static char *
-L(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-L(const char *fmt, ...)
-{
-	static char buf[8][512];
-	static int n;
-	char *b = buf[n++ % 8];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(buf[0]), fmt, ap);
-	va_end(ap);
-	return b;
-}
-
-static const char *
-hex(const struct featureset *fs)
-{
-	static char buf[4][FS_STRING_MAX];
-	static int n;
-	char *b = buf[n++ % 4];
-
-	fs_format(fs, b);
-	return b;
-}
-
-static void
-put_bit(struct featureset *fs, unsigned int index)
-{
-	while (fs->len <= index / 32)
-		fs->w[fs->len++] = 0;
-	fs->w[index / 32] |= 1u << (index % 32);
-}
-
 static int
 has_bit(const struct featureset *fs, unsigned int index)
 {
@@ -142,7 +107,7 @@ t_positions(void)
 	for (l = 1; l <= X86_LEVEL_MAX; l++)
 		for (i = 0; i < NWANT; i++)
 			if (want[i].level <= l)
-				put_bit(&want_set[l], want[i].word * 32 +
+				set_bit(&want_set[l], want[i].word * 32 +
 				    want[i].bit);
 }
 
@@ -175,9 +140,9 @@ t_sets(void)
 
 	for (l = 1; l <= X86_LEVEL_MAX; l++) {
 		is_int(x86_level_set(l, &got), 0, L("x86-64-v%d builds", l));
-		is_str(hex(&got), hex(&want_set[l]),
+		is_str(fmt(&got), fmt(&want_set[l]),
 		    L("x86-64-v%d in hex", l));
-		diag("x86-64-v%d: %s", l, hex(&got));
+		diag("x86-64-v%d: %s", l, fmt(&got));
 	}
 	ok(x86_level_set(0, &got) == -1 && got.len == 0,
 	    "level 0 has no set, and out is cleared");
@@ -220,7 +185,7 @@ t_level_of(void)
 		}
 		x86_level_missing(&want_set[l - 1], l, &miss);
 		fs_diff(&want_set[l], &want_set[l - 1], &fs);
-		is_str(hex(&miss), hex(&fs),
+		is_str(fmt(&miss), fmt(&fs),
 		    L("v%d's set lacks exactly v%d's own rows", l - 1, l));
 		x86_level_missing(&all, l, &miss);
 		ok(fs_is_zero(&miss), L("every bit lacks nothing of v%d", l));
@@ -261,22 +226,6 @@ t_psabi_names(void)
 		    (d->flags & FEAT_HVM_HAP_DEFAULT),
 		    L("%s is in PV and HVM default sets ('A')", want[i].xen));
 	}
-}
-
-/* Only the bits of in the header gives one of flags. */
-static void
-mask_flags(const struct featureset *in, unsigned int flags,
-    struct featureset *out)
-{
-	const struct feature_desc *d;
-	unsigned int i;
-
-	fs_clear(out);
-	out->len = in->len;
-	for (i = 0; i < in->len * 32; i++)
-		if (has_bit(in, i) && (d = feature_by_index(i)) != NULL &&
-		    (d->flags & flags))
-			put_bit(out, i);
 }
 
 static int
@@ -355,13 +304,13 @@ t_models(void)
 	}
 	/* libvirt's Haswell lacks exactly what v3 adds of F16C and LZCNT. */
 	fs_clear(&f16c_abm);
-	put_bit(&f16c_abm, 1 * 32 + 29);
-	put_bit(&f16c_abm, 3 * 32 + 5);
+	set_bit(&f16c_abm, 1 * 32 + 29);
+	set_bit(&f16c_abm, 3 * 32 + 5);
 	if (model_set(models, "Haswell", &fs) == 0) {
 		x86_level_missing(&fs, 3, &miss);
 		if (!ok(fs_is_equal(&miss, &f16c_abm),
 		    "Haswell lacks f16c and abm of v3, nothing else"))
-			diag("lacks %s", hex(&miss));
+			diag("lacks %s", fmt(&miss));
 	}
 	json_object_object_foreach(models, name, m) {
 		(void)m;

@@ -16,6 +16,7 @@
 
 #include "featurenames.h"
 #include "featureset.h"
+#include "json_helpers.h"
 #include "tap.h"
 
 #define MAX_MODELS	256
@@ -35,25 +36,6 @@ static size_t nmodels;
 static const char *newer[MAX_BITS];
 static unsigned int newer_index[MAX_BITS];
 static size_t nnewer;
-
-static struct json_object *
-get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *
-get_str(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-
-	return v != NULL && json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : NULL;
-}
 
 static void
 note_newer(const char *name, unsigned int index)
@@ -149,10 +131,11 @@ check_model(const char *name, struct json_object *m, struct json_object *feats)
 {
 	static const char *by_index[MAX_BITS];
 	struct model *mo = &models[nmodels];
-	struct json_object *xfs = get(m, "xen_featureset"), *list, *f, *x, *v;
+	struct json_object *xfs = jget(m, "xen_featureset", NULL);
+	struct json_object *list, *f, *x, *v;
 	struct featureset mapped;
 	struct decode dec;
-	const char *xapi = get_str(xfs, "xapi_string"), *fname, *xname;
+	const char *xapi = jstr(xfs, "xapi_string"), *fname, *xname;
 	char err[FS_STRING_MAX + 256], buf[FS_STRING_MAX], msg[256];
 	size_t i, n, nmapped = 0, unset = 0, misnamed = 0, skipped = 0;
 	size_t unknown = 0;
@@ -160,7 +143,7 @@ check_model(const char *name, struct json_object *m, struct json_object *feats)
 	int rc;
 
 	mo->name = name;
-	mo->vendor = get_str(m, "vendor");
+	mo->vendor = jstr(m, "vendor");
 	if (xapi == NULL) {
 		snprintf(msg, sizeof(msg), "%s has .xen_featureset.xapi_string",
 		    name);
@@ -184,30 +167,30 @@ check_model(const char *name, struct json_object *m, struct json_object *feats)
 	is_str(buf, xapi, msg);
 
 	snprintf(msg, sizeof(msg), "%s: parsed words equal .words", name);
-	if (!ok(words_match(&mo->fs, get(xfs, "words"), err, sizeof(err)),
-	    msg))
+	if (!ok(words_match(&mo->fs, jget(xfs, "words", NULL), err,
+	    sizeof(err)), msg))
 		diag("  %s", err);
 
 	/* Every mapped feature's bit is set, and our name is the data's. */
 	memset(by_index, 0, sizeof(by_index));
 	fs_clear(&mapped);
 	mapped.len = mo->fs.len;
-	list = get(m, "features");
+	list = jget(m, "features", NULL);
 	n = list != NULL ? (size_t)json_object_array_length(list) : 0;
 	for (i = 0; i < n; i++) {
 		fname = json_object_get_string(json_object_array_get_idx(list,
 		    (int)i));
-		if ((f = get(feats, fname)) == NULL) {
+		if ((f = jget(feats, fname, NULL)) == NULL) {
 			diag("  %s: feature '%s' is not in .features", name,
 			    fname);
 			unknown++;
 			continue;
 		}
-		x = get(f, "xen");
+		x = jget(f, "xen", NULL);
 		if (x == NULL || json_object_is_type(x, json_type_null))
 			continue;
-		v = get(x, "index");
-		xname = get_str(x, "xen_cpuid_name");
+		v = jget(x, "index", NULL);
+		xname = jstr(x, "xen_cpuid_name");
 		if (v == NULL || xname == NULL ||
 		    json_object_get_int(v) < 0 ||
 		    json_object_get_int(v) >= MAX_BITS) {
@@ -466,8 +449,8 @@ main(void)
 		diag("  %s", path);
 		return done_testing();
 	}
-	ms = get(root, "models");
-	feats = get(root, "features");
+	ms = jget(root, "models", NULL);
+	feats = jget(root, "features", NULL);
 	if (!ok(ms != NULL && json_object_is_type(ms, json_type_object) &&
 	    feats != NULL && json_object_is_type(feats, json_type_object),
 	    "it has .models and .features objects"))

@@ -45,16 +45,9 @@ static struct featured F = FC_INIT, M = FC_INIT;
 
 /* ---- requests -------------------------------------------------------- */
 
-/* method's result, checked a success (one TAP line); owned by caller. */
-static json_object *
-call_ok(const char *what, const char *method, json_object *params,
-    json_object **res)
-{
-	json_object *r = fc_call(&F, method, params);
-
-	expect_result(r, what, res);
-	return r;
-}
+/* featured's reply to method, checked a success (one TAP line). */
+#define call_ok(what, method, params, res)				\
+	call_checked(&F, (what), (method), (params), (res))
 
 /* Host.observe of h as host id into pool: one TAP line per flag. */
 static void

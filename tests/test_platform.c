@@ -25,6 +25,7 @@
 #include "compat.h"
 #include "featurenames.h"
 #include "featureset.h"
+#include "fs_helpers.h"
 #include "tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -48,30 +49,6 @@ struct fake {
 };
 
 static char label[512];
-
-static struct featureset
-fs(const char *s)
-{
-	struct featureset f;
-	char err[256];
-
-	if (fs_parse(s, &f, err, sizeof(err)) == -1) {
-		printf("Bail out! test data: %s\n", err);
-		exit(2);
-	}
-	return f;
-}
-
-static const char *
-fmt(const struct featureset *f)
-{
-	static char buf[4][FS_STRING_MAX];
-	static int i;
-
-	i = (i + 1) % 4;
-	fs_format(f, buf[i]);
-	return buf[i];
-}
 
 static int
 same(const struct featureset *a, const struct featureset *b)

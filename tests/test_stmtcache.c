@@ -11,7 +11,6 @@
  *   methods and transaction, compile nothing more the second time round
  *   the same requests on other VMs and hosts: every hot path is cached.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +18,10 @@
 
 #include "db.h"
 #include "featured.h"
+#include "json_helpers.h"
 #include "tap.h"
 
 static char dir[64], path[128];
-
-/* A check's description, formatted (tap.h's take plain strings). */
-static const char *
-L(const char *fmt, ...)
-{
-	static char buf[4][256];
-	static int next;
-	char *p = buf[next++ % 4];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p, sizeof(buf[0]), fmt, ap);
-	va_end(ap);
-	return p;
-}
 
 static const char SQL_ONE[] = "SELECT ?1 + 0";
 static const char SQL_ROWS[] = "SELECT 1 UNION ALL SELECT 2";

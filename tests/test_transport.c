@@ -361,51 +361,6 @@ receive_error(void)
 
 /* ---- addresses the daemons refuse ----------------------------------- */
 
-/*
- * Run bin with args (NULL-ended) for at most ms: its exit status, or -1
- * if it was still running (then it is killed); its output in out.
- */
-static int
-run_for(const char *bin, const char *const *args, long ms, char *out,
-    size_t outlen)
-{
-	char path[FC_PATH_MAX];
-	const char *argv[16];
-	struct featured f = FC_INIT;
-	size_t i, n;
-	FILE *fp;
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "%s/run.out", fc_test_dir());
-	argv[0] = bin;
-	for (i = 0; args[i] != NULL && i < 14; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		return -2;
-	fflush(stdout);
-	if ((f.pid = fork()) == 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(fd);
-	if (exits_within(&f, ms))
-		rc = WIFEXITED(f.status) ? WEXITSTATUS(f.status) : 128;
-	else {
-		fc_kill_hard(&f);
-		rc = -1;
-	}
-	out[0] = '\0';
-	if ((fp = fopen(path, "r")) != NULL) {
-		n = fread(out, 1, outlen - 1, fp);
-		out[n] = '\0';
-		fclose(fp);
-	}
-	return rc;
-}
-
 /* A TCP port nothing listens on now. */
 static int
 free_port(void)
@@ -426,31 +381,6 @@ free_port(void)
 	return port;
 }
 
-/*
- * The daemon's arguments: its database and RPC address, and for featured
- * its events address and no probe.  The count; args ends with NULL after
- * it, room is left for one more option.
- */
-static size_t
-daemon_args(const char **args, const char *bin, const char *db,
-    const char *rpc, const char *ev)
-{
-	size_t n = 0;
-
-	args[n++] = "--db";
-	args[n++] = db;
-	args[n++] = "--rpc";
-	args[n++] = rpc;
-	if (bin == fbin) {
-		args[n++] = "--events";
-		args[n++] = ev;
-		args[n++] = "--probe";
-		args[n++] = "none";
-	}
-	args[n] = NULL;
-	return n;
-}
-
 /* Serves url with these args: started, answers, stops cleanly. */
 static void
 serves(const char *bin, const char *url, int unauth)
@@ -463,7 +393,7 @@ serves(const char *bin, const char *url, int unauth)
 
 	snprintf(db, sizeof(db), "%s/tcp.db", fc_test_dir());
 	snprintf(ev, sizeof(ev), "ipc://%s/run/tcp-ev.sock", fc_test_dir());
-	n = daemon_args(args, bin, db, url, ev);
+	n = fc_daemon_args(args, db, url, bin == fbin ? ev : NULL);
 	if (unauth)
 		args[n++] = "--unauthenticated-tcp";
 	args[n] = NULL;
@@ -519,8 +449,8 @@ addresses(const char *bin, const char *who)
 	snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_test_dir());
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		snprintf(url, sizeof(url), refused[i], port);
-		daemon_args(args, bin, db, url, ev);
-		rc = run_for(bin, args, 3000, out, sizeof(out));
+		fc_daemon_args(args, db, url, bin == fbin ? ev : NULL);
+		rc = fc_run_for(bin, args, 3000, out, sizeof(out));
 		if (!ok(rc == 2 && strstr(out, url) != NULL &&
 		    strstr(out, "--unauthenticated-tcp") != NULL,
 		    L("%s refuses --rpc %s (exit 2, naming it and "
@@ -532,10 +462,8 @@ addresses(const char *bin, const char *who)
 		snprintf(url, sizeof(url), "tcp://0.0.0.0:%d", port);
 		snprintf(rpc, sizeof(rpc), "ipc://%s/run/addr.sock",
 		    fc_test_dir());
-		args[0] = "--db"; args[1] = db; args[2] = "--rpc";
-		args[3] = rpc; args[4] = "--events"; args[5] = url;
-		args[6] = "--probe"; args[7] = "none"; args[8] = NULL;
-		rc = run_for(bin, args, 3000, out, sizeof(out));
+		fc_daemon_args(args, db, rpc, url);
+		rc = fc_run_for(bin, args, 3000, out, sizeof(out));
 		if (!ok(rc == 2 && strstr(out, url) != NULL,
 		    L("%s refuses --events %s", who, url)))
 			diag("exit %d, said: %s", rc, out);
@@ -558,8 +486,8 @@ addresses(const char *bin, const char *who)
 	}
 	snprintf(rpc, sizeof(rpc), "ipc://%s/x.sock", link);
 	snprintf(ev, sizeof(ev), "ipc://%s/run/addr-ev.sock", fc_test_dir());
-	daemon_args(args, bin, db, rpc, ev);
-	rc = run_for(bin, args, 3000, out, sizeof(out));
+	fc_daemon_args(args, db, rpc, bin == fbin ? ev : NULL);
+	rc = fc_run_for(bin, args, 3000, out, sizeof(out));
 	if (!ok(rc == 1 && strstr(out, link) != NULL &&
 	    strstr(out, "symbolic link") != NULL,
 	    L("%s refuses a socket directory that is a symbolic link (exit "

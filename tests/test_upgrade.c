@@ -31,6 +31,7 @@
 #include "db.h"
 #include "tap.h"
 #include "daemon_harness.h"
+#include "raw_db.h"
 
 static struct featured F = FC_INIT, M = FC_INIT;
 
@@ -79,31 +80,6 @@ old_cpu_info(const struct old_host *h)
 }
 
 /* ---- the database, as the previous release left it -------------------- */
-
-static sqlite3 *
-raw_open(const char *path, int flags)
-{
-	sqlite3 *db = NULL;
-
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		printf("Bail out! sqlite3_open %s: %s\n", path,
-		    db ? sqlite3_errmsg(db) : "out of memory");
-		exit(1);
-	}
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
-
-static void
-raw_do(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		printf("Bail out! %.200s: %s\n", sql, msg ? msg : "?");
-		exit(1);
-	}
-}
 
 /* Run sql with its '?' bound to the strings that follow (NULL: NULL). */
 static void
@@ -169,28 +145,12 @@ raw_old_columns(const char *path)
 		"SELECT * FROM level_history ORDER BY seq",
 	};
 	sqlite3 *db = raw_open(path, SQLITE_OPEN_READONLY);
-	sqlite3_stmt *st;
 	char *buf = NULL;
 	size_t len = 0, i;
 	FILE *fp = open_memstream(&buf, &len);
-	int c;
 
-	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) !=
-		    SQLITE_OK) {
-			printf("Bail out! %s: %s\n", sql[i],
-			    sqlite3_errmsg(db));
-			exit(1);
-		}
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			for (c = 0; c < sqlite3_column_count(st); c++)
-				fprintf(fp, "%s|", sqlite3_column_text(st, c) ?
-				    (const char *)sqlite3_column_text(st, c) :
-				    "NULL");
-			fputc('\n', fp);
-		}
-		sqlite3_finalize(st);
-	}
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		raw_rows(db, sql[i], fp);
 	fclose(fp);
 	sqlite3_close(db);
 	return buf;
