@@ -12,15 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
 #include "featureset.h"
 
 #define POOL_SIZE	64	/* hosts a pool */
 #define NWORDS		19	/* Xen 4.17's featureset length */
 #define UUID_LEN	36
-
-/* Each program has its own: print, clean up, exit non-zero. */
-void	die(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
 
 void	*xcalloc(size_t n, size_t size);
 size_t	 rng_below(size_t n);
