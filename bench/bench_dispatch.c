@@ -174,10 +174,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("bench_dispatch", 0, 0);
-	make_tmpdir(tmpdir, sizeof(tmpdir), "bench_dispatch");
-	snprintf(db, sizeof(db), "%s/cpulevel.db", tmpdir);
-	make_sets();
-	world_fill(db, &w);
+	world_fill_tmp("bench_dispatch", tmpdir, sizeof(tmpdir), db,
+	    sizeof(db), &w);
 	make_reqs(&w, calls > WARMUP_CALLS ? calls : WARMUP_CALLS, &r);
 
 	memset(&m, 0, sizeof(m));

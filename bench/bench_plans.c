@@ -154,10 +154,8 @@ main(int argc, char **argv)
 		}
 	}
 	log_init("bench_plans", 0, 0);
-	make_tmpdir(tmpdir, sizeof(tmpdir), "bench_plans");
-	snprintf(db, sizeof(db), "%s/cpulevel.db", tmpdir);
-	make_sets();
-	world_fill(db, &w);
+	world_fill_tmp("bench_plans", tmpdir, sizeof(tmpdir), db, sizeof(db),
+	    &w);
 	shape(db, &w);
 
 	memset(&f, 0, sizeof(f));
