@@ -30,7 +30,6 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,22 +80,16 @@ static const int client_counts[] = { 1, MAX_CLIENTS };
 static pid_t main_pid, servers[2 * T_N];
 static int nservers;
 
-void
-die(const char *fmt, ...)
+/* die()'s clean-up: a child leaves at once, the main process stops them. */
+static void
+stop_servers(void)
 {
-	va_list ap;
 	int i;
 
-	fprintf(stderr, "bench_migcheck: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 	if (getpid() != main_pid)
 		_exit(2);
 	for (i = 0; i < nservers; i++)
 		kill(servers[i], SIGTERM);
-	exit(2);
 }
 
 static void
@@ -104,39 +97,6 @@ add_server(pid_t pid)
 {
 	if (nservers < (int)(sizeof(servers) / sizeof(servers[0])))
 		servers[nservers++] = pid;
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	double t;
-	int i, j;
-
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ------------------------------------------------- checking replies */
@@ -1096,6 +1056,8 @@ main(int argc, char **argv)
 	time_t now;
 	char date[64];
 
+	die_prog = "bench_migcheck";
+	die_cleanup = stop_servers;
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H': hosts = parse_size(optarg, "--hosts", 1); break;

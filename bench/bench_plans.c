@@ -12,7 +12,6 @@
  * answer was an error.  Not a test: bench/README.md.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +29,12 @@
 static char tmpdir[128];
 static const char *only;		/* -o NAME: only the calls it names */
 
-void
-die(const char *fmt, ...)
+/* What die() leaves: nothing. */
+static void
+remove_tmpdir(void)
 {
-	va_list ap;
-
-	fprintf(stderr, "bench_plans: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 	if (tmpdir[0])
 		remove_tree(tmpdir);
-	exit(2);
 }
 
 static double
@@ -96,14 +88,6 @@ shape(const char *path, const struct world *w)
 	db_close(db);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * runs calls of msg (after 3 unmeasured): the median and worst CPU ms,
  * and the reply's size.  The reply must hold want, a sign that the
@@ -153,6 +137,8 @@ main(int argc, char **argv)
 	char db[256], err[512], msg[512];
 	int c;
 
+	die_prog = "bench_plans";
+	die_cleanup = remove_tmpdir;
 	while ((c = getopt(argc, argv, "o:r:")) != -1) {
 		switch (c) {
 		case 'o':
@@ -168,10 +154,8 @@ main(int argc, char **argv)
 		}
 	}
 	log_init("bench_plans", 0, 0);
-	make_tmpdir(tmpdir, sizeof(tmpdir), "bench_plans");
-	snprintf(db, sizeof(db), "%s/cpulevel.db", tmpdir);
-	make_sets();
-	world_fill(db, &w);
+	world_fill_tmp("bench_plans", tmpdir, sizeof(tmpdir), db, sizeof(db),
+	    &w);
 	shape(db, &w);
 
 	memset(&f, 0, sizeof(f));

@@ -328,6 +328,16 @@ world_fill(const char *path, struct world *w)
 	db_close(db);
 }
 
+void
+world_fill_tmp(const char *name, char *dir, size_t dirlen, char *db,
+    size_t dblen, struct world *w)
+{
+	make_tmpdir(dir, dirlen, name);
+	snprintf(db, dblen, "%s/cpulevel.db", dir);
+	make_sets();
+	world_fill(db, w);
+}
+
 /* --------------------------------------------------------- requests */
 
 

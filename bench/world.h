@@ -12,15 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
 #include "featureset.h"
 
 #define POOL_SIZE	64	/* hosts a pool */
 #define NWORDS		19	/* Xen 4.17's featureset length */
 #define UUID_LEN	36
-
-/* Each program has its own: print, clean up, exit non-zero. */
-void	die(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
 
 void	*xcalloc(size_t n, size_t size);
 size_t	 rng_below(size_t n);
@@ -67,6 +64,13 @@ size_t	pool_first(size_t p);
 size_t	pool_len(const struct world *w, size_t p);
 /* Set nhosts and nvms, then: a fresh database at path, as featured's. */
 void	world_fill(const char *path, struct world *w);
+/*
+ * The in-process benchmarks' start: make_sets(), a fresh dir
+ * (make_tmpdir(), named after name), and world_fill() of db, its
+ * cpulevel.db.
+ */
+void	world_fill_tmp(const char *name, char *dir, size_t dirlen, char *db,
+	    size_t dblen, struct world *w);
 void	world_free(struct world *w);
 
 struct reqs {

@@ -139,13 +139,45 @@ fs_format(const struct featureset *fs, char buf[FS_STRING_MAX])
 	*p = '\0';
 }
 
+enum fs_op { FS_AND, FS_OR, FS_AND_NOT };
+
+/*
+ * a op b a word at a time, as long as the longer (the shorter read as
+ * zeros past its end); out may be a or b.  Each caller names a constant
+ * op, so the compiler folds the switch.
+ */
+static inline void
+fs_wordwise(const struct featureset *a, const struct featureset *b,
+    enum fs_op op, struct featureset *out)
+{
+	struct featureset r;
+	uint32_t x, y;
+	size_t i;
+
+	fs_clear(&r);
+	r.len = max_len(a, b);
+	for (i = 0; i < r.len; i++) {
+		x = fs_word(a, i);
+		y = fs_word(b, i);
+		switch (op) {
+		case FS_AND:
+			r.w[i] = x & y;
+			break;
+		case FS_OR:
+			r.w[i] = x | y;
+			break;
+		case FS_AND_NOT:
+			r.w[i] = x & ~y;
+			break;
+		}
+	}
+	*out = r;
+}
+
 void
 fs_intersect(const struct featureset *a, const struct featureset *b,
     struct featureset *out)
 {
-	struct featureset r;
-	size_t i;
-
 	if (a->len == 0) {
 		*out = *b;
 		return;
@@ -154,39 +186,21 @@ fs_intersect(const struct featureset *a, const struct featureset *b,
 		*out = *a;
 		return;
 	}
-	fs_clear(&r);
-	r.len = max_len(a, b);
-	for (i = 0; i < r.len; i++)
-		r.w[i] = fs_word(a, i) & fs_word(b, i);
-	*out = r;
+	fs_wordwise(a, b, FS_AND, out);
 }
 
 void
 fs_union(const struct featureset *a, const struct featureset *b,
     struct featureset *out)
 {
-	struct featureset r;
-	size_t i;
-
-	fs_clear(&r);
-	r.len = max_len(a, b);
-	for (i = 0; i < r.len; i++)
-		r.w[i] = fs_word(a, i) | fs_word(b, i);
-	*out = r;
+	fs_wordwise(a, b, FS_OR, out);
 }
 
 void
 fs_diff(const struct featureset *a, const struct featureset *b,
     struct featureset *out)
 {
-	struct featureset r;
-	size_t i;
-
-	fs_clear(&r);
-	r.len = max_len(a, b);
-	for (i = 0; i < r.len; i++)
-		r.w[i] = fs_word(a, i) & ~fs_word(b, i);
-	*out = r;
+	fs_wordwise(a, b, FS_AND_NOT, out);
 }
 
 int

@@ -222,16 +222,25 @@ rpc_check_params(const struct rpc_param *spec, struct json_object *params,
 	return 0;
 }
 
-/* The accessors, for handlers: what they read has passed the checks. */
-const char *
-rpc_param_string(struct json_object *params, const char *name)
+/* The param called name when it is there and of type t, or NULL. */
+static struct json_object *
+param_typed(struct json_object *params, const char *name, json_type t)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(params, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
+	    !json_object_is_type(v, t))
 		return NULL;
-	return json_object_get_string(v);
+	return v;
+}
+
+/* The accessors, for handlers: what they read has passed the checks. */
+const char *
+rpc_param_string(struct json_object *params, const char *name)
+{
+	struct json_object *v = param_typed(params, name, json_type_string);
+
+	return v ? json_object_get_string(v) : NULL;
 }
 
 int
@@ -257,12 +266,7 @@ rpc_param_int(struct json_object *params, const char *name, long long dflt)
 struct json_object *
 rpc_param_object(struct json_object *params, const char *name)
 {
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(params, name, &v) ||
-	    !json_object_is_type(v, json_type_object))
-		return NULL;
-	return v;
+	return param_typed(params, name, json_type_object);
 }
 
 enum power_state

@@ -141,6 +141,9 @@ int	lookup_found(struct featured *f, int found, const char *class,
 	    const char *id, struct rpc_error *err);
 int	host_load(struct featured *f, const char *id, struct host_rec *h,
 	    struct rpc_error *err);
+/* 1 known (with its cpu_info in *old), 0 new (only its id), or -1. */
+int	host_load_or_new(struct featured *f, const char *id,
+	    struct host_rec *h, struct cpuinfo *old, struct rpc_error *err);
 int	pool_load(struct featured *f, const char *id, struct pool_rec *p,
 	    struct rpc_error *err);
 int	vm_load(struct featured *f, const char *id, struct vm_rec *vm,

@@ -126,15 +126,9 @@ host_boot(void *arg, struct json_object *params, struct json_object **result,
 		rpc_error_param(err, "cpu_info", "needs a non-empty 'vendor'");
 		goto out;
 	}
-	if ((found = store_host_get(f, id, &h)) == -1 ||
-	    (found && store_host_cpu_info(f, id, &old) == -1)) {
-		store_error(f, err);
+	if ((found = host_load_or_new(f, id, &h, &old, err)) == -1)
 		goto out;
-	}
-	if (!found) {
-		memset(&h, 0, sizeof(h));
-		strlcpy(h.id, id, sizeof(h.id));
-	} else {
+	if (found) {
 		lost = host_lost_sets(&old, &ci);
 		cpuinfo_free(&old);
 	}

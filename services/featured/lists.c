@@ -82,23 +82,143 @@ col_string_or_null(sqlite3_stmt *st, int i)
 }
 
 /*
- * Step st, giving each row to fn to add to *result; -1 with err when the
- * store fails or there are more than LISTS_MAX rows.
+ * How a list's column turns into a member of its row's object.  A
+ * LIST_MEMBERS column makes an array when the row's object is made, and
+ * every row adds its value to it (NULL adds nothing): the pool list has
+ * one row per member.
+ */
+enum list_kind {
+	LIST_TEXT,		/* a string, "" for NULL */
+	LIST_TEXT_OR_NULL,	/* a string, or JSON null */
+	LIST_BOOL,
+	LIST_INT,
+	LIST_MEMBERS
+};
+
+struct list_col {
+	const char	*key;
+	int		 col;
+	enum list_kind	 kind;
+};
+
+#define LIST_COLS	5
+
+/*
+ * One list: its query (?1 pool, ?2 host, ?3 the limit; column 0 is the
+ * id each row's object is filed under) and its members, in the order
+ * the answer gives them.
+ */
+struct list_def {
+	const char	*what;
+	const char	*sql;
+	struct list_col	 cols[LIST_COLS];
+};
+
+static const struct list_def list_hosts = {
+	"hosts",
+	"SELECT id, pool_id, vendor, hvm_capable, cpu_count, socket_count "
+	"FROM host WHERE (?1 IS NULL OR pool_id = ?1) AND ?2 IS NULL "
+	"ORDER BY id LIMIT ?3",
+	{
+		{ "pool",		1, LIST_TEXT_OR_NULL },
+		{ "vendor",		2, LIST_TEXT },
+		{ "hvm_capable",	3, LIST_BOOL },
+		{ "cpu_count",		4, LIST_INT },
+		{ "socket_count",	5, LIST_INT }
+	}
+};
+
+/* One row per member (pool id, then host id): a pool's first adds it. */
+static const struct list_def list_pools = {
+	"pool members",
+	"SELECT p.id, p.vendor, p.cpu_count, p.socket_count, h.id FROM pool p "
+	"LEFT JOIN host h ON h.pool_id = p.id WHERE ?1 IS NULL AND ?2 IS NULL "
+	"ORDER BY p.id, h.id LIMIT ?3",
+	{
+		{ "vendor",		1, LIST_TEXT },
+		{ "members",		4, LIST_MEMBERS },
+		{ "cpu_count",		2, LIST_INT },
+		{ "socket_count",	3, LIST_INT }
+	}
+};
+
+static const struct list_def list_vms = {
+	"VMs",
+	"SELECT v.id, v.host_id, v.power_state, v.domain_type, v.legacy "
+	"FROM vm v LEFT JOIN host h ON h.id = v.host_id "
+	"WHERE (?1 IS NULL OR h.pool_id = ?1) "
+	"AND (?2 IS NULL OR v.host_id = ?2) ORDER BY v.id LIMIT ?3",
+	{
+		{ "host",		1, LIST_TEXT_OR_NULL },
+		{ "power_state",	2, LIST_TEXT },
+		{ "domain_type",	3, LIST_TEXT },
+		{ "legacy",		4, LIST_BOOL }
+	}
+};
+
+static struct json_object *
+list_value(sqlite3_stmt *st, const struct list_col *c)
+{
+	switch (c->kind) {
+	case LIST_TEXT:
+		return json_object_new_string(col_text(st, c->col));
+	case LIST_TEXT_OR_NULL:
+		return col_string_or_null(st, c->col);
+	case LIST_BOOL:
+		return json_object_new_boolean(sqlite3_column_int(st, c->col));
+	case LIST_INT:
+		return json_object_new_int64(sqlite3_column_int64(st, c->col));
+	case LIST_MEMBERS:
+		return json_object_new_array();
+	}
+	return NULL;
+}
+
+/*
+ * File st's row in out under its id: the first row of an id makes its
+ * object, and every row adds to its LIST_MEMBERS arrays.  (Host and VM
+ * ids are keys, so for those lists each row makes an object.)
+ */
+static void
+list_row(const struct list_def *l, sqlite3_stmt *st, struct json_object *out)
+{
+	const struct list_col *c;
+	struct json_object *o, *members;
+
+	if (!json_object_object_get_ex(out, col_text(st, 0), &o)) {
+		o = json_object_new_object();
+		for (c = l->cols; c < l->cols + LIST_COLS && c->key; c++)
+			json_object_object_add(o, c->key, list_value(st, c));
+		json_object_object_add(out, col_text(st, 0), o);
+	}
+	for (c = l->cols; c < l->cols + LIST_COLS && c->key; c++) {
+		if (c->kind != LIST_MEMBERS ||
+		    sqlite3_column_type(st, c->col) == SQLITE_NULL)
+			continue;
+		json_object_object_get_ex(o, c->key, &members);
+		json_object_array_add(members,
+		    json_object_new_string(col_text(st, c->col)));
+	}
+}
+
+/*
+ * Run list l with its filters (each NULL for none) into *result; -1 with
+ * err when the store fails or there are more than LISTS_MAX rows.
  */
 static int
-lists_run(struct featured *f, sqlite3_stmt *st, const char *what,
-    void (*fn)(sqlite3_stmt *, struct json_object *),
-    struct json_object **result, struct rpc_error *err)
+lists_run(struct featured *f, const struct list_def *l, const char *pool,
+    const char *host, struct json_object **result, struct rpc_error *err)
 {
+	sqlite3_stmt *st;
 	int step, n = 0;
 
-	if (st == NULL)
+	if ((st = lists_stmt(f, l->sql, pool, host)) == NULL)
 		return store_error(f, err);
 	*result = json_object_new_object();
 	while ((step = sqlite3_step(st)) == SQLITE_ROW && ++n <= LISTS_MAX)
-		fn(st, *result);
+		list_row(l, st, *result);
 	if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		snprintf(f->dberr, sizeof(f->dberr), "%s: %s", what,
+		snprintf(f->dberr, sizeof(f->dberr), "%s: %s", l->what,
 		    sqlite3_errmsg(f->db));
 		db_stmt_done(st);
 		json_object_put(*result);
@@ -109,26 +229,9 @@ lists_run(struct featured *f, sqlite3_stmt *st, const char *what,
 	if (n > LISTS_MAX) {
 		json_object_put(*result);
 		*result = NULL;
-		return lists_too_many(err, what);
+		return lists_too_many(err, l->what);
 	}
 	return 0;
-}
-
-static void
-host_row(sqlite3_stmt *st, struct json_object *out)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "pool", col_string_or_null(st, 1));
-	json_object_object_add(o, "vendor",
-	    json_object_new_string(col_text(st, 2)));
-	json_object_object_add(o, "hvm_capable",
-	    json_object_new_boolean(sqlite3_column_int(st, 3)));
-	json_object_object_add(o, "cpu_count",
-	    json_object_new_int64(sqlite3_column_int64(st, 4)));
-	json_object_object_add(o, "socket_count",
-	    json_object_new_int64(sqlite3_column_int64(st, 5)));
-	json_object_object_add(out, col_text(st, 0), o);
 }
 
 int
@@ -140,63 +243,15 @@ host_get_all_records(void *arg, struct json_object *params,
 
 	if (lists_filter(f, pool, NULL, err) == -1)
 		return -1;
-	return lists_run(f, lists_stmt(f, "SELECT id, pool_id, vendor, "
-	    "hvm_capable, cpu_count, socket_count FROM host WHERE "
-	    "(?1 IS NULL OR pool_id = ?1) AND ?2 IS NULL ORDER BY id "
-	    "LIMIT ?3", pool, NULL), "hosts", host_row, result, err);
-}
-
-/* One row per member (pool id, then host id): a pool's first adds it. */
-static void
-pool_row(sqlite3_stmt *st, struct json_object *out)
-{
-	struct json_object *o, *members;
-
-	if (!json_object_object_get_ex(out, col_text(st, 0), &o)) {
-		o = json_object_new_object();
-		json_object_object_add(o, "vendor",
-		    json_object_new_string(col_text(st, 1)));
-		json_object_object_add(o, "members",
-		    json_object_new_array());
-		json_object_object_add(o, "cpu_count",
-		    json_object_new_int64(sqlite3_column_int64(st, 2)));
-		json_object_object_add(o, "socket_count",
-		    json_object_new_int64(sqlite3_column_int64(st, 3)));
-		json_object_object_add(out, col_text(st, 0), o);
-	}
-	json_object_object_get_ex(o, "members", &members);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-		json_object_array_add(members,
-		    json_object_new_string(col_text(st, 4)));
+	return lists_run(f, &list_hosts, pool, NULL, result, err);
 }
 
 int
 pool_get_all_records(void *arg, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
-	struct featured *f = arg;
-
 	(void)params;
-	return lists_run(f, lists_stmt(f, "SELECT p.id, p.vendor, "
-	    "p.cpu_count, p.socket_count, h.id FROM pool p LEFT JOIN host h "
-	    "ON h.pool_id = p.id WHERE ?1 IS NULL AND ?2 IS NULL "
-	    "ORDER BY p.id, h.id LIMIT ?3", NULL, NULL), "pool members",
-	    pool_row, result, err);
-}
-
-static void
-vm_row(sqlite3_stmt *st, struct json_object *out)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "host", col_string_or_null(st, 1));
-	json_object_object_add(o, "power_state",
-	    json_object_new_string(col_text(st, 2)));
-	json_object_object_add(o, "domain_type",
-	    json_object_new_string(col_text(st, 3)));
-	json_object_object_add(o, "legacy",
-	    json_object_new_boolean(sqlite3_column_int(st, 4)));
-	json_object_object_add(out, col_text(st, 0), o);
+	return lists_run(arg, &list_pools, NULL, NULL, result, err);
 }
 
 int
@@ -209,9 +264,5 @@ vm_get_all_records(void *arg, struct json_object *params,
 
 	if (lists_filter(f, pool, host, err) == -1)
 		return -1;
-	return lists_run(f, lists_stmt(f, "SELECT v.id, v.host_id, "
-	    "v.power_state, v.domain_type, v.legacy FROM vm v LEFT JOIN "
-	    "host h ON h.id = v.host_id WHERE (?1 IS NULL OR h.pool_id = ?1) "
-	    "AND (?2 IS NULL OR v.host_id = ?2) ORDER BY v.id LIMIT ?3",
-	    pool, host), "VMs", vm_row, result, err);
+	return lists_run(f, &list_vms, pool, host, result, err);
 }

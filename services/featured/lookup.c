@@ -6,8 +6,11 @@
  * (host.c, pool.c, vm.c) can all call it and none need call another
  * for it.
  */
+#include <string.h>
+
 #include "compat.h"
 #include "featured.h"
+#include "strlcpy.h"
 
 int
 store_error(struct featured *f, struct rpc_error *err)
@@ -36,6 +39,27 @@ host_load(struct featured *f, const char *id, struct host_rec *h,
     struct rpc_error *err)
 {
 	return lookup_found(f, store_host_get(f, id, h), "host", id, err);
+}
+
+/*
+ * Host.boot and Host.observe record a host whether or not it is known:
+ * its record and stored cpu_info (in *old, which the caller frees) when
+ * it is (1), or a new record with only its id (0); -1 with err.
+ */
+int
+host_load_or_new(struct featured *f, const char *id, struct host_rec *h,
+    struct cpuinfo *old, struct rpc_error *err)
+{
+	int found;
+
+	if ((found = store_host_get(f, id, h)) == -1 ||
+	    (found && store_host_cpu_info(f, id, old) == -1))
+		return store_error(f, err);
+	if (!found) {
+		memset(h, 0, sizeof(*h));
+		strlcpy(h->id, id, sizeof(h->id));
+	}
+	return found;
 }
 
 int

@@ -175,15 +175,8 @@ host_observe(void *arg, struct json_object *params,
 		rpc_error_param(err, "cpu_info", "%s", why);
 		goto out;
 	}
-	if ((found = store_host_get(f, id, &h)) == -1 ||
-	    (found && store_host_cpu_info(f, id, &old) == -1)) {
-		store_error(f, err);
+	if ((found = host_load_or_new(f, id, &h, &old, err)) == -1)
 		goto out;
-	}
-	if (!found) {
-		memset(&h, 0, sizeof(h));
-		strlcpy(h.id, id, sizeof(h.id));
-	}
 	if (host_record(f, &h, found, &old, &ci, cij,
 	    rpc_param_bool(params, "hvm_capable", 1), &recorded, err) == -1 ||
 	    host_move(f, &h, pool, "Host.observe", &moved, err) == -1)

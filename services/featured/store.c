@@ -108,6 +108,23 @@ store_row(struct featured *f, sqlite3_stmt *st, const char *what)
 	return store_fail(f, st, what);
 }
 
+/*
+ * A look-up by id: st's one row given to read, which fills rec (-1 with
+ * f->dberr when a stored value is unreadable): 1 read, 0 no row, -1.
+ */
+static int
+store_get(struct featured *f, sqlite3_stmt *st, const char *what,
+    int (*read)(struct featured *, sqlite3_stmt *, void *), void *rec)
+{
+	int found;
+
+	if ((found = store_row(f, st, what)) != 1)
+		return found;
+	found = read(f, st, rec) == -1 ? -1 : 1;
+	db_stmt_done(st);
+	return found;
+}
+
 static void
 utc_now(char buf[32])
 {
@@ -120,9 +137,9 @@ utc_now(char buf[32])
 
 /* -1 when a stored set is unreadable (f->dberr says which). */
 static int
-host_from_row(struct featured *f, sqlite3_stmt *st, struct host_rec *h)
+host_from_row(struct featured *f, sqlite3_stmt *st, void *h)
 {
-	memset(h, 0, sizeof(*h));
+	memset(h, 0, sizeof(struct host_rec));
 	return rec_host_from_row(st, 0, REC_HOST_WHOLE, h, f->dberr,
 	    sizeof(f->dberr));
 }
@@ -130,16 +147,8 @@ host_from_row(struct featured *f, sqlite3_stmt *st, struct host_rec *h)
 int
 store_host_get(struct featured *f, const char *id, struct host_rec *h)
 {
-	sqlite3_stmt *st;
-	int found;
-
-	st = store_stmt(f, "SELECT " REC_HOST_COLS " FROM host WHERE id = ?",
-	    "s", id);
-	if ((found = store_row(f, st, "host")) != 1)
-		return found;
-	found = host_from_row(f, st, h) == -1 ? -1 : 1;
-	db_stmt_done(st);
-	return found;
+	return store_get(f, store_stmt(f, "SELECT " REC_HOST_COLS " FROM host "
+	    "WHERE id = ?", "s", id), "host", host_from_row, h);
 }
 
 int
@@ -228,20 +237,17 @@ store_host_resident_vms(struct featured *f, const char *host)
 	return n;
 }
 
+static int
+pool_from_row(struct featured *f, sqlite3_stmt *st, void *p)
+{
+	return rec_pool_from_row(st, p, f->dberr, sizeof(f->dberr));
+}
+
 int
 store_pool_get(struct featured *f, const char *id, struct pool_rec *p)
 {
-	sqlite3_stmt *st;
-	int found;
-
-	st = store_stmt(f, "SELECT " REC_POOL_COLS " FROM pool WHERE id = ?",
-	    "s", id);
-	if ((found = store_row(f, st, "pool")) != 1)
-		return found;
-	found = rec_pool_from_row(st, p, f->dberr, sizeof(f->dberr)) == -1 ?
-	    -1 : 1;
-	db_stmt_done(st);
-	return found;
+	return store_get(f, store_stmt(f, "SELECT " REC_POOL_COLS " FROM pool "
+	    "WHERE id = ?", "s", id), "pool", pool_from_row, p);
 }
 
 int
@@ -356,25 +362,23 @@ store_history_list(struct featured *f, const char *pool, int limit,
 	return 0;
 }
 
+/*
+ * Strict: featured would write the row back, and must not turn a state
+ * it cannot read into one it made up.
+ */
+static int
+vm_from_row(struct featured *f, sqlite3_stmt *st, void *vm)
+{
+	memset(vm, 0, sizeof(struct vm_rec));
+	return rec_vm_from_row(st, 0, REC_VM_NAMES | REC_VM_STRICT, vm,
+	    f->dberr, sizeof(f->dberr));
+}
+
 int
 store_vm_get(struct featured *f, const char *id, struct vm_rec *vm)
 {
-	sqlite3_stmt *st;
-	int found;
-
-	st = store_stmt(f, "SELECT " REC_VM_COLS " FROM vm WHERE id = ?", "s",
-	    id);
-	if ((found = store_row(f, st, "vm")) != 1)
-		return found;
-	memset(vm, 0, sizeof(*vm));
-	/*
-	 * Strict: featured would write the row back, and must not turn a
-	 * state it cannot read into one it made up.
-	 */
-	found = rec_vm_from_row(st, 0, REC_VM_NAMES | REC_VM_STRICT, vm,
-	    f->dberr, sizeof(f->dberr)) == -1 ? -1 : 1;
-	db_stmt_done(st);
-	return found;
+	return store_get(f, store_stmt(f, "SELECT " REC_VM_COLS " FROM vm "
+	    "WHERE id = ?", "s", id), "vm", vm_from_row, vm);
 }
 
 int

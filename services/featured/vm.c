@@ -131,26 +131,42 @@ vm_boot_on(struct featured *f, struct vm_rec *vm, const struct host_rec *h,
 	return vm_store(f, vm, err);
 }
 
+/*
+ * VM.start and VM.import: the host params name, and the VM they name:
+ * its record when it is stored (1), which must then be halted, or a new
+ * record with only its id (0); -1 with err.
+ */
+static int
+vm_halted_or_new(struct featured *f, struct json_object *params,
+    struct host_rec *h, struct vm_rec *vm, struct rpc_error *err)
+{
+	const char *id = rpc_param_string(params, "vm");
+	int found;
+
+	if (host_load(f, rpc_param_string(params, "host"), h, err) == -1)
+		return -1;
+	if ((found = store_vm_get(f, id, vm)) == -1)
+		return store_error(f, err);
+	if (found && vm_in_state(vm, POWER_HALTED, err) == -1)
+		return -1;
+	if (!found) {
+		memset(vm, 0, sizeof(*vm));
+		strlcpy(vm->id, id, sizeof(vm->id));
+	}
+	return found;
+}
+
 int
 vm_start(void *arg, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
 	struct featured *f = arg;
-	const char *id = rpc_param_string(params, "vm");
 	struct host_rec h;
 	struct vm_rec vm;
 	int found;
 
-	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+	if ((found = vm_halted_or_new(f, params, &h, &vm, err)) == -1)
 		return -1;
-	if ((found = store_vm_get(f, id, &vm)) == -1)
-		return store_error(f, err);
-	if (found && vm_in_state(&vm, POWER_HALTED, err) == -1)
-		return -1;
-	if (!found) {
-		memset(&vm, 0, sizeof(vm));
-		strlcpy(vm.id, id, sizeof(vm.id));
-	}
 	vm.domain_type = rpc_param_domain_type(params, "domain_type",
 	    DOMAIN_HVM);
 	if (vm_boot_on(f, &vm, &h, rpc_param_string(params, "featureset"),
@@ -300,14 +316,10 @@ vm_import(void *arg, struct json_object *params, struct json_object **result,
 	const char *id = rpc_param_string(params, "vm");
 	struct host_rec h;
 	struct vm_rec vm;
-	int found;
 
-	if (host_load(f, rpc_param_string(params, "host"), &h, err) == -1)
+	if (vm_halted_or_new(f, params, &h, &vm, err) == -1)
 		return -1;
-	if ((found = store_vm_get(f, id, &vm)) == -1)
-		return store_error(f, err);
-	if (found && vm_in_state(&vm, POWER_HALTED, err) == -1)
-		return -1;
+	/* An import lands afresh: nothing a halted record held carries over. */
 	memset(&vm, 0, sizeof(vm));
 	strlcpy(vm.id, id, sizeof(vm.id));
 	strlcpy(vm.host, h.id, sizeof(vm.host));
