@@ -327,7 +327,8 @@ evacuation_row(struct json_object *e, const char *key,
 void
 cmd_print_plan_evacuation(struct json_object *result)
 {
-	static const char *const head[] = { "VM", "N", "DESTINATIONS" };
+	/* HOSTS: how many members could take the VM. */
+	static const char *const head[] = { "VM", "HOSTS", "DESTINATIONS" };
 
 	printf("host %s: %d resident VM%s, %d with nowhere to go\n",
 	    plan_str(result, "host"), plan_int(result, "vm_count"),

@@ -60,6 +60,8 @@ c 1 pool preview-eject p s1
 
 c 0 host plan-evacuation b1
 has '^v1 1 b2$' "plan-evacuation b1: v1 may go to b2"
+has '^VM HOSTS DESTINATIONS$' \
+    "plan-evacuation: the count's head says it counts hosts"
 c 0 host blocking-vms b1
 has '^no VM prevents' "blocking-vms b1: none"
 
