@@ -119,6 +119,9 @@ struct api_error {
  * (--json, and codes the table lacks).
  */
 void	cli_print_api_error(const struct api_error *ae, int plain);
+/* The same line's text, "CODE: sentence" (or "CODE: params" when
+ * plain), for a printer that reports a refusal it was told about. */
+const char *cli_api_error_text(const struct api_error *ae, int plain);
 /*
  * What the error's params do not say, asked of the daemon after the
  * refusal (explain.c): fills facts with strings that errors.c's table
@@ -155,6 +158,9 @@ int	cmd_fs_level(const struct command *, int, char **);
 int	cmd_rpc(const struct command *, int, char **);
 /* The options every daemon command takes (--connect, --json, ...). */
 extern const struct option cmd_common_options[];
+/* The daemon the running command called: a printer asks it the facts
+ * of a refusal the answer reports (a preview's). */
+extern const char *cli_url;
 
 struct rpc_error;
 /* A daemon's default socket (config.h's, through cmd_rpc.c's table). */

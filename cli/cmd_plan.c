@@ -210,17 +210,49 @@ plan_print_stranded(struct json_object *result, const char *none,
 		    json_object_array_length(list));
 }
 
+/*
+ * The refusal a preview reports, [CODE, params...], in the words the
+ * real action's refusal is printed in (errors.c's table), asked about
+ * the same request: the preview's pool and host.
+ */
+static const char *
+plan_refusal(struct json_object *result, struct json_object *r)
+{
+	struct json_object *req, *data;
+	struct api_error ae;
+	const char *text;
+	size_t i;
+
+	req = json_object_new_object();
+	data = json_object_new_array();
+	json_object_object_add(req, "pool",
+	    json_object_get(plan_get(result, "pool")));
+	json_object_object_add(req, "host",
+	    json_object_get(plan_get(result, "host")));
+	for (i = 1; i < json_object_array_length(r); i++)
+		json_object_array_add(data, json_object_get(
+		    json_object_array_get_idx(r, i)));
+	ae.code = cmd_value_text(json_object_array_get_idx(r, 0));
+	ae.data = data;
+	ae.request = req;
+	ae.url = cli_url;
+	text = cli_api_error_text(&ae, 0);
+	json_object_put(data);
+	json_object_put(req);
+	return text;
+}
+
 static void
 plan_print_refused(struct json_object *result, const char *action)
 {
-	char buf[CELL_MAX];
 	struct json_object *r = plan_get(result, "refused");
 
-	if (r == NULL)
+	if (r == NULL || !json_object_is_type(r, json_type_array) ||
+	    json_object_array_length(r) == 0)
 		printf("the %s would be done\n", action);
 	else
 		printf("the %s would be refused: %s\n", action,
-		    plan_join(r, " ", buf, sizeof(buf)));
+		    plan_refusal(result, r));
 }
 
 /* A pool preview's head: who moves, whether it would be done, levels. */

@@ -37,6 +37,9 @@ const struct option cmd_common_options[NCOMMON + 1] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
+/* The daemon the running command called (cmd_rpc sets it). */
+const char	*cli_url;
+
 struct call {
 	const char		*url;
 	const char		*dbg;
@@ -434,6 +437,7 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 		return cli_error("out of memory");
 	status = parse_args(cmd, argc, argv, &c);
 	cli_raw = c.raw;
+	cli_url = c.url;
 	for (i = 0; status == 0 && i < c.noperands; i++)
 		set_param(c.params, rc->operands[i],
 		    json_object_new_string(c.operands[i]));

@@ -23,6 +23,18 @@ json() {
 	ok $? "$2"
 }
 
+# same_refusal ACTION PREVIEW DESCRIPTION: after the real action was
+# refused (its error line in $T/err), PREVIEW (words) exits 1 and says
+# "the ACTION would be refused: " and the very sentence the action printed
+same_refusal() {
+	sed -n 's/^cpulevel: //p' "$T/err" >"$T/said"
+	# shellcheck disable=SC2086 # PREVIEW is split into its words
+	c 1 $2
+	[ -s "$T/said" ] &&
+	    grep -qxF "the $1 would be refused: $(cat "$T/said")" "$T/out"
+	ok $? "$3"
+}
+
 start_featured
 
 # big has sse3 (word 1, bit 0); small lacks it; amd is another vendor.
@@ -45,17 +57,29 @@ has '^v1 sse3$' "preview-join s1: v1 stranded, lacking sse3"
 c 1 pool preview-join p s1 --json
 json 'd["stranded_count"] == 1 and d["refused"] is None and
     d["hvm"]["lost"] == ["sse3"]' "preview-join --json parses, exit 1 too"
-c 1 pool preview-join p a1
-has 'refused: HOSTS_NOT_HOMOGENEOUS CPUs differ' \
-    "preview-join a1: refused for its vendor"
+c 1 pool join p a1
+same_refusal join "pool preview-join p a1" \
+    "preview-join a1: refused for its vendor, in pool join's words"
+has 'refused: HOSTS_NOT_HOMOGENEOUS: a1 is AuthenticAMD, the pool is GenuineIntel (use --force to join anyway)$' \
+    "preview-join a1: the refusal names both vendors"
+c 0 host boot r1 --probe "file:$T/big.json"
+c 0 vm start vr r1 hvm
+c 1 pool join p r1
+same_refusal join "pool preview-join p r1" \
+    "preview-join r1: refused for its running VM, in pool join's words"
+has 'refused: JOINING_HOST_CANNOT_HAVE_RUNNING_VMS: r1 has running VMs and cannot join a pool$' \
+    "preview-join r1: the refusal is a sentence"
 c 3 pool preview-join p nosuch
 c 0 pool preview-join q s1
 has '^no VM would be kept off' "preview-join of a new pool: nothing stranded"
 
 c 0 pool preview-eject p b2
 has '^the eject would be done' "preview-eject b2: would be done"
-c 1 pool preview-eject p b1
-has 'refused: HOST_HAS_RESIDENT_VMS b1' "preview-eject b1: it runs v1"
+c 1 pool eject p b1
+same_refusal eject "pool preview-eject p b1" \
+    "preview-eject b1: refused as pool eject is, in its words"
+has 'refused: HOST_HAS_RESIDENT_VMS: b1 has running VMs (shut them down or move them first)$' \
+    "preview-eject b1: it runs v1"
 c 1 pool preview-eject p s1
 
 c 0 host plan-evacuation b1
