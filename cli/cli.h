@@ -202,6 +202,29 @@ const char *cmd_cell(struct json_object *rec, const char *field);
 /* A list as one cell: commas, past 4096 characters "... (N more)". */
 const char *cmd_list_cell(struct json_object *list);
 
+/* The terminal's width, which human output wraps within. */
+#define CLI_COLS	80
+
+/*
+ * A table fitted to CLI_COLS (table.c): table_init with the head,
+ * table_measure every row, table_fit, then table_print the head and the
+ * rows; a cell too wide wraps, continuation lines under it.
+ */
+#define TABLE_COLS	6
+
+struct table {
+	int	ncols;
+	size_t	width[TABLE_COLS];	/* a column's, as printed */
+	size_t	least[TABLE_COLS];	/* its longest word, or its head */
+};
+
+void	table_init(struct table *t, int ncols, const char *const *head);
+void	table_measure(struct table *t, const char *const *cells);
+void	table_fit(struct table *t);
+void	table_print(const struct table *t, const char *const *cells);
+/* s from column col on, wrapped at CLI_COLS under col; a line. */
+void	table_print_wrapped(int col, const char *s);
+
 /* --raw: featuresets as xapi's hex words, not names (fsnames.c). */
 extern int	cli_raw;
 int	cmd_is_fs_key(const char *key);

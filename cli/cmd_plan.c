@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "jsonutil.h"
 
-#define PLAN_COLS	6
+#define PLAN_COLS	TABLE_COLS
 #define CELL_MAX	2048
 
 static struct json_object *
@@ -57,54 +57,52 @@ typedef void plan_row(struct json_object *e, const char *key,
 
 /* A row's cells: their widths measured (pass 0), or printed (pass 1). */
 static void
-plan_table_row(int pass, int ncols, char cells[PLAN_COLS][CELL_MAX],
-    size_t *w)
+plan_table_row(struct table *t, int pass, char cells[PLAN_COLS][CELL_MAX])
 {
-	size_t len;
+	const char *row[PLAN_COLS];
 	int c;
 
-	for (c = 0; c < ncols; c++) {
-		len = strlen(cells[c]);
-		if (pass == 0 && len > w[c])
-			w[c] = len;
-		if (pass == 1)
-			printf(c + 1 < ncols ? "%-*s  " : "%*s\n",
-			    c + 1 < ncols ? (int)w[c] : 0, cells[c]);
-	}
+	for (c = 0; c < t->ncols; c++)
+		row[c] = cells[c];
+	if (pass == 0)
+		table_measure(t, row);
+	else
+		table_print(t, row);
 }
 
 /*
  * A table: head, then a row per element of list (an array, or an object
- * whose keys are handed to row), columns aligned; the last unpadded.
+ * whose keys are handed to row), columns aligned, fitted to 80 columns
+ * (table.c); with --raw, as the daemon sent it, a line a row.
  */
 static void
 plan_table(const char *const *head, int ncols, struct json_object *list,
     plan_row *row)
 {
 	char cells[PLAN_COLS][CELL_MAX];
-	size_t w[PLAN_COLS], i, n;
-	int pass, c;
+	struct table t;
+	size_t i, n;
+	int pass;
 
-	for (c = 0; c < ncols; c++)
-		w[c] = strlen(head[c]);
+	table_init(&t, ncols, head);
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
-			for (c = 0; c + 1 < ncols; c++)
-				printf("%-*s  ", (int)w[c], head[c]);
-			printf("%s\n", head[ncols - 1]);
+			if (!cli_raw)
+				table_fit(&t);
+			table_print(&t, head);
 		}
 		if (json_object_is_type(list, json_type_array)) {
 			n = json_object_array_length(list);
 			for (i = 0; i < n; i++) {
 				row(json_object_array_get_idx(list, i), NULL,
 				    cells);
-				plan_table_row(pass, ncols, cells, w);
+				plan_table_row(&t, pass, cells);
 			}
 			continue;
 		}
 		json_object_object_foreach(list, key, val) {
 			row(val, key, cells);
-			plan_table_row(pass, ncols, cells, w);
+			plan_table_row(&t, pass, cells);
 		}
 	}
 }
@@ -419,10 +417,10 @@ cmd_print_check_restart(struct json_object *result)
 	    plan_str(result, "host"), plan_get(result, "pool") ?
 	    "the level of pool " : "its own set, standalone",
 	    plan_get(result, "pool") ? plan_str(result, "pool") : "");
-	printf("lost:   %s\n", plan_join(plan_get(result, "lost"), " ", buf,
-	    sizeof(buf)));
-	printf("gained: %s\n", plan_join(plan_get(result, "gained"), " ",
-	    buf, sizeof(buf)));
+	table_print_wrapped(printf("lost:   "), plan_join(plan_get(result,
+	    "lost"), " ", buf, sizeof(buf)));
+	table_print_wrapped(printf("gained: "), plan_join(plan_get(result,
+	    "gained"), " ", buf, sizeof(buf)));
 }
 
 enum outcome_kind
