@@ -209,24 +209,30 @@ plan_print_stranded(struct json_object *result, const char *none,
 }
 
 /*
- * The refusal a preview reports, [CODE, params...], in the words the
- * real action's refusal is printed in (errors.c's table), asked about
- * the same request: the preview's pool and host.
+ * The refusal an answer reports under key, [CODE, params...], in the
+ * words the real action's refusal is printed in (errors.c's table),
+ * asked about the same request: the answer's pool, host and VM.  NULL
+ * when it reports none.
  */
 static const char *
-plan_refusal(struct json_object *result, struct json_object *r)
+plan_refusal(struct json_object *result, const char *key)
 {
-	struct json_object *req, *data;
+	struct json_object *r = plan_get(result, key), *req, *data;
 	struct api_error ae;
 	const char *text;
 	size_t i;
 
+	if (r == NULL || !json_object_is_type(r, json_type_array) ||
+	    json_object_array_length(r) == 0)
+		return NULL;
 	req = json_object_new_object();
 	data = json_object_new_array();
 	json_object_object_add(req, "pool",
 	    json_object_get(plan_get(result, "pool")));
 	json_object_object_add(req, "host",
 	    json_object_get(plan_get(result, "host")));
+	json_object_object_add(req, "vm",
+	    json_object_get(plan_get(result, "vm")));
 	for (i = 1; i < json_object_array_length(r); i++)
 		json_object_array_add(data, json_object_get(
 		    json_object_array_get_idx(r, i)));
@@ -243,14 +249,12 @@ plan_refusal(struct json_object *result, struct json_object *r)
 static void
 plan_print_refused(struct json_object *result, const char *action)
 {
-	struct json_object *r = plan_get(result, "refused");
+	const char *why = plan_refusal(result, "refused");
 
-	if (r == NULL || !json_object_is_type(r, json_type_array) ||
-	    json_object_array_length(r) == 0)
+	if (why == NULL)
 		printf("the %s would be done\n", action);
 	else
-		printf("the %s would be refused: %s\n", action,
-		    plan_refusal(result, r));
+		printf("the %s would be refused: %s\n", action, why);
 }
 
 /* A pool preview's head: who moves, whether it would be done, levels. */
@@ -406,11 +410,12 @@ void
 cmd_print_check_restart(struct json_object *result)
 {
 	char buf[CELL_MAX];
+	const char *why;
 
 	if (!json_object_get_boolean(plan_get(result, "ok"))) {
+		why = plan_refusal(result, "error");
 		printf("%s cannot start on %s: %s\n", plan_str(result, "vm"),
-		    plan_str(result, "host"), plan_join(plan_get(result,
-		    "error"), " ", buf, sizeof(buf)));
+		    plan_str(result, "host"), why ? why : "-");
 		return;
 	}
 	printf("%s can start on %s (%s%s)\n", plan_str(result, "vm"),

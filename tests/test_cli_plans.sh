@@ -186,8 +186,16 @@ c 0 vm check-restart v1 b2
 has '^lost: sse3$' "check-restart v1 b2: it loses sse3"
 c 0 host boot n1 --probe "file:$T/small.json" --no-hvm
 c 1 vm check-restart v1 n1
-has 'cannot start on n1: VM_HVM_REQUIRED v1' \
+has '^v1 cannot start on n1: VM_HVM_REQUIRED: v1 is an HVM guest and n1 cannot run HVM guests$' \
     "check-restart on a host without HVM: no"
+c 0 vm start h1 a1 hvm
+c 0 vm shutdown h1
+c 1 vm start h1 n1 hvm
+sed -n 's/^cpulevel: //p' "$T/err" >"$T/said"
+c 1 vm check-restart h1 n1
+[ -s "$T/said" ] && grep -qxF "h1 cannot start on n1: $(cat "$T/said")" \
+    "$T/out"
+ok $? "check-restart h1 n1: refused in vm start's words"
 c 1 vm check-restart v1 n1 --json
 json 'd["ok"] is False' "check-restart --json: ok false, exit 1"
 c 3 vm check-restart nosuch b1
