@@ -119,6 +119,9 @@ struct api_error {
  * (--json, and codes the table lacks).
  */
 void	cli_print_api_error(const struct api_error *ae, int plain);
+/* The same line's text, "CODE: sentence" (or "CODE: params" when
+ * plain), for a printer that reports a refusal it was told about. */
+const char *cli_api_error_text(const struct api_error *ae, int plain);
 /*
  * What the error's params do not say, asked of the daemon after the
  * refusal (explain.c): fills facts with strings that errors.c's table
@@ -155,6 +158,9 @@ int	cmd_fs_level(const struct command *, int, char **);
 int	cmd_rpc(const struct command *, int, char **);
 /* The options every daemon command takes (--connect, --json, ...). */
 extern const struct option cmd_common_options[];
+/* The daemon the running command called: a printer asks it the facts
+ * of a refusal the answer reports (a preview's). */
+extern const char *cli_url;
 
 struct rpc_error;
 /* A daemon's default socket (config.h's, through cmd_rpc.c's table). */
@@ -195,6 +201,29 @@ void	cmd_print_vms(struct json_object *result);
 const char *cmd_cell(struct json_object *rec, const char *field);
 /* A list as one cell: commas, past 4096 characters "... (N more)". */
 const char *cmd_list_cell(struct json_object *list);
+
+/* The terminal's width, which human output wraps within. */
+#define CLI_COLS	80
+
+/*
+ * A table fitted to CLI_COLS (table.c): table_init with the head,
+ * table_measure every row, table_fit, then table_print the head and the
+ * rows; a cell too wide wraps, continuation lines under it.
+ */
+#define TABLE_COLS	6
+
+struct table {
+	int	ncols;
+	size_t	width[TABLE_COLS];	/* a column's, as printed */
+	size_t	least[TABLE_COLS];	/* its longest word, or its head */
+};
+
+void	table_init(struct table *t, int ncols, const char *const *head);
+void	table_measure(struct table *t, const char *const *cells);
+void	table_fit(struct table *t);
+void	table_print(const struct table *t, const char *const *cells);
+/* s from column col on, wrapped at CLI_COLS under col; a line. */
+void	table_print_wrapped(int col, const char *s);
 
 /* --raw: featuresets as xapi's hex words, not names (fsnames.c). */
 extern int	cli_raw;

@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "jsonutil.h"
 
-#define PLAN_COLS	6
+#define PLAN_COLS	TABLE_COLS
 #define CELL_MAX	2048
 
 static struct json_object *
@@ -57,54 +57,52 @@ typedef void plan_row(struct json_object *e, const char *key,
 
 /* A row's cells: their widths measured (pass 0), or printed (pass 1). */
 static void
-plan_table_row(int pass, int ncols, char cells[PLAN_COLS][CELL_MAX],
-    size_t *w)
+plan_table_row(struct table *t, int pass, char cells[PLAN_COLS][CELL_MAX])
 {
-	size_t len;
+	const char *row[PLAN_COLS];
 	int c;
 
-	for (c = 0; c < ncols; c++) {
-		len = strlen(cells[c]);
-		if (pass == 0 && len > w[c])
-			w[c] = len;
-		if (pass == 1)
-			printf(c + 1 < ncols ? "%-*s  " : "%*s\n",
-			    c + 1 < ncols ? (int)w[c] : 0, cells[c]);
-	}
+	for (c = 0; c < t->ncols; c++)
+		row[c] = cells[c];
+	if (pass == 0)
+		table_measure(t, row);
+	else
+		table_print(t, row);
 }
 
 /*
  * A table: head, then a row per element of list (an array, or an object
- * whose keys are handed to row), columns aligned; the last unpadded.
+ * whose keys are handed to row), columns aligned, fitted to 80 columns
+ * (table.c); with --raw, as the daemon sent it, a line a row.
  */
 static void
 plan_table(const char *const *head, int ncols, struct json_object *list,
     plan_row *row)
 {
 	char cells[PLAN_COLS][CELL_MAX];
-	size_t w[PLAN_COLS], i, n;
-	int pass, c;
+	struct table t;
+	size_t i, n;
+	int pass;
 
-	for (c = 0; c < ncols; c++)
-		w[c] = strlen(head[c]);
+	table_init(&t, ncols, head);
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
-			for (c = 0; c + 1 < ncols; c++)
-				printf("%-*s  ", (int)w[c], head[c]);
-			printf("%s\n", head[ncols - 1]);
+			if (!cli_raw)
+				table_fit(&t);
+			table_print(&t, head);
 		}
 		if (json_object_is_type(list, json_type_array)) {
 			n = json_object_array_length(list);
 			for (i = 0; i < n; i++) {
 				row(json_object_array_get_idx(list, i), NULL,
 				    cells);
-				plan_table_row(pass, ncols, cells, w);
+				plan_table_row(&t, pass, cells);
 			}
 			continue;
 		}
 		json_object_object_foreach(list, key, val) {
 			row(val, key, cells);
-			plan_table_row(pass, ncols, cells, w);
+			plan_table_row(&t, pass, cells);
 		}
 	}
 }
@@ -210,17 +208,53 @@ plan_print_stranded(struct json_object *result, const char *none,
 		    json_object_array_length(list));
 }
 
+/*
+ * The refusal an answer reports under key, [CODE, params...], in the
+ * words the real action's refusal is printed in (errors.c's table),
+ * asked about the same request: the answer's pool, host and VM.  NULL
+ * when it reports none.
+ */
+static const char *
+plan_refusal(struct json_object *result, const char *key)
+{
+	struct json_object *r = plan_get(result, key), *req, *data;
+	struct api_error ae;
+	const char *text;
+	size_t i;
+
+	if (r == NULL || !json_object_is_type(r, json_type_array) ||
+	    json_object_array_length(r) == 0)
+		return NULL;
+	req = json_object_new_object();
+	data = json_object_new_array();
+	json_object_object_add(req, "pool",
+	    json_object_get(plan_get(result, "pool")));
+	json_object_object_add(req, "host",
+	    json_object_get(plan_get(result, "host")));
+	json_object_object_add(req, "vm",
+	    json_object_get(plan_get(result, "vm")));
+	for (i = 1; i < json_object_array_length(r); i++)
+		json_object_array_add(data, json_object_get(
+		    json_object_array_get_idx(r, i)));
+	ae.code = cmd_value_text(json_object_array_get_idx(r, 0));
+	ae.data = data;
+	ae.request = req;
+	ae.url = cli_url;
+	text = cli_api_error_text(&ae, 0);
+	json_object_put(data);
+	json_object_put(req);
+	return text;
+}
+
 static void
 plan_print_refused(struct json_object *result, const char *action)
 {
-	char buf[CELL_MAX];
-	struct json_object *r = plan_get(result, "refused");
+	const char *why = plan_refusal(result, "refused");
 
-	if (r == NULL)
+	if (why == NULL)
 		printf("the %s would be done\n", action);
 	else
-		printf("the %s would be refused: %s\n", action,
-		    plan_join(r, " ", buf, sizeof(buf)));
+		printf("the %s would be refused: %s\n", action, why);
 }
 
 /* A pool preview's head: who moves, whether it would be done, levels. */
@@ -327,7 +361,8 @@ evacuation_row(struct json_object *e, const char *key,
 void
 cmd_print_plan_evacuation(struct json_object *result)
 {
-	static const char *const head[] = { "VM", "N", "DESTINATIONS" };
+	/* HOSTS: how many members could take the VM. */
+	static const char *const head[] = { "VM", "HOSTS", "DESTINATIONS" };
 
 	printf("host %s: %d resident VM%s, %d with nowhere to go\n",
 	    plan_str(result, "host"), plan_int(result, "vm_count"),
@@ -375,21 +410,22 @@ void
 cmd_print_check_restart(struct json_object *result)
 {
 	char buf[CELL_MAX];
+	const char *why;
 
 	if (!json_object_get_boolean(plan_get(result, "ok"))) {
+		why = plan_refusal(result, "error");
 		printf("%s cannot start on %s: %s\n", plan_str(result, "vm"),
-		    plan_str(result, "host"), plan_join(plan_get(result,
-		    "error"), " ", buf, sizeof(buf)));
+		    plan_str(result, "host"), why ? why : "-");
 		return;
 	}
 	printf("%s can start on %s (%s%s)\n", plan_str(result, "vm"),
 	    plan_str(result, "host"), plan_get(result, "pool") ?
 	    "the level of pool " : "its own set, standalone",
 	    plan_get(result, "pool") ? plan_str(result, "pool") : "");
-	printf("lost:   %s\n", plan_join(plan_get(result, "lost"), " ", buf,
-	    sizeof(buf)));
-	printf("gained: %s\n", plan_join(plan_get(result, "gained"), " ",
-	    buf, sizeof(buf)));
+	table_print_wrapped(printf("lost:   "), plan_join(plan_get(result,
+	    "lost"), " ", buf, sizeof(buf)));
+	table_print_wrapped(printf("gained: "), plan_join(plan_get(result,
+	    "gained"), " ", buf, sizeof(buf)));
 }
 
 enum outcome_kind

@@ -37,6 +37,9 @@ const struct option cmd_common_options[NCOMMON + 1] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
+/* The daemon the running command called (cmd_rpc sets it). */
+const char	*cli_url;
+
 struct call {
 	const char		*url;
 	const char		*dbg;
@@ -74,7 +77,8 @@ cmd_help(const struct command *cmd)
 	    "  --connect URL  %s's request socket (default\n"
 	    "                 %s)\n"
 	    "  --json         print the result as JSON\n"
-	    "  --raw          featuresets as xapi's hex words, not names\n"
+	    "  --raw          featuresets as xapi's hex words, not names,\n"
+	    "                 and a table's rows unwrapped\n"
 	    "  --dbg STRING   a tag for the daemon's log (the dbg param)\n\n"
 	    "A refusal is one line on stderr: 'cpulevel: CODE: what is\n"
 	    "wrong', CODE the daemon's XenAPI error code (with --json:\n"
@@ -434,6 +438,7 @@ cmd_rpc(const struct command *cmd, int argc, char **argv)
 		return cli_error("out of memory");
 	status = parse_args(cmd, argc, argv, &c);
 	cli_raw = c.raw;
+	cli_url = c.url;
 	for (i = 0; status == 0 && i < c.noperands; i++)
 		set_param(c.params, rc->operands[i],
 		    json_object_new_string(c.operands[i]));

@@ -189,7 +189,10 @@ static const struct command commands[] = {
 	    .verdict = cmd_verdict_evacuation_blockers } },
 	{ "host plan-evacuation", "HOST",
 	  "where each VM on HOST could go, or what it lacks",
-	  "Exit 1 if a VM has nowhere to go.\n",
+	  "Prints a row per VM: VM, HOSTS (how many other members could\n"
+	  "take it) and DESTINATIONS (those members, or, when none can,\n"
+	  "the nearest and the features the VM lacks there).  Exit 1 if a\n"
+	  "VM has nowhere to go.\n",
 	  cmd_rpc, &(const struct rpc_cmd){
 	    .method = "Host.plan_evacuation", .operands = { "host" },
 	    .print = cmd_print_plan_evacuation,

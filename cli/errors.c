@@ -104,46 +104,61 @@ render(const struct phrase *p, const struct api_error *ae,
 }
 
 /* "CODE: a, b": the error as it came. */
-static void
-print_plain(const struct api_error *ae)
+static const char *
+plain_text(const struct api_error *ae, char *buf, size_t size)
 {
-	size_t i, n;
+	size_t i, n, len;
 
-	fprintf(stderr, "cpulevel: %s", ae->code);
+	len = (size_t)snprintf(buf, size, "%s", ae->code);
 	if (json_object_is_type(ae->data, json_type_array)) {
 		n = json_object_array_length(ae->data);
-		for (i = 0; i < n; i++)
-			fprintf(stderr, "%s%s", i ? ", " : ": ", cmd_value_text(
+		for (i = 0; i < n && len < size; i++)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+			    i ? ", " : ": ", cmd_value_text(
 			    json_object_array_get_idx(ae->data, i)));
-	} else if (ae->data != NULL)
-		fprintf(stderr, ": %s", cmd_value_text(ae->data));
-	fputc('\n', stderr);
+	} else if (ae->data != NULL && len < size)
+		snprintf(buf + len, size - len, ": %s",
+		    cmd_value_text(ae->data));
+	return buf;
+}
+
+/* "CODE: sentence" by the first row of the code that renders. */
+static const char *
+sentence_text(const struct api_error *ae, char *buf, size_t size)
+{
+	static char sentence[SENTENCE_MAX];
+	struct json_object *facts;
+	size_t i;
+	int done = 0;
+
+	if ((facts = json_object_new_object()) == NULL)
+		return plain_text(ae, buf, size);
+	for (i = 0; i < NPHRASES && !done; i++) {
+		if (strcmp(phrases[i].code, ae->code) != 0)
+			continue;
+		if (phrases[i].explain)
+			phrases[i].explain(ae, facts);
+		done = render(&phrases[i], ae, facts, sentence,
+		    sizeof(sentence)) == 0;
+	}
+	json_object_put(facts);
+	if (!done)
+		return plain_text(ae, buf, size);
+	snprintf(buf, size, "%s: %s", ae->code, sentence);
+	return buf;
+}
+
+const char *
+cli_api_error_text(const struct api_error *ae, int plain)
+{
+	static char text[2 * SENTENCE_MAX];
+
+	return plain ? plain_text(ae, text, sizeof(text)) :
+	    sentence_text(ae, text, sizeof(text));
 }
 
 void
 cli_print_api_error(const struct api_error *ae, int plain)
 {
-	static char sentence[SENTENCE_MAX];
-	struct json_object *facts;
-	size_t i;
-
-	if (plain || (facts = json_object_new_object()) == NULL) {
-		print_plain(ae);
-		return;
-	}
-	for (i = 0; i < NPHRASES; i++) {
-		if (strcmp(phrases[i].code, ae->code) != 0)
-			continue;
-		if (phrases[i].explain)
-			phrases[i].explain(ae, facts);
-		if (render(&phrases[i], ae, facts, sentence,
-		    sizeof(sentence)) == 0) {
-			fprintf(stderr, "cpulevel: %s: %s\n", ae->code,
-			    sentence);
-			json_object_put(facts);
-			return;
-		}
-	}
-	json_object_put(facts);
-	print_plain(ae);
+	fprintf(stderr, "cpulevel: %s\n", cli_api_error_text(ae, plain));
 }

@@ -11,8 +11,6 @@
 #include "featurenames.h"
 #include "jsonutil.h"
 
-#define WRAP_COLS	80
-
 /* --raw: featuresets printed as the daemon sent them. */
 int	cli_raw;
 
@@ -40,7 +38,7 @@ wrap_word_n(struct wrap *w, const char *sep, const char *word, int len)
 {
 	int slen = (int)strlen(sep);
 
-	if (w->col > w->indent && w->col + slen + len > WRAP_COLS) {
+	if (w->col > w->indent && w->col + slen + len > CLI_COLS) {
 		fprintf(w->f, "%.*s\n%*s", sep[slen - 1] == ' ' ? slen - 1 :
 		    slen, sep, w->indent, "");
 		w->col = w->indent;

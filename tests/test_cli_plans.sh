@@ -23,6 +23,79 @@ json() {
 	ok $? "$2"
 }
 
+# same_refusal ACTION PREVIEW DESCRIPTION: after the real action was
+# refused (its error line in $T/err), PREVIEW (words) exits 1 and says
+# "the ACTION would be refused: " and the very sentence the action printed
+same_refusal() {
+	sed -n 's/^cpulevel: //p' "$T/err" >"$T/said"
+	# shellcheck disable=SC2086 # PREVIEW is split into its words
+	c 1 $2
+	[ -s "$T/said" ] &&
+	    grep -qxF "the $1 would be refused: $(cat "$T/said")" "$T/out"
+	ok $? "$3"
+}
+
+# fits DESCRIPTION: no line of the output passes the 80th column, but
+# a refusal's sentence, one line as the action's error is
+fits() {
+	! grep -v '^the [a-z]* would be refused: ' "$T/out" | grep -q '.\{81\}'
+	ok $? "$1"
+}
+
+# cell ROW COLUMN: the cell of the first row whose first cell is ROW, in
+# the column headed COLUMN of the nearest table head above it (heads are apart by two
+# blanks or more, cells start under them); its continuation lines (the
+# lines below whose first cell is blank) joined by a blank, or nothing
+# after a comma
+cell() {
+	python3 - "$T/out" "$1" "$2" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().split("\n")
+row, col = sys.argv[2], sys.argv[3]
+j = next(j for j, line in enumerate(lines) if line.startswith(row + " "))
+for head in reversed(lines[:j]):
+    starts = [m.start() for m in re.finditer(r"\S+(?: \S+)*", head)]
+    names = [head[s:].split("  ")[0] for s in starts]
+    if col in names:
+        break
+k = names.index(col)
+a, b = starts[k], starts[k + 1] if k + 1 < len(names) else None
+text = lines[j][a:b].strip()
+for line in lines[j + 1:]:
+    if not line.startswith(" "):
+        break
+    piece = line[a:b].strip()
+    if piece:
+        text += ("" if text.endswith(",") else " ") + piece
+print(text)
+PY
+}
+
+# cell_is ROW COLUMN WANT DESCRIPTION: that cell reads WANT
+cell_is() {
+	got=$(cell "$1" "$2")
+	echo "# $1/$2: '$got', not '$3'" >"$T/diag"
+	[ -n "$3" ] && [ "$got" = "$3" ]
+	ok $? "$4"
+}
+
+# names PYTHON-EXPRESSION: a list of d, the --json answer in $T/json,
+# joined by blanks
+names() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(" ".join('"$1"'))' "$T/json"
+}
+
+# both WANT ARGS...: cpulevel ARGS exits WANT, its --json in $T/json,
+# then the human output in $T/out
+both() {
+	want=$1
+	shift
+	c "$want" "$@" --json
+	cp "$T/out" "$T/json"
+	c "$want" "$@"
+}
+
 start_featured
 
 # big has sse3 (word 1, bit 0); small lacks it; amd is another vendor.
@@ -45,21 +118,35 @@ has '^v1 sse3$' "preview-join s1: v1 stranded, lacking sse3"
 c 1 pool preview-join p s1 --json
 json 'd["stranded_count"] == 1 and d["refused"] is None and
     d["hvm"]["lost"] == ["sse3"]' "preview-join --json parses, exit 1 too"
-c 1 pool preview-join p a1
-has 'refused: HOSTS_NOT_HOMOGENEOUS CPUs differ' \
-    "preview-join a1: refused for its vendor"
+c 1 pool join p a1
+same_refusal join "pool preview-join p a1" \
+    "preview-join a1: refused for its vendor, in pool join's words"
+has 'refused: HOSTS_NOT_HOMOGENEOUS: a1 is AuthenticAMD, the pool is GenuineIntel (use --force to join anyway)$' \
+    "preview-join a1: the refusal names both vendors"
+c 0 host boot r1 --probe "file:$T/big.json"
+c 0 vm start vr r1 hvm
+c 1 pool join p r1
+same_refusal join "pool preview-join p r1" \
+    "preview-join r1: refused for its running VM, in pool join's words"
+has 'refused: JOINING_HOST_CANNOT_HAVE_RUNNING_VMS: r1 has running VMs and cannot join a pool$' \
+    "preview-join r1: the refusal is a sentence"
 c 3 pool preview-join p nosuch
 c 0 pool preview-join q s1
 has '^no VM would be kept off' "preview-join of a new pool: nothing stranded"
 
 c 0 pool preview-eject p b2
 has '^the eject would be done' "preview-eject b2: would be done"
-c 1 pool preview-eject p b1
-has 'refused: HOST_HAS_RESIDENT_VMS b1' "preview-eject b1: it runs v1"
+c 1 pool eject p b1
+same_refusal eject "pool preview-eject p b1" \
+    "preview-eject b1: refused as pool eject is, in its words"
+has 'refused: HOST_HAS_RESIDENT_VMS: b1 has running VMs (shut them down or move them first)$' \
+    "preview-eject b1: it runs v1"
 c 1 pool preview-eject p s1
 
 c 0 host plan-evacuation b1
 has '^v1 1 b2$' "plan-evacuation b1: v1 may go to b2"
+has '^VM HOSTS DESTINATIONS$' \
+    "plan-evacuation: the count's head says it counts hosts"
 c 0 host blocking-vms b1
 has '^no VM prevents' "blocking-vms b1: none"
 
@@ -99,11 +186,81 @@ c 0 vm check-restart v1 b2
 has '^lost: sse3$' "check-restart v1 b2: it loses sse3"
 c 0 host boot n1 --probe "file:$T/small.json" --no-hvm
 c 1 vm check-restart v1 n1
-has 'cannot start on n1: VM_HVM_REQUIRED v1' \
+has '^v1 cannot start on n1: VM_HVM_REQUIRED: v1 is an HVM guest and n1 cannot run HVM guests$' \
     "check-restart on a host without HVM: no"
+c 0 vm start h1 a1 hvm
+c 0 vm shutdown h1
+c 1 vm start h1 n1 hvm
+sed -n 's/^cpulevel: //p' "$T/err" >"$T/said"
+c 1 vm check-restart h1 n1
+[ -s "$T/said" ] && grep -qxF "h1 cannot start on n1: $(cat "$T/said")" \
+    "$T/out"
+ok $? "check-restart h1 n1: refused in vm start's words"
 c 1 vm check-restart v1 n1 --json
 json 'd["ok"] is False' "check-restart --json: ok false, exit 1"
 c 3 vm check-restart nosuch b1
+
+# Long lists of names wrap within 80 columns, under their cell: pool w
+# of two hosts with many features (wide), a VM on each, and a host with
+# few (narrow).  --raw keeps a row on one line, as before.
+cpu_info wide.json GenuineIntel ffffffff-ffffffff-ffffffff-ffffffff
+cpu_info narrow.json GenuineIntel ffffffff-00000000-00000000-00000000
+c 0 host boot wb1 --probe "file:$T/wide.json"
+c 0 host boot wb2 --probe "file:$T/wide.json"
+c 0 host boot wn1 --probe "file:$T/narrow.json"
+c 0 pool join w wb1
+c 0 pool join w wb2
+c 0 vm start wv1 wb1 hvm
+c 0 vm start wv2 wb2 pv
+
+both 1 pool preview-join w wn1
+fits "preview-join wn1: every line within 80 columns"
+cell_is hvm LOST "$(names 'd["hvm"]["lost"]')" \
+    "preview-join wn1: hvm's LOST, wrapped, has all its names in order"
+cell_is hvm GAINED - "preview-join wn1: hvm's GAINED stays in its column"
+cell_is wv1 MISSING "$(names 'd["stranded"][0]["missing_features"]')" \
+    "preview-join wn1: wv1's MISSING, wrapped, has all its names"
+[ "$(grep -c '^  *[a-z]' "$T/out")" -ge 6 ]
+ok $? "preview-join wn1: continuation lines, indented"
+c 1 pool preview-join w wn1 --raw
+has "^hvm $(names 'd["hvm"]["lost"]') -$" \
+    "preview-join wn1 --raw: a row on one line, as before"
+
+both 1 host preview-boot wb2 --probe "file:$T/narrow.json"
+fits "preview-boot wb2: every line within 80 columns"
+cell_is features_hvm_host LOST \
+    "$(names 'd["sets"]["features_hvm_host"]["lost"]')" \
+    "preview-boot wb2: its hvm set's LOST, wrapped, has all its names"
+cell_is hvm LOST "$(names 'd["hvm"]["lost"]')" \
+    "preview-boot wb2: the POOL LEVEL's LOST, wrapped, has all its names"
+
+c 0 host boot wb2 --probe "file:$T/narrow.json"
+both 1 host plan-evacuation wb1
+fits "plan-evacuation wb1: every line within 80 columns"
+cell_is wv1 DESTINATIONS \
+    "none; on wb2 it lacks: $(names 'd["vms"][0]["missing_features"]')" \
+    "plan-evacuation wb1: wv1's DESTINATIONS, wrapped, whole"
+both 1 pool preview-eject w wb1
+fits "preview-eject wb1: every line within 80 columns (the refusal apart)"
+cell_is wv1 MISSING "$(names 'd["stranded"][0]["missing_features"]')" \
+    "preview-eject wb1: wv1's MISSING, wrapped, whole"
+cell_is wv1 NEAREST wb2 "preview-eject wb1: wv1's NEAREST in its column"
+cell_is wv1 ERROR "$(names 'd["stranded"][0]["error"]')" \
+    "preview-eject wb1: wv1's ERROR, wrapped, whole"
+both 1 host blocking-vms wb1
+fits "blocking-vms wb1: every line within 80 columns"
+cell_is wv1 ERROR "$(names 'd["wv1"]')" "blocking-vms wb1: wv1's ERROR, whole"
+both 0 pool needs-restart w
+fits "needs-restart w: every line within 80 columns"
+cell_is wv1 LOST "$(names 'd["vms"][0]["lost"]')" \
+    "needs-restart w: wv1's LOST, wrapped, whole"
+cell_is wv1 "BLOCKED FROM" wb2 "needs-restart w: wv1 blocked from wb2"
+both 0 vm check-restart wv1 wb2
+fits "check-restart wv1 wb2: every line within 80 columns"
+[ "$(sed -n '/^lost: /,/^gained: /p' "$T/out" | sed '$d' |
+    sed 's/^lost: //' | tr -s ' \n' '  ' | sed 's/^ //; s/ $//')" = \
+    "$(names 'd["lost"]')" ]
+ok $? "check-restart wv1 wb2: lost, wrapped, has all its names"
 
 # Past the bound: 2001 running VMs with b1's set written behind
 # featured's back, all on b1.  A list stops at 2000 entries or at the
