@@ -11,7 +11,7 @@ ok() {
 	n=$((n + 1))
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
 }
-diag() { sed 's/^/# /'; }
+diag() { awk '{ print "# " $0 }'; }	# ends every line
 
 build=${BUILDDIR:?BUILDDIR is not set}
 mandir=${MANDIR:?MANDIR is not set}

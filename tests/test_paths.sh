@@ -9,7 +9,7 @@ ok() {
 	n=$((n + 1))
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
 }
-diag() { sed 's/^/# /'; }
+diag() { awk '{ print "# " $0 }'; }	# ends every line
 
 pkg=${PKGDIR:?PKGDIR is not set}
 src=${SRCDIR:?SRCDIR is not set}

@@ -104,7 +104,7 @@ if took > 2:
     sys.exit("took %.1fs" % took)
 PY
 	rc=$?
-	sed 's/^/# /' "$tmp/sig.out"
+	awk '{ print "# " $0 }' "$tmp/sig.out"
 	ok $rc "$demo: $2 ends it at once with exit $3"
 	sleep 0.2
 	left=$(pgrep -f "$tmp/$demo-$2" 2>/dev/null)
@@ -182,7 +182,9 @@ if command -v nanocat >/dev/null 2>&1; then
 	(cd "$tmp/root" && timeout 30 sh -e "$tmp/example-here.sh") \
 	    >"$tmp/example.out" 2>&1
 	rc=$?
-	sed 's/^/# /' "$tmp/example.out"
+	# awk ends every line, also a reply that nanocat left unterminated,
+	# which sed would leave to run into the next TAP line.
+	awk '{ print "# " $0 }' "$tmp/example.out"
 	[ "$rc" -eq 0 ] && grep -q '"result"' "$tmp/example.out"
 	ok $? "README: the nanocat example runs as written (exit $rc)"
 	# The same nanocat with nothing at the other end: no hang.
