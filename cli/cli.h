@@ -201,6 +201,8 @@ void	cmd_print_vms(struct json_object *result);
 const char *cmd_cell(struct json_object *rec, const char *field);
 /* A list as one cell: commas, past 4096 characters "... (N more)". */
 const char *cmd_list_cell(struct json_object *list);
+const char *cmd_join_cut(struct json_object *v, const char *sep, char *buf,
+	    size_t size);
 
 /* The terminal's width, which human output wraps within. */
 #define CLI_COLS	80

@@ -19,41 +19,45 @@
 #define CELL_MAX	4096
 
 /*
- * A list's items joined by commas into buf (CELL_MAX + 1 bytes), as many
- * whole ones as fit with room for the tail that counts the rest.
+ * A list's items joined by sep into buf (size bytes), as many whole ones
+ * as fit with room for the tail that counts the rest: "a,b,... (3 more)".
+ * "-" for an empty list or none.  The list tables and the plan tables
+ * (cmd_plan.c) cut their cells by it; --json has every item.
  */
-static const char *
-join_cell(struct json_object *v, char *buf)
+const char *
+cmd_join_cut(struct json_object *v, const char *sep, char *buf, size_t size)
 {
 	char tail[64];
 	const char *item;
-	size_t i, n, len = 0, need;
+	size_t i, n, len = 0, need, seplen = strlen(sep);
 
+	if (v == NULL || !json_object_is_type(v, json_type_array) ||
+	    (n = json_object_array_length(v)) == 0)
+		return "-";
 	buf[0] = '\0';
-	n = json_object_array_length(v);
 	for (i = 0; i < n; i++) {
 		item = cmd_value_text(json_object_array_get_idx(v, i));
-		need = (i ? 1 : 0) + strlen(item);
+		need = (i ? seplen : 0) + strlen(item);
 		/* Unless it is the last, leave room for the tail. */
-		if (len + need + (i + 1 < n ? sizeof(tail) : 0) > CELL_MAX) {
+		if (len + need + (i + 1 < n ? sizeof(tail) : 0) >= size) {
 			snprintf(tail, sizeof(tail), "%s... (%zu more)",
-			    i ? "," : "", n - i);
+			    i ? sep : "", n - i);
 			memcpy(buf + len, tail, strlen(tail) + 1);
 			break;
 		}
-		len += (size_t)snprintf(buf + len, CELL_MAX + 1 - len, "%s%s",
-		    i ? "," : "", item);
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    i ? sep : "", item);
 	}
-	return n ? buf : "-";
+	return buf;
 }
 
-/* A list as one cell: its items joined by commas, cut as join_cell cuts. */
+/* A list as one cell: its items joined by commas, cut within CELL_MAX. */
 const char *
 cmd_list_cell(struct json_object *list)
 {
 	static char buf[CELL_MAX + 1];
 
-	return join_cell(list, buf);
+	return cmd_join_cut(list, ",", buf, sizeof(buf));
 }
 
 /* A field as a cell: a list joined by commas, none as "-". */

@@ -16,7 +16,9 @@
 #include "jsonutil.h"
 
 #define PLAN_COLS	TABLE_COLS
-#define CELL_MAX	2048
+/* As the list tables': a 64-host pool's destinations (36-character
+ * uuids) fit; past it, cmd_join_cut counts the rest. */
+#define CELL_MAX	4096
 
 static struct json_object *
 plan_get(struct json_object *o, const char *key)
@@ -26,29 +28,13 @@ plan_get(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
-/* An array of strings joined by sep into buf; "-" when empty or null. */
-static const char *
-plan_join(struct json_object *a, const char *sep, char *buf, size_t len)
-{
-	size_t i, n, at = 0;
-
-	if (a == NULL || !json_object_is_type(a, json_type_array) ||
-	    (n = json_object_array_length(a)) == 0)
-		return "-";
-	buf[0] = '\0';
-	for (i = 0; i < n && at < len; i++)
-		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? sep : "",
-		    cmd_value_text(json_object_array_get_idx(a, i)));
-	return buf;
-}
-
-/* The array joined, as a cell of its own. */
+/* The array joined, as a cell of its own, cut after whole items. */
 static void
 plan_join_cell(char *cell, struct json_object *a, const char *sep)
 {
 	char buf[CELL_MAX];
 
-	snprintf(cell, CELL_MAX, "%s", plan_join(a, sep, buf, sizeof(buf)));
+	snprintf(cell, CELL_MAX, "%s", cmd_join_cut(a, sep, buf, sizeof(buf)));
 }
 
 /* A row's cells from an entry; each cell its own buffer. */
@@ -422,9 +408,9 @@ cmd_print_check_restart(struct json_object *result)
 	    plan_str(result, "host"), plan_get(result, "pool") ?
 	    "the level of pool " : "its own set, standalone",
 	    plan_get(result, "pool") ? plan_str(result, "pool") : "");
-	table_print_wrapped(printf("lost:   "), plan_join(plan_get(result,
+	table_print_wrapped(printf("lost:   "), cmd_join_cut(plan_get(result,
 	    "lost"), " ", buf, sizeof(buf)));
-	table_print_wrapped(printf("gained: "), plan_join(plan_get(result,
+	table_print_wrapped(printf("gained: "), cmd_join_cut(plan_get(result,
 	    "gained"), " ", buf, sizeof(buf)));
 }
 

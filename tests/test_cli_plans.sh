@@ -262,6 +262,42 @@ fits "check-restart wv1 wb2: every line within 80 columns"
     "$(names 'd["lost"]')" ]
 ok $? "check-restart wv1 wb2: lost, wrapped, has all its names"
 
+# A pool of 120 uuid-named hosts written behind featured's back, one
+# VM running on the first: plan-evacuation's DESTINATIONS cell (--raw: a
+# row on one line) stops within 4096 characters after whole ids, in
+# order, and counts the rest; --json has all 119.
+python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1])
+fs = "ffffffff-ffffffff"
+db.execute("INSERT INTO pool (id, vendor) VALUES (?, ?)", ("big", "GenuineIntel"))
+db.executemany("INSERT INTO host (id, pool_id, vendor, cpu_info, booted_at, "
+    "features_pv, features_hvm, features_pv_host, features_hvm_host) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [("00000000-0000-4000-8000-%012d" % i,
+    "big", "GenuineIntel", "{\"vendor\": \"GenuineIntel\"}",
+    "2026-01-01T00:00:00Z", fs, fs, fs, fs) for i in range(120)])
+db.execute("INSERT INTO vm (id, host_id, domain_type, power_state, vendor, "
+    "features) VALUES (?, ?, ?, ?, ?, ?)", ("bigvm",
+    "00000000-0000-4000-8000-000000000000", "hvm", "running", "GenuineIntel",
+    "ffffffff-00000001")); db.commit()' "$T/db"
+ok $? "a pool of 120 hosts in the database, bigvm on the first"
+c 0 host plan-evacuation 00000000-0000-4000-8000-000000000000 --raw
+python3 -c 'import sys
+lines = open(sys.argv[1]).read().splitlines()
+row = [l for l in lines if l.startswith("bigvm ")]
+assert len(row) == 1, lines
+vm, count, cell = row[0].split(None, 2)
+assert count == "119", row
+assert len(cell) <= 4096, len(cell)
+shown, tail = cell.rsplit(",", 1)
+ids = ["00000000-0000-4000-8000-%012d" % i for i in range(1, 120)]
+shown = shown.split(",")
+assert shown == ids[:len(shown)], shown[-3:]
+assert tail == "... (%d more)" % (119 - len(shown)), tail
+assert len(shown) >= 100, len(shown)' "$T/out" >>"$T/err" 2>&1
+ok $? "plan-evacuation: 119 destinations cut within 4096 characters, after whole ids, the rest counted"
+c 0 host plan-evacuation 00000000-0000-4000-8000-000000000000 --json
+json 'len(d["vms"][0]["destinations"]) == 119' \
+    "plan-evacuation --json: all 119 destinations"
+
 # Past the bound: 2001 running VMs with b1's set written behind
 # featured's back, all on b1.  A list stops at 2000 entries or at the
 # answer's byte budget, whichever comes first; the counts stay whole.
