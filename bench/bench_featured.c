@@ -28,7 +28,6 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "common.h"
 #include "db.h"
 #include "featured.h"
 #include "rpc.h"
@@ -51,19 +51,6 @@
 
 static char tmpdir[128];
 
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench_featured: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -73,25 +60,16 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
-/* The databases, logs and traces of the run (BENCH_FEATURED_KEEP: kept). */
 static int flush_us;		/* --flush-us: each flush made dearer */
 static char flush_us_s[16];
 static pid_t owner;		/* the parent: a child's exit removes nothing */
 
+/* The databases, logs and traces of the run (BENCH_FEATURED_KEEP: kept). */
 static void
 cleanup(void)
 {
 	if (getpid() == owner && getenv("BENCH_FEATURED_KEEP") == NULL)
 		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -335,7 +313,7 @@ client(const char *url, const char *prefix, int n, int ready, int go,
 		request(msg, sizeof(msg), i, "VM.start", params);
 		client_call(s, msg);
 	}
-	end = now_s();
+	end = (double)now_ns() / 1e9;
 	if (write(done, &end, sizeof(end)) != sizeof(end))
 		_exit(3);
 	_exit(0);
@@ -367,7 +345,7 @@ measure(struct daemon *d, int nc, int k, const char *tag)
 		if (read(ready[0], &b, 1) != 1)
 			die("a client failed before the barrier (log %s)",
 			    d->log);
-	t0 = now_s();
+	t0 = (double)now_ns() / 1e9;
 	close(go[1]);
 	for (c = 0; c < nc; c++) {
 		if (read(done[0], &end, sizeof(end)) != sizeof(end))
@@ -383,21 +361,6 @@ measure(struct daemon *d, int nc, int k, const char *tag)
 	close(done[0]);
 	close(done[1]);
 	return (double)(k / nc * nc) / (last - t0);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* Lines of path holding needle, and the sum of the numbers just before
@@ -479,6 +442,7 @@ main(int argc, char **argv)
 	int c, inproc = 0, k = 4000, reps = 3, trace = 0, rep, b, nb;
 	char tag[32];
 
+	die_prog = "bench_featured";
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* nothing left to fork */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		switch (c) {

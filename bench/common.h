@@ -1,7 +1,7 @@
 /*
  * What the benchmarks share beside their world (world.h): die() with
  * each program's own clean-up, and the clock and the median the timed
- * ones read.  bench_featured keeps its own (it links none of these).
+ * ones read.
  */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H

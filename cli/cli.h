@@ -200,6 +200,12 @@ void	cmd_print_vms(struct json_object *result);
 /* A field of rec as a word: a list joined by commas, none as "-". */
 const char *cmd_cell(struct json_object *rec, const char *field);
 /* A list as one cell: commas, past 4096 characters "... (N more)". */
+/*
+ * The longest table cell: a list past it ends in "... (N more)" (2,000
+ * pool members of 36-character uuids would make a line of 74,000
+ * characters; --json has them all).
+ */
+#define CLI_CELL_MAX	4096
 const char *cmd_list_cell(struct json_object *list);
 const char *cmd_join_cut(struct json_object *v, const char *sep, char *buf,
 	    size_t size);

@@ -11,18 +11,12 @@
 #include "jsonutil.h"
 
 #define LIST_COLS	6
-/*
- * The longest cell: a pool's members past it end in "... (N more)".
- * 2,000 members of 36-character uuids would make a line of 74,000
- * characters; --json has them all.
- */
-#define CELL_MAX	4096
 
 /*
  * A list's items joined by sep into buf (size bytes), as many whole ones
  * as fit with room for the tail that counts the rest: "a,b,... (3 more)".
- * "-" for an empty list or none.  The list tables and the plan tables
- * (cmd_plan.c) cut their cells by it; --json has every item.
+ * "-" (in buf too) for an empty list or none.  The list tables and the
+ * plan tables (cmd_plan.c) cut their cells by it; --json has every item.
  */
 const char *
 cmd_join_cut(struct json_object *v, const char *sep, char *buf, size_t size)
@@ -32,8 +26,10 @@ cmd_join_cut(struct json_object *v, const char *sep, char *buf, size_t size)
 	size_t i, n, len = 0, need, seplen = strlen(sep);
 
 	if (v == NULL || !json_object_is_type(v, json_type_array) ||
-	    (n = json_object_array_length(v)) == 0)
-		return "-";
+	    (n = json_object_array_length(v)) == 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
 		item = cmd_value_text(json_object_array_get_idx(v, i));
@@ -51,11 +47,11 @@ cmd_join_cut(struct json_object *v, const char *sep, char *buf, size_t size)
 	return buf;
 }
 
-/* A list as one cell: its items joined by commas, cut within CELL_MAX. */
+/* A list as one cell: its items joined by commas, cut within CLI_CELL_MAX. */
 const char *
 cmd_list_cell(struct json_object *list)
 {
-	static char buf[CELL_MAX + 1];
+	static char buf[CLI_CELL_MAX + 1];
 
 	return cmd_join_cut(list, ",", buf, sizeof(buf));
 }

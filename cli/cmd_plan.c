@@ -18,7 +18,7 @@
 #define PLAN_COLS	TABLE_COLS
 /* As the list tables': a 64-host pool's destinations (36-character
  * uuids) fit; past it, cmd_join_cut counts the rest. */
-#define CELL_MAX	4096
+#define CELL_MAX	CLI_CELL_MAX
 
 static struct json_object *
 plan_get(struct json_object *o, const char *key)
@@ -32,9 +32,7 @@ plan_get(struct json_object *o, const char *key)
 static void
 plan_join_cell(char *cell, struct json_object *a, const char *sep)
 {
-	char buf[CELL_MAX];
-
-	snprintf(cell, CELL_MAX, "%s", cmd_join_cut(a, sep, buf, sizeof(buf)));
+	cmd_join_cut(a, sep, cell, CELL_MAX);
 }
 
 /* A row's cells from an entry; each cell its own buffer. */
