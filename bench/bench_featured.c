@@ -13,9 +13,9 @@
  * database with a pool of 4 hosts, then 1 and then 4 client processes,
  * each with its own REQ socket, sending VM.start of new VMs one at a
  * time; starts per second over --starts K starts, the median of --reps
- * R.  --strace runs the daemon under strace(1) for one more 4-client
- * measurement and counts its fsync/fdatasync calls against the
- * transactions its log (-v) reports.  --flush-us N preloads slow_flush.c
+ * R.  --strace runs each daemon under strace -c for one more 4-client
+ * measurement: its fsync/fdatasync calls against the transactions its
+ * log (-v) reports, and its system calls a start.  --flush-us N preloads slow_flush.c
  * into the daemons, so that each of their flushes takes N us more.
  *
  * Every nanomsg socket lives in a forked child: the parent never touches
@@ -182,9 +182,9 @@ struct daemon {
 };
 
 /*
- * strace attached to the running daemon, all its threads, counting only
- * the flushes: attached rather than wrapping it, so that the daemon
- * itself gets the SIGTERM that ends it.
+ * strace attached to the running daemon, all its threads, counting its
+ * system calls by name (-c): attached rather than wrapping it, so that
+ * the daemon itself gets the SIGTERM that ends it.
  */
 static void
 strace_attach(struct daemon *d, const char *tag)
@@ -196,8 +196,8 @@ strace_attach(struct daemon *d, const char *tag)
 	if ((d->strace = fork()) == -1)
 		die("fork: %s", strerror(errno));
 	if (d->strace == 0) {
-		execlp("strace", "strace", "-f", "-qq", "-e",
-		    "trace=fsync,fdatasync", "-o", out, "-p", pid,
+		execlp("strace", "strace", "-f", "-qq", "-c", "-o", out, "-p",
+		    pid,
 		    (char *)NULL);
 		_exit(127);
 	}
@@ -389,28 +389,114 @@ count_lines(const char *path, const char *needle, long *sum)
 	return n;
 }
 
-static void
-strace_run(const char *bin, int k)
+/* One line of strace -c's table: its system call and how often. */
+struct syscall_count {
+	char	name[32];
+	long	calls;
+};
+#define SYSCALLS_MAX	128
+
+static int
+cmp_calls(const void *a, const void *b)
 {
+	const struct syscall_count *x = a, *y = b;
+
+	return (x->calls < y->calls) - (x->calls > y->calls);
+}
+
+/*
+ * strace -c's table ("% time seconds usecs/call calls [errors] syscall"),
+ * the most frequent first: how many rows, and all the calls in *total.
+ */
+static size_t
+syscalls_read(const char *path, struct syscall_count *sc, long *total)
+{
+	char line[256], name[32];
+	double pct, secs;
+	long usecs, calls, errors;
+	size_t n = 0;
+	FILE *fp;
+
+	*total = 0;
+	if ((fp = fopen(path, "r")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	while (n < SYSCALLS_MAX && fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%lf %lf %ld %ld %ld %31s", &pct, &secs,
+		    &usecs, &calls, &errors, name) != 6 &&
+		    sscanf(line, "%lf %lf %ld %ld %31s", &pct, &secs, &usecs,
+		    &calls, name) != 5)
+			continue;
+		if (strcmp(name, "total") == 0)
+			continue;
+		snprintf(sc[n].name, sizeof(sc[n].name), "%s", name);
+		sc[n].calls = calls;
+		*total += calls;
+		n++;
+	}
+	fclose(fp);
+	qsort(sc, n, sizeof(*sc), cmp_calls);
+	return n;
+}
+
+static long
+syscalls_of(const struct syscall_count *sc, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(sc[i].name, name) == 0)
+			return sc[i].calls;
+	return 0;
+}
+
+/* The system calls a start, the most frequent eight by name. */
+static void
+syscalls_print(const struct syscall_count *sc, size_t n, long total,
+    long starts)
+{
+	size_t i;
+
+	printf("  system calls a start: %.1f (", (double)total / starts);
+	for (i = 0; i < n && i < 8; i++)
+		printf("%s%s %.1f", i ? ", " : "", sc[i].name,
+		    (double)sc[i].calls / starts);
+	printf("%s)\n", n > 8 ? ", ..." : "");
+}
+
+/*
+ * One more 4-client measurement under strace -c: the flushes a
+ * transaction (a group's, from the -v log; a build that does not log its
+ * groups, the baseline, commits each start alone) and every system call
+ * a start, so that what the bus and the disk cost each build is seen
+ * beside its rate.
+ */
+static void
+strace_run(const char *bin, const char *tag, int k)
+{
+	struct syscall_count sc[SYSCALLS_MAX];
 	struct daemon d;
 	char trace[256];
-	long syncs, groups, writers, dummy;
+	long syncs, groups, writers, starts, total;
 	double rate;
+	size_t n;
 
-	daemon_start(&d, bin, "traced", 1);
+	daemon_start(&d, bin, tag, 1);
 	rate = measure(&d, 4, k, "t");
 	daemon_stop(&d);
-	snprintf(trace, sizeof(trace), "%s/traced.strace", tmpdir);
-	syncs = count_lines(trace, "sync(", &dummy);
-	groups = count_lines(d.log, "writers in one transaction",
-	    &writers);
-	printf("under strace, 4 clients (%.0f starts/s, slowed by strace): "
-	    "%ld fsync/fdatasync calls for %ld transactions of %ld writers "
-	    "(%d setup + %d warm-up + %d measured starts): %.2f flushes a "
-	    "transaction, %.2f writers a transaction\n", rate, syncs, groups,
-	    writers, 2 * NHOSTS, 4 * 20, k / 4 * 4,
-	    groups ? (double)syncs / groups : 0,
-	    groups ? (double)writers / groups : 0);
+	snprintf(trace, sizeof(trace), "%s/%s.strace", tmpdir, tag);
+	n = syscalls_read(trace, sc, &total);
+	syncs = syscalls_of(sc, n, "fsync") + syscalls_of(sc, n, "fdatasync");
+	starts = 2 * NHOSTS + 4 * 20 + k / 4 * 4;
+	if ((groups = count_lines(d.log, "writers in one transaction",
+	    &writers)) == 0)
+		groups = writers = starts;
+	printf("%-9s under strace, 4 clients (%.0f starts/s, slowed by "
+	    "strace): %ld fsync/fdatasync calls for %ld transactions of %ld "
+	    "writers (%d setup + %d warm-up + %d measured starts): %.2f "
+	    "flushes a transaction, %.2f writers a transaction\n", tag, rate,
+	    syncs, groups, writers, 2 * NHOSTS, 4 * 20, k / 4 * 4,
+	    (double)syncs / groups, (double)writers / groups);
+	syscalls_print(sc, n, total, starts);
 }
 
 static void
@@ -496,7 +582,10 @@ main(int argc, char **argv)
 		    "(target >= 2.00 with 4: %s)\n", med[0][0] / med[1][0],
 		    med[0][1] / med[1][1], med[0][1] / med[1][1] >= 2 ?
 		    "PASS" : "MISS");
-	if (trace)
-		strace_run(bin, k);
+	if (trace) {
+		strace_run(bin, "this", k);
+		if (base)
+			strace_run(base, "baseline", k);
+	}
 	return 0;
 }
