@@ -41,11 +41,15 @@ enum db_mode {
 	DB_READONLY,	/* migcheck, the CLI: never writes it */
 };
 
+/* The writer's page cache, as PRAGMA cache_size takes it (KiB: negative). */
+#define DB_WRITER_CACHE_KIB	"-8192"
+
 /*
  * Open the database file at path.  DB_READWRITE creates it owner-only
  * (0600) if missing, puts it in WAL mode with synchronous=FULL so that a
- * committed transaction survives kill -9 and power loss, enables foreign
- * keys and applies any migrations it lacks, all of them or none.
+ * committed transaction survives kill -9 and power loss, gives it an
+ * 8 MiB page cache, enables foreign keys and applies any migrations it
+ * lacks, all of them or none.
  * DB_READONLY needs an existing database of exactly this schema version.
  * Either refuses a database from a newer cpulevel.  Returns 0 with the
  * connection in *out, or -1 with a one-line message naming path in err.

@@ -365,6 +365,8 @@ test_fresh(void)
 	is_str(mode, "wal", "journal_mode is wal");
 	is_int(query_int(db, "PRAGMA foreign_keys"), 1, "foreign keys on");
 	is_int(query_int(db, "PRAGMA synchronous"), 2, "synchronous is FULL");
+	is_int(query_int(db, "PRAGMA cache_size"), -8192,
+	    "the writer's page cache is 8 MiB, not sqlite's 2");
 	db_close(db);
 }
 
