@@ -112,6 +112,7 @@ struct api_error {
 	struct json_object	*data;		/* its params, an array */
 	struct json_object	*request;	/* the params we sent */
 	const char		*url;		/* the daemon that refused */
+	const char		*method;	/* the method refused */
 };
 
 /*
@@ -129,8 +130,8 @@ const char *cli_api_error_text(const struct api_error *ae, int plain);
  */
 void	explain_vendors(const struct api_error *ae, struct json_object *facts);
 void	explain_missing(const struct api_error *ae, struct json_object *facts);
-/* A read of the daemon at url with one string param: the result, or
- * NULL (nothing printed). */
+/* A read of the daemon at url with one string param (none if param is
+ * NULL): the result, or NULL (nothing printed). */
 struct json_object *cli_ask(const char *url, const char *method,
 	    const char *param, const char *value);
 /* The command table (cpulevel.c), for completion. */
@@ -174,10 +175,10 @@ const char *cmd_daemon_url(enum cli_daemon d);
 int	cmd_call(enum cli_daemon d, const char *url, int timeout_ms,
 	    const char *method, struct json_object *params,
 	    struct json_object **result, struct rpc_error *e);
-/* An error reply to params sent to url as one line on stderr (its plain
- * form with json); its exit status. */
-int	cmd_print_error(const struct rpc_error *e, const char *url,
-	    struct json_object *params, int json);
+/* An error reply to method's params sent to url as one line on stderr
+ * (its plain form with json); its exit status. */
+int	cmd_print_error(const struct rpc_error *e, const char *method,
+	    const char *url, struct json_object *params, int json);
 
 /* host check-vm (cmd_check.c); the hidden __complete (complete.c). */
 int	cmd_check_vm(const struct command *, int, char **);

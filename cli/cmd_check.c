@@ -288,7 +288,8 @@ flags_from_featured(struct check *c)
 	st = cmd_call(DAEMON_FEATURED, c->featured_url, 0, "VM.get_cpu_flags",
 	    params, &rec, &e);
 	if (st == 1) {
-		st = cmd_print_error(&e, c->featured_url, params, c->json);
+		st = cmd_print_error(&e, "VM.get_cpu_flags", c->featured_url,
+		    params, c->json);
 		rpc_error_clear(&e);
 	}
 	json_object_put(params);
@@ -387,7 +388,8 @@ judge(const struct check *c, struct json_object **verdict)
 		*verdict = verdict_json(c, cmd_value_text(reason));
 		st = 0;
 	} else if (st == 1)
-		st = cmd_print_error(&e, c->migcheck_url, params, c->json);
+		st = cmd_print_error(&e, "Host.assert_vm_is_compatible",
+		    c->migcheck_url, params, c->json);
 	rpc_error_clear(&e);
 	json_object_put(params);
 	return st;

@@ -194,12 +194,13 @@ plan_print_stranded(struct json_object *result, const char *none,
 
 /*
  * The refusal an answer reports under key, [CODE, params...], in the
- * words the real action's refusal is printed in (errors.c's table),
- * asked about the same request: the answer's pool, host and VM.  NULL
- * when it reports none.
+ * words the real action's refusal (of method) is printed in (errors.c's
+ * table), asked about the same request: the answer's pool, host and VM.
+ * NULL when it reports none.
  */
 static const char *
-plan_refusal(struct json_object *result, const char *key)
+plan_refusal(struct json_object *result, const char *key,
+    const char *method)
 {
 	struct json_object *r = plan_get(result, key), *req, *data;
 	struct api_error ae;
@@ -224,6 +225,7 @@ plan_refusal(struct json_object *result, const char *key)
 	ae.data = data;
 	ae.request = req;
 	ae.url = cli_url;
+	ae.method = method;
 	text = cli_api_error_text(&ae, 0);
 	json_object_put(data);
 	json_object_put(req);
@@ -231,9 +233,10 @@ plan_refusal(struct json_object *result, const char *key)
 }
 
 static void
-plan_print_refused(struct json_object *result, const char *action)
+plan_print_refused(struct json_object *result, const char *action,
+    const char *method)
 {
-	const char *why = plan_refusal(result, "refused");
+	const char *why = plan_refusal(result, "refused", method);
 
 	if (why == NULL)
 		printf("the %s would be done\n", action);
@@ -244,18 +247,18 @@ plan_print_refused(struct json_object *result, const char *action)
 /* A pool preview's head: who moves, whether it would be done, levels. */
 static void
 plan_print_preview(struct json_object *result, const char *action,
-    const char *moving)
+    const char *method, const char *moving)
 {
 	printf("pool %s, host %s %s\n", plan_str(result, "pool"),
 	    plan_str(result, "host"), moving);
-	plan_print_refused(result, action);
+	plan_print_refused(result, action, method);
 	plan_print_levels(result, "LEVEL");
 }
 
 void
 cmd_print_preview_join(struct json_object *result)
 {
-	plan_print_preview(result, "join", "joining");
+	plan_print_preview(result, "join", "Pool.join", "joining");
 	plan_print_stranded(result, "no VM would be kept off the host",
 	    "could not then migrate to the host", 2);
 }
@@ -263,7 +266,7 @@ cmd_print_preview_join(struct json_object *result)
 void
 cmd_print_preview_eject(struct json_object *result)
 {
-	plan_print_preview(result, "eject", "leaving");
+	plan_print_preview(result, "eject", "Pool.eject", "leaving");
 	plan_print_stranded(result, "every VM on the host has another "
 	    "member to go to", "on the host could go to no other member "
 	    "(MISSING: on the NEAREST)", 4);
@@ -397,7 +400,8 @@ cmd_print_check_restart(struct json_object *result)
 	const char *why;
 
 	if (!json_object_get_boolean(plan_get(result, "ok"))) {
-		why = plan_refusal(result, "error");
+		/* VM.start's refusal, on the level it would give (explain.c) */
+		why = plan_refusal(result, "error", "VM.start");
 		printf("%s cannot start on %s: %s\n", plan_str(result, "vm"),
 		    plan_str(result, "host"), why ? why : "-");
 		return;

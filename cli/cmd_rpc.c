@@ -282,17 +282,17 @@ print_error_data(const struct rpc_error *e)
 }
 
 /*
- * One line on stderr for an error reply to params sent to url; the exit
- * status.  A XenAPI error is phrased by errors.c's table, which may ask
- * the daemon at url about the request's objects; with --json its plain
- * form.
+ * One line on stderr for an error reply to method's params sent to url;
+ * the exit status.  A XenAPI error is phrased by errors.c's table, which
+ * may ask the daemon at url about the request's objects; with --json its
+ * plain form.
  */
 int
-cmd_print_error(const struct rpc_error *e, const char *url,
-    struct json_object *params, int json)
+cmd_print_error(const struct rpc_error *e, const char *method,
+    const char *url, struct json_object *params, int json)
 {
 	struct outcome o = { OC_JSONRPC, NULL, e->code };
-	struct api_error ae = { e->message, e->data, params, url };
+	struct api_error ae = { e->message, e->data, params, url, method };
 
 	if (e->code == RPC_API_ERROR) {
 		cli_print_api_error(&ae, json);
@@ -396,7 +396,8 @@ call(const struct rpc_cmd *rc, const struct call *c,
 	st = cmd_call(rc->daemon, c->url, 0, rc->method, c->params, result,
 	    &e);
 	if (st == 1) {
-		st = cmd_print_error(&e, c->url, c->params, c->json);
+		st = cmd_print_error(&e, rc->method, c->url, c->params,
+		    c->json);
 		rpc_error_clear(&e);
 	}
 	return st;
@@ -413,7 +414,9 @@ cli_ask(const char *url, const char *method, const char *param,
 
 	if ((params = json_object_new_object()) == NULL)
 		return NULL;
-	json_object_object_add(params, param, json_object_new_string(value));
+	if (param != NULL)
+		json_object_object_add(params, param,
+		    json_object_new_string(value));
 	st = exchange(url, CALL_TIMEOUT_MS, method, params, &result, &e, err,
 	    sizeof(err));
 	json_object_put(params);

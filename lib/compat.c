@@ -129,6 +129,21 @@ level_member_set(const struct featureset *dflt, const struct featureset *max)
 	return dflt ? dflt : max;
 }
 
+const struct featureset *
+compat_start_set(enum domain_type dt, const struct compat_sets *pool,
+    const struct compat_sets *host)
+{
+	int hvm = domain_is_hvm(dt);
+	const struct featureset *set;
+
+	if (pool != NULL)
+		set = hvm ? pool->hvm_host : pool->pv_host;
+	else
+		set = level_member_set(hvm ? host->hvm_host : host->pv_host,
+		    hvm ? host->hvm : host->pv);
+	return set != NULL && set->len > 0 ? set : NULL;
+}
+
 void
 level_merge(struct featureset *level, const struct featureset *member)
 {

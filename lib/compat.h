@@ -99,6 +99,28 @@ const struct featureset *level_member_set(const struct featureset *dflt,
 		    const struct featureset *max);
 
 /*
+ * The featuresets of a cpu_info, a host's or a pool's (Pool.get_cpu_info:
+ * its *_host sets are the pool level); NULL: no such key.
+ */
+struct compat_sets {
+	const struct featureset	*pv, *hvm;		/* max */
+	const struct featureset	*pv_host, *hvm_host;	/* default */
+};
+
+/*
+ * The set VM.start gives a VM of kind dt that names none (featured's
+ * vm_level; the CLI names what a refused start lacks by it too): the
+ * level of the kind of the host's pool, or, for a standalone host (pool
+ * NULL), the host's own default set of the kind (level_member_set()).
+ * NULL when there is none: a missing set, or an empty one, as is the
+ * level of a pool none of whose members has a set of the kind
+ * (HOST_MISSING_CPU_INFO [host, domain_default_key(dt)]).
+ */
+const struct featureset *compat_start_set(enum domain_type dt,
+		    const struct compat_sets *pool,
+		    const struct compat_sets *host);
+
+/*
  * Fold one member's default set into a pool level, as xapi's
  * create_pool_cpuinfo does: an empty set on either side is the identity
  * (a member that reported nothing does not level the pool to nothing),

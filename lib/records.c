@@ -118,6 +118,12 @@ rec_vm_from_row(sqlite3_stmt *st, int first, int what, struct vm_rec *vm,
 	    &vm->features.present, err, errlen);
 }
 
+static const struct featureset *
+optfs_set(const struct optfs *o)
+{
+	return o->present ? &o->fs : NULL;
+}
+
 void
 rec_vm_compat(const struct vm_rec *vm, struct compat_vm *out)
 {
@@ -133,6 +139,25 @@ rec_host_compat(const struct host_rec *h, struct compat_host *out)
 	/* The column is NOT NULL: a row always has a vendor. */
 	out->vendor = h->vendor;
 	out->hvm_capable = h->hvm_capable;
-	out->pv = h->pv.present ? &h->pv.fs : NULL;
-	out->hvm = h->hvm.present ? &h->hvm.fs : NULL;
+	out->pv = optfs_set(&h->pv);
+	out->hvm = optfs_set(&h->hvm);
+}
+
+void
+rec_host_sets(const struct host_rec *h, struct compat_sets *out)
+{
+	out->pv = optfs_set(&h->pv);
+	out->hvm = optfs_set(&h->hvm);
+	out->pv_host = optfs_set(&h->pv_host);
+	out->hvm_host = optfs_set(&h->hvm_host);
+}
+
+/* A pool's sets are always there; an empty one is none (compat.h). */
+void
+rec_pool_sets(const struct pool_rec *p, struct compat_sets *out)
+{
+	out->pv = &p->pv;
+	out->hvm = &p->hvm;
+	out->pv_host = &p->pv_host;
+	out->hvm_host = &p->hvm_host;
 }

@@ -127,5 +127,8 @@ int	rec_vm_from_row(sqlite3_stmt *st, int first, int what,
 /* The VM and the host as compat_judge() sees them. */
 void	rec_vm_compat(const struct vm_rec *vm, struct compat_vm *out);
 void	rec_host_compat(const struct host_rec *h, struct compat_host *out);
+/* Their sets as compat_start_set() reads them. */
+void	rec_host_sets(const struct host_rec *h, struct compat_sets *out);
+void	rec_pool_sets(const struct pool_rec *p, struct compat_sets *out);
 
 #endif

@@ -95,12 +95,13 @@ start_migcheck() {
 	bail_unless migcheck listens "$2"
 }
 
-# cpu_info FILE VENDOR PV [HVM]: $T/FILE, a host's cpu_info as xapi gives
-# it, each set's default form the same as its max; HVM is PV if not given
+# cpu_info FILE VENDOR PV [HVM [PV_HOST HVM_HOST]]: $T/FILE, a host's
+# cpu_info as xapi gives it; HVM is PV if not given, and each set's
+# default form (*_HOST) the same as its max if not given
 cpu_info() {
 	cat >"$T/$1" <<JSON
 { "vendor": "$2", "cpu_count": "8", "socket_count": "1",
   "features_pv": "$3", "features_hvm": "${4:-$3}",
-  "features_pv_host": "$3", "features_hvm_host": "${4:-$3}" }
+  "features_pv_host": "${5:-$3}", "features_hvm_host": "${6:-${4:-$3}}" }
 JSON
 }

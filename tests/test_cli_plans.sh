@@ -200,6 +200,77 @@ c 1 vm check-restart v1 n1 --json
 json 'd["ok"] is False' "check-restart --json: ok false, exit 1"
 c 3 vm check-restart nosuch b1
 
+# A refused start names what the host lacks of the set featured judged:
+# the level the VM would be given there (its pool's, or a standalone
+# host's own default set), not the set it holds now, nor none for a
+# halted or new VM.  Each host below has a default set (what it gives,
+# what a level is folded of) with bits of word 1 its max set lacks:
+# xm's pool's level has bit 1 (HVM) and bits 1 and 4 (PV), xm's own
+# default sets more, standalone xs's bit 2 alone; v1 holds bit 0.
+# lacks A B: what 'featureset diff' says set A has that B lacks, as
+# the sentence lists them
+lacks() { "$CLI" featureset diff "$1" "$2" | sed 's/ /, /g'; }
+# err_is LINE DESCRIPTION: the last command said exactly LINE on stderr
+err_is() {
+	[ "$(cat "$T/err")" = "$1" ]
+	ok $? "$2"
+}
+NONE=ffffffff-00000000
+cpu_info xm.json GenuineIntel $NONE $NONE ffffffff-00000013 \
+    ffffffff-00000006
+cpu_info xn.json GenuineIntel ffffffff-00000012 ffffffff-00000003
+cpu_info xs.json GenuineIntel $NONE $NONE ffffffff-00000004 \
+    ffffffff-00000004
+c 0 host boot xm --probe "file:$T/xm.json"
+c 0 host boot xn --probe "file:$T/xn.json"
+c 0 host boot xs --probe "file:$T/xs.json"
+c 0 pool join xq xm
+c 0 pool join xq xn
+c 0 pool show xq --raw
+has '^features_hvm_host ffffffff-00000002$' "pool xq: its hvm level is bit 1"
+has '^features_pv_host ffffffff-00000012$' "pool xq: its pv level, bits 1, 4"
+HVM_LACKS=$(lacks ffffffff-00000002 $NONE)
+PV_LACKS=$(lacks ffffffff-00000012 $NONE)
+[ -n "$HVM_LACKS" ] && [ -n "$PV_LACKS" ] &&
+    [ "$HVM_LACKS" != "$(lacks ffffffff-00000001 $NONE)" ] &&
+    [ "$HVM_LACKS" != "$(lacks ffffffff-00000006 $NONE)" ]
+ok $? "the pool's level lacks '$HVM_LACKS', not v1's set's nor xm's own"
+c 1 vm check-restart v1 xm
+has "^v1 cannot start on xm: VM_INCOMPATIBLE_WITH_THIS_HOST: v1 cannot run on xm, which lacks $HVM_LACKS\$" \
+    "check-restart v1 xm: names what xm lacks of its pool's level, not of v1's set"
+c 1 vm check-restart h1 xm
+has "^h1 cannot start on xm: VM_INCOMPATIBLE_WITH_THIS_HOST: h1 cannot run on xm, which lacks $HVM_LACKS\$" \
+    "check-restart h1 xm: a halted VM's refusal names them too"
+c 1 vm start h1 xm hvm
+err_is "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: h1 cannot run on xm, which lacks $HVM_LACKS" \
+    "vm start h1 xm: names what xm lacks of the level it would give"
+sed -n 's/^cpulevel: //p' "$T/err" >"$T/said"
+c 1 vm check-restart h1 xm
+[ -s "$T/said" ] && grep -qxF "h1 cannot start on xm: $(cat "$T/said")" \
+    "$T/out"
+ok $? "check-restart h1 xm: refused in vm start's words"
+c 1 vm start xv1 xm hvm
+err_is "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: xv1 cannot run on xm, which lacks $HVM_LACKS" \
+    "vm start of a new VM on xm: names them too"
+c 1 vm start xv2 xm pv
+err_is "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: xv2 cannot run on xm, which lacks $PV_LACKS" \
+    "vm start of a PV VM on xm: the PV level's"
+c 1 vm check-restart v1 xs
+has "^v1 cannot start on xs: VM_INCOMPATIBLE_WITH_THIS_HOST: v1 cannot run on xs, which lacks $(lacks ffffffff-00000004 $NONE)\$" \
+    "check-restart v1 xs: a standalone host's own set's"
+# A VM whose host reboots with such sets: its reboot is refused, and
+# names what the host lacks of its new set, not of the VM's old one.
+c 0 host boot xr --probe "file:$T/big.json"
+c 0 vm start xv3 xr hvm
+c 0 host boot xr --probe "file:$T/xs.json"
+c 1 vm reboot xv3
+err_is "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: xv3 cannot run on xr, which lacks $(lacks ffffffff-00000004 $NONE)" \
+    "vm reboot xv3: names what xr lacks of the set it would give"
+# A migrate is judged on the set the VM holds, as before
+c 1 vm migrate v1 xs
+err_is "cpulevel: VM_INCOMPATIBLE_WITH_THIS_HOST: v1 cannot run on xs, which lacks $(lacks ffffffff-00000001 $NONE)" \
+    "vm migrate v1 xs: names what xs lacks of v1's set"
+
 # Long lists of names wrap within 80 columns, under their cell: pool w
 # of two hosts with many features (wide), a VM on each, and a host with
 # few (narrow).  --raw keeps a row on one line, as before.

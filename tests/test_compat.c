@@ -1462,6 +1462,73 @@ test_import_set(void)
 	    "level_member_set: neither: none");
 }
 
+/*
+ * The set a start gives (featured's vm_level, and the CLI's account of
+ * a refused start): the pool's level of the VM's kind, or a standalone
+ * host's own default set of it (its max set without one); none where
+ * that is missing or empty, whatever else there is.
+ */
+static void
+test_start_set(void)
+{
+	/* pooled: in a pool; host_dflt: the host has *_host keys */
+	static const struct {
+		const char		*name;
+		enum domain_type	 dt;
+		int			 pooled, host_dflt;
+		const char		*pool_hvm;	/* the level */
+		const char		*host_hvm;	/* "": an empty set */
+		const char		*want;		/* NULL: none */
+	} cases[] = {
+		{ "pv in a pool: its pv level", DOMAIN_PV, 1, 1, "4", "8",
+		    "3" },
+		{ "hvm in a pool: its hvm level", DOMAIN_HVM, 1, 1, "4", "8",
+		    "4" },
+		{ "pvh in a pool: the hvm level", DOMAIN_PVH, 1, 1, "4", "8",
+		    "4" },
+		{ "pv_in_pvh in a pool: the hvm level", DOMAIN_PV_IN_PVH, 1, 1,
+		    "4", "8", "4" },
+		{ "pv standalone: its own default", DOMAIN_PV, 0, 1, "4", "8",
+		    "7" },
+		{ "hvm standalone: its own default", DOMAIN_HVM, 0, 1, "4", "8",
+		    "8" },
+		{ "standalone without *_host keys: its max set", DOMAIN_HVM, 0,
+		    0, "4", "8", "6" },
+		{ "a pool's empty level: none, the host's own aside",
+		    DOMAIN_HVM, 1, 1, "", "8", NULL },
+		{ "standalone, an empty default: none, not its max",
+		    DOMAIN_HVM, 0, 1, "4", "", NULL },
+	};
+	struct featureset ppv_host = fs("3"), phvm_host, pmax = fs("9");
+	struct featureset hpv = fs("5"), hhvm = fs("6"), hpv_host = fs("7");
+	struct featureset hhvm_host, want;
+	struct compat_sets pool, host;
+	const struct featureset *got;
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		phvm_host = fs(cases[i].pool_hvm);
+		hhvm_host = fs(cases[i].host_hvm);
+		pool = (struct compat_sets){ &pmax, &pmax, &ppv_host,
+		    &phvm_host };
+		host = (struct compat_sets){ &hpv, &hhvm,
+		    cases[i].host_dflt ? &hpv_host : NULL,
+		    cases[i].host_dflt ? &hhvm_host : NULL };
+		got = compat_start_set(cases[i].dt, cases[i].pooled ? &pool :
+		    NULL, &host);
+		snprintf(label, sizeof(label), "compat_start_set: %s",
+		    cases[i].name);
+		if (cases[i].want == NULL) {
+			ok(got == NULL, label);
+			continue;
+		}
+		want = fs(cases[i].want);
+		ok(got != NULL && same(got, &want), label);
+		if (got != NULL && !same(got, &want))
+			diag("  got %s, want %s", fmt(got), fmt(&want));
+	}
+}
+
 int
 main(void)
 {
@@ -1477,6 +1544,7 @@ main(void)
 	test_rsba_all();
 	test_level();
 	test_import_set();
+	test_start_set();
 	test_model_pairs();
 	return done_testing();
 }

@@ -338,8 +338,9 @@ int	vm_destroy(void *, struct json_object *, struct json_object **,
 	    struct rpc_error *);
 /*
  * The set a VM of the kind starts with on h: its pool's level, or a
- * standalone host's own default set; HOST_MISSING_CPU_INFO where there
- * is none.  VM.start and VM.check_restart_on both take it from here.
+ * standalone host's own default set, by lib/compat.c's
+ * compat_start_set(); HOST_MISSING_CPU_INFO where there is none.
+ * VM.start, VM.reboot and VM.check_restart_on all take it from here.
  */
 int	vm_level(struct featured *f, const struct host_rec *h,
 	    enum domain_type domain_type, struct featureset *level,

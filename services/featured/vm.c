@@ -55,27 +55,23 @@ vm_level(struct featured *f, const struct host_rec *h,
     enum domain_type domain_type, struct featureset *level,
     struct rpc_error *err)
 {
-	const struct featureset *own = host_default_set(h, domain_type);
+	const struct featureset *set;
+	struct compat_sets hs, ps;
 	struct pool_rec p;
 
 	if (h->pool[0]) {
 		if (store_pool_get(f, h->pool, &p) != 1)
 			return store_error(f, err);
-		*level = domain_is_hvm(domain_type) ? p.hvm_host : p.pv_host;
-		/* No member has a set of this kind: as for a lone host. */
-		if (level->len > 0)
-			return 0;
+		rec_pool_sets(&p, &ps);
+	}
+	rec_host_sets(h, &hs);
+	if ((set = compat_start_set(domain_type, h->pool[0] ? &ps : NULL,
+	    &hs)) == NULL) {
 		rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h->id,
 		    domain_default_key(domain_type));
 		return -1;
 	}
-	/* An empty set is none, as it is in a pool's level. */
-	if (own == NULL || own->len == 0) {
-		rpc_error_api(err, "HOST_MISSING_CPU_INFO", 2, h->id,
-		    domain_default_key(domain_type));
-		return -1;
-	}
-	*level = *own;
+	*level = *set;
 	return 0;
 }
 
