@@ -130,17 +130,24 @@ level_member_set(const struct featureset *dflt, const struct featureset *max)
 }
 
 const struct featureset *
+compat_member_set(enum domain_type dt, const struct compat_sets *host)
+{
+	int hvm = domain_is_hvm(dt);
+
+	return level_member_set(hvm ? host->hvm_host : host->pv_host,
+	    hvm ? host->hvm : host->pv);
+}
+
+const struct featureset *
 compat_start_set(enum domain_type dt, const struct compat_sets *pool,
     const struct compat_sets *host)
 {
-	int hvm = domain_is_hvm(dt);
 	const struct featureset *set;
 
 	if (pool != NULL)
-		set = hvm ? pool->hvm_host : pool->pv_host;
+		set = domain_is_hvm(dt) ? pool->hvm_host : pool->pv_host;
 	else
-		set = level_member_set(hvm ? host->hvm_host : host->pv_host,
-		    hvm ? host->hvm : host->pv);
+		set = compat_member_set(dt, host);
 	return set != NULL && set->len > 0 ? set : NULL;
 }
 

@@ -107,6 +107,10 @@ struct compat_sets {
 	const struct featureset	*pv_host, *hvm_host;	/* default */
 };
 
+/* A host's level_member_set() of kind dt: its default set, else its max. */
+const struct featureset *compat_member_set(enum domain_type dt,
+		    const struct compat_sets *host);
+
 /*
  * The set VM.start gives a VM of kind dt that names none (featured's
  * vm_level; the CLI names what a refused start lacks by it too): the

@@ -82,14 +82,13 @@ host_max_set(const struct host_rec *h, enum domain_type dt)
 	return domain_is_hvm(dt) ? &h->hvm : &h->pv;
 }
 
-/* What the host gives a new VM of the kind: level_member_set()'s rule. */
+/* What the host gives a new VM of the kind: compat_member_set()'s rule. */
 const struct featureset *
 host_default_set(const struct host_rec *h, enum domain_type dt)
 {
-	const struct optfs *d = domain_is_hvm(dt) ? &h->hvm_host : &h->pv_host;
-	const struct optfs *m = host_max_set(h, dt);
+	struct compat_sets s;
 
-	return level_member_set(d->present ? &d->fs : NULL,
-	    m->present ? &m->fs : NULL);
+	rec_host_sets(h, &s);
+	return compat_member_set(dt, &s);
 }
 
